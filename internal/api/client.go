@@ -1,0 +1,327 @@
+// Package api is the client of the ErzyCall REST API. It knows nothing of
+// cobra or of the terminal: give it a context, get typed values or an *Error.
+package api
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// DefaultBaseURL is the production API.
+const DefaultBaseURL = "https://app.erzycall.com/api/v1"
+
+// Defaults for requests and retries.
+const (
+	DefaultTimeout     = 30 * time.Second
+	DefaultMaxAttempts = 3
+	maxBodyBytes       = 10 << 20
+	maxRetryAfter      = 60 * time.Second
+)
+
+// Options configure a Client.
+type Options struct {
+	BaseURL    string       // e.g. https://app.erzycall.com/api/v1
+	APIKey     string       // sent only as the X-API-Key header
+	UserAgent  string       // e.g. erzycall/1.2.3
+	HTTPClient *http.Client // nil: a client with sane transport defaults
+	Debug      io.Writer    // when set, one line per request: method, URL, status, latency
+
+	Timeout     time.Duration // per attempt; 0 means DefaultTimeout
+	MaxAttempts int           // in all, first try included; 0 means DefaultMaxAttempts
+	BaseBackoff time.Duration // first retry waits about this long; 0 means 500ms
+	// Sleep waits between attempts; tests replace it. It returns early with
+	// the context's error.
+	Sleep func(ctx context.Context, d time.Duration) error
+}
+
+// Client talks to the ErzyCall API.
+type Client struct {
+	base *url.URL
+	opts Options
+	http *http.Client
+}
+
+// New checks the options and returns a client.
+func New(opts Options) (*Client, error) {
+	if opts.BaseURL == "" {
+		opts.BaseURL = DefaultBaseURL
+	}
+	u, err := url.Parse(strings.TrimRight(opts.BaseURL, "/"))
+	if err != nil || !u.IsAbs() || u.Host == "" {
+		return nil, fmt.Errorf("invalid API URL %q", opts.BaseURL)
+	}
+	if opts.Timeout <= 0 {
+		opts.Timeout = DefaultTimeout
+	}
+	if opts.MaxAttempts <= 0 {
+		opts.MaxAttempts = DefaultMaxAttempts
+	}
+	if opts.BaseBackoff <= 0 {
+		opts.BaseBackoff = 500 * time.Millisecond
+	}
+	if opts.Sleep == nil {
+		opts.Sleep = sleepCtx
+	}
+	hc := opts.HTTPClient
+	if hc == nil {
+		hc = &http.Client{}
+	}
+	return &Client{base: u, opts: opts, http: hc}, nil
+}
+
+// BaseURL returns the API base URL the client uses.
+func (c *Client) BaseURL() string { return c.base.String() }
+
+// ListEndpoints returns every webhook endpoint of the organisation.
+func (c *Client) ListEndpoints(ctx context.Context) ([]Endpoint, error) {
+	var out []Endpoint
+	if err := c.Do(ctx, http.MethodGet, "webhooks", nil, &out); err != nil {
+		return nil, fmt.Errorf("list webhooks: %w", err)
+	}
+	return out, nil
+}
+
+// GetEndpoint returns one endpoint.
+func (c *Client) GetEndpoint(ctx context.Context, id string) (*Endpoint, error) {
+	var out Endpoint
+	if err := c.Do(ctx, http.MethodGet, "webhooks/"+url.PathEscape(id), nil, &out); err != nil {
+		return nil, fmt.Errorf("get webhook %s: %w", id, err)
+	}
+	return &out, nil
+}
+
+// CreateEndpoint registers a new endpoint; the answer carries its secret.
+func (c *Client) CreateEndpoint(ctx context.Context, in CreateEndpointInput) (*Endpoint, error) {
+	var out Endpoint
+	if err := c.Do(ctx, http.MethodPost, "webhooks", in, &out); err != nil {
+		return nil, fmt.Errorf("create webhook: %w", err)
+	}
+	return &out, nil
+}
+
+// UpdateEndpoint changes the given fields of an endpoint.
+func (c *Client) UpdateEndpoint(ctx context.Context, id string, in UpdateEndpointInput) (*Endpoint, error) {
+	var out Endpoint
+	if err := c.Do(ctx, http.MethodPatch, "webhooks/"+url.PathEscape(id), in, &out); err != nil {
+		return nil, fmt.Errorf("update webhook %s: %w", id, err)
+	}
+	return &out, nil
+}
+
+// DeleteEndpoint removes an endpoint.
+func (c *Client) DeleteEndpoint(ctx context.Context, id string) error {
+	if err := c.Do(ctx, http.MethodDelete, "webhooks/"+url.PathEscape(id), nil, nil); err != nil {
+		return fmt.Errorf("delete webhook %s: %w", id, err)
+	}
+	return nil
+}
+
+// RotateSecret gives an endpoint a new secret; the old one stops working at once.
+func (c *Client) RotateSecret(ctx context.Context, id string) (*Endpoint, error) {
+	var out Endpoint
+	if err := c.Do(ctx, http.MethodPost, "webhooks/"+url.PathEscape(id)+"/rotate-secret", nil, &out); err != nil {
+		return nil, fmt.Errorf("rotate secret of %s: %w", id, err)
+	}
+	return &out, nil
+}
+
+// Do sends one API request to path (relative to the base URL, already
+// escaped), with in JSON-encoded as the body when non-nil, and decodes the
+// "data" member of the answer into out when non-nil. GET, PATCH and DELETE
+// are retried on 429, 502, 503, 504 and connection errors; POST only when
+// the connection could not even be made.
+func (c *Client) Do(ctx context.Context, method, path string, in, out any) error {
+	var body []byte
+	if in != nil {
+		var err error
+		if body, err = json.Marshal(in); err != nil {
+			return fmt.Errorf("encode request: %w", err)
+		}
+	}
+	target := c.base.JoinPath(path).String()
+	idempotent := method != http.MethodPost
+
+	var lastErr error
+	for attempt := 1; ; attempt++ {
+		resp, respBody, err := c.attempt(ctx, method, target, body)
+		var wait time.Duration
+		switch {
+		case err != nil:
+			lastErr = err
+			if ctx.Err() != nil || !(idempotent || neverSent(err)) {
+				return err
+			}
+		case resp.StatusCode >= 200 && resp.StatusCode < 300:
+			return decodeData(resp.StatusCode, respBody, out)
+		default:
+			apiErr := decodeError(resp.StatusCode, resp.Header, respBody)
+			if !idempotent || !retryableStatus(resp.StatusCode) {
+				return apiErr
+			}
+			lastErr = apiErr
+			if ra, ok := retryAfter(resp.Header.Get("Retry-After"), time.Now()); ok {
+				if ra > maxRetryAfter {
+					return apiErr
+				}
+				wait = ra
+			}
+		}
+		if attempt >= c.opts.MaxAttempts {
+			return lastErr
+		}
+		if wait == 0 {
+			wait = c.backoff(attempt)
+		}
+		if err := c.opts.Sleep(ctx, wait); err != nil {
+			return lastErr
+		}
+	}
+}
+
+// attempt performs one HTTP exchange with its own timeout.
+func (c *Client) attempt(ctx context.Context, method, target string, body []byte) (*http.Response, []byte, error) {
+	ctx, cancel := context.WithTimeout(ctx, c.opts.Timeout)
+	defer cancel()
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, target, rd)
+	if err != nil {
+		return nil, nil, fmt.Errorf("build request: %w", err)
+	}
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("User-Agent", c.opts.UserAgent)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if c.opts.APIKey != "" {
+		req.Header.Set("X-API-Key", c.opts.APIKey)
+	}
+	start := time.Now()
+	resp, err := c.http.Do(req)
+	if err != nil {
+		c.debugf("%s %s -> error after %s: %v", method, redactURL(req.URL), since(start), scrubErr(err))
+		if ctx.Err() == context.DeadlineExceeded && errors.Is(err, context.DeadlineExceeded) {
+			return nil, nil, fmt.Errorf("%s %s: no answer within %s", method, redactURL(req.URL), c.opts.Timeout)
+		}
+		return nil, nil, fmt.Errorf("%s %s: %w", method, redactURL(req.URL), scrubErr(err))
+	}
+	defer resp.Body.Close()
+	respBody, err := io.ReadAll(io.LimitReader(resp.Body, maxBodyBytes))
+	c.debugf("%s %s -> %d in %s", method, redactURL(req.URL), resp.StatusCode, since(start))
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s %s: read answer: %w", method, redactURL(req.URL), scrubErr(err))
+	}
+	return resp, respBody, nil
+}
+
+func (c *Client) debugf(format string, args ...any) {
+	if c.opts.Debug != nil {
+		fmt.Fprintf(c.opts.Debug, "[debug] "+format+"\n", args...)
+	}
+}
+
+// backoff is exponential with full jitter in [d/2, d].
+func (c *Client) backoff(attempt int) time.Duration {
+	d := c.opts.BaseBackoff << (attempt - 1)
+	return d/2 + time.Duration(rand.Int64N(int64(d/2)+1))
+}
+
+func retryableStatus(code int) bool {
+	switch code {
+	case http.StatusTooManyRequests, http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+		return true
+	}
+	return false
+}
+
+// neverSent reports whether err happened before any byte of the request
+// could reach the server (the connection was not made), so that even a
+// POST may safely be tried again.
+func neverSent(err error) bool {
+	var op *net.OpError
+	return errors.As(err, &op) && op.Op == "dial"
+}
+
+// retryAfter parses a Retry-After header: seconds or an HTTP date.
+func retryAfter(v string, now time.Time) (time.Duration, bool) {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0, false
+	}
+	if s, err := strconv.Atoi(v); err == nil && s >= 0 {
+		return time.Duration(s) * time.Second, true
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		return max(t.Sub(now), 0), true
+	}
+	return 0, false
+}
+
+// decodeData unwraps the {"data": ...} envelope into out. A bare object
+// without the envelope is accepted too.
+func decodeData(status int, body []byte, out any) error {
+	if out == nil || status == http.StatusNoContent || len(bytes.TrimSpace(body)) == 0 {
+		if out != nil && status != http.StatusNoContent {
+			return fmt.Errorf("empty answer (HTTP %d)", status)
+		}
+		return nil
+	}
+	var env map[string]json.RawMessage
+	if err := json.Unmarshal(body, &env); err != nil {
+		return fmt.Errorf("decode answer (HTTP %d): %w", status, err)
+	}
+	data, ok := env["data"]
+	if !ok {
+		data = body
+	}
+	if err := json.Unmarshal(data, out); err != nil {
+		return fmt.Errorf("decode answer (HTTP %d): %w", status, err)
+	}
+	return nil
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+func since(t time.Time) time.Duration { return time.Since(t).Round(time.Millisecond) }
+
+// redactURL drops any user information from a URL before it is shown.
+func redactURL(u *url.URL) string {
+	if u.User == nil {
+		return u.String()
+	}
+	c := *u
+	c.User = nil
+	return c.String()
+}
+
+// scrubErr unwraps *url.Error, whose text repeats the full URL (user
+// information included); the caller names the request itself.
+func scrubErr(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err
+	}
+	return err
+}

@@ -1,0 +1,126 @@
+package api
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+)
+
+// Error is an answer of the ErzyCall API with a non-2xx status.
+type Error struct {
+	StatusCode int    // HTTP status
+	Code       string // machine-readable code, when the API gave one
+	Message    string // human message
+	RequestID  string // from a request-id header, when present
+}
+
+func (e *Error) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "HTTP %d", e.StatusCode)
+	if e.Code != "" {
+		fmt.Fprintf(&b, " %s", e.Code)
+	}
+	if e.Message != "" {
+		fmt.Fprintf(&b, ": %s", e.Message)
+	}
+	if e.RequestID != "" {
+		fmt.Fprintf(&b, " (request %s)", e.RequestID)
+	}
+	return b.String()
+}
+
+// requestIDHeaders are the headers, in order of preference, that may carry
+// the server's request id.
+var requestIDHeaders = []string{"X-Request-Id", "Request-Id", "X-Correlation-Id", "X-Amzn-Requestid", "Cf-Ray"}
+
+const maxMessageLen = 300
+
+// decodeError builds an *Error from any of the shapes an API may use:
+// {"error":{"code","message"}}, {"error":"..."}, {"message":"..."}, or a
+// body that is not JSON at all (then the status text and its first line).
+func decodeError(status int, header http.Header, body []byte) *Error {
+	e := &Error{StatusCode: status}
+	for _, h := range requestIDHeaders {
+		if v := header.Get(h); v != "" {
+			e.RequestID = clip(v, 100)
+			break
+		}
+	}
+	var shape struct {
+		Error   json.RawMessage `json:"error"`
+		Message any             `json:"message"`
+		Code    any             `json:"code"`
+	}
+	trimmed := bytes.TrimSpace(body)
+	if len(trimmed) > 0 && trimmed[0] == '{' && json.Unmarshal(trimmed, &shape) == nil {
+		e.Code = scalar(shape.Code)
+		e.Message = scalar(shape.Message)
+		if len(shape.Error) > 0 {
+			var inner struct {
+				Code    any `json:"code"`
+				Message any `json:"message"`
+			}
+			var s string
+			switch {
+			case json.Unmarshal(shape.Error, &s) == nil:
+				if e.Message == "" {
+					e.Message = s
+				} else if e.Code == "" {
+					e.Code = s
+				}
+			case json.Unmarshal(shape.Error, &inner) == nil:
+				if c := scalar(inner.Code); c != "" {
+					e.Code = c
+				}
+				if m := scalar(inner.Message); m != "" {
+					e.Message = m
+				}
+			}
+		}
+	}
+	if e.Message == "" {
+		e.Message = http.StatusText(status)
+		if line := firstLine(trimmed); line != "" && (len(trimmed) == 0 || trimmed[0] != '{') {
+			e.Message = strings.TrimSpace(e.Message + ": " + line)
+		}
+		e.Message = strings.TrimPrefix(e.Message, ": ")
+	}
+	e.Code = clip(e.Code, 100)
+	e.Message = clip(e.Message, maxMessageLen)
+	return e
+}
+
+// scalar renders a JSON string or number as text, ignoring other shapes.
+func scalar(v any) string {
+	switch x := v.(type) {
+	case string:
+		return x
+	case float64:
+		return fmt.Sprint(x)
+	}
+	return ""
+}
+
+func firstLine(b []byte) string {
+	if i := bytes.IndexAny(b, "\r\n"); i >= 0 {
+		b = b[:i]
+	}
+	return strings.TrimSpace(strings.ToValidUTF8(string(b), "\uFFFD"))
+}
+
+// clip shortens s to n runes at most, and drops control characters so a
+// hostile server cannot move the cursor of the user's terminal.
+func clip(s string, n int) string {
+	s = strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) {
+			return ' '
+		}
+		return r
+	}, strings.ToValidUTF8(s, "\uFFFD"))
+	if r := []rune(s); len(r) > n {
+		return string(r[:n]) + "…"
+	}
+	return s
+}

@@ -1,0 +1,119 @@
+// Package app runs erzycall: it builds the Factory, executes the command
+// tree and turns the outcome into an exit code. It is the one place where
+// errors become exit codes.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"github.com/spf13/cobra"
+
+	"github.com/erzycall/erzycall/internal/api"
+	"github.com/erzycall/erzycall/internal/cmd/root"
+	"github.com/erzycall/erzycall/internal/cmdutil"
+	"github.com/erzycall/erzycall/internal/iostreams"
+)
+
+// Exit codes, documented by `erzycall help exit-codes`.
+const (
+	ExitOK          = 0
+	ExitError       = 1
+	ExitUsage       = 2
+	ExitAuth        = 3
+	ExitNotFound    = 4
+	ExitRefused     = 5
+	ExitInterrupted = 130
+)
+
+// Main runs the command line of this process and returns its exit code.
+func Main() int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	go func() {
+		// After the first signal, a second one kills the process at once.
+		<-ctx.Done()
+		stop()
+	}()
+	ios := iostreams.System()
+	f := NewFactory(ios, os.Getenv)
+	return Run(ctx, f, os.Args[1:])
+}
+
+// Run executes args against the command tree built on f.
+func Run(ctx context.Context, f *cmdutil.Factory, args []string) int {
+	rootCmd := root.NewCmdRoot(f)
+	rootCmd.SetArgs(args)
+	cmd, err := rootCmd.ExecuteContextC(ctx)
+	if err == nil {
+		return ExitOK
+	}
+	code := ExitCode(err)
+	printError(f.IOStreams, cmd, err, code)
+	return code
+}
+
+// ExitCode maps an error to the documented exit code.
+func ExitCode(err error) int {
+	var (
+		exitErr *cmdutil.ExitError
+		flagErr *cmdutil.FlagError
+		authErr *cmdutil.AuthError
+		apiErr  *api.Error
+	)
+	switch {
+	case err == nil:
+		return ExitOK
+	case errors.As(err, &exitErr):
+		return exitErr.Code
+	case errors.As(err, &flagErr):
+		return ExitUsage
+	case errors.As(err, &authErr):
+		return ExitAuth
+	case errors.As(err, &apiErr):
+		switch apiErr.StatusCode {
+		case 401, 403:
+			return ExitAuth
+		case 404:
+			return ExitNotFound
+		case 400, 409, 422:
+			return ExitRefused
+		}
+		return ExitError
+	case errors.Is(err, context.Canceled):
+		return ExitInterrupted
+	}
+	return ExitError
+}
+
+func printError(ios *iostreams.IOStreams, cmd *cobra.Command, err error, code int) {
+	var exitErr *cmdutil.ExitError
+	if errors.As(err, &exitErr) && exitErr.Err == nil {
+		return
+	}
+	if errors.Is(err, context.Canceled) {
+		fmt.Fprintln(ios.ErrOut, "interrupted")
+		return
+	}
+	msg := err.Error()
+	if strings.HasPrefix(msg, "unknown command") || strings.HasPrefix(msg, "unknown flag") {
+		msg = strings.TrimSuffix(msg, "\n")
+	}
+	fmt.Fprintf(ios.ErrOut, "%s %s\n", ios.ErrStyles().Red.Render("error:"), msg)
+	switch code {
+	case ExitUsage:
+		if cmd != nil {
+			fmt.Fprintf(ios.ErrOut, "Run '%s --help' for usage.\n", cmd.CommandPath())
+		}
+	case ExitAuth:
+		var apiErr *api.Error
+		if errors.As(err, &apiErr) {
+			fmt.Fprintln(ios.ErrOut, "The API key was refused: check it with `erzycall auth status`, or log in again with `erzycall auth login`.")
+		}
+	}
+}

@@ -1,0 +1,50 @@
+// Package events implements `erzycall events`.
+package events
+
+import (
+	"github.com/spf13/cobra"
+
+	"github.com/erzycall/erzycall/internal/cmdutil"
+	"github.com/erzycall/erzycall/internal/iostreams"
+	"github.com/erzycall/erzycall/internal/tableprinter"
+	"github.com/erzycall/erzycall/internal/webhook"
+)
+
+// Options are the inputs of `erzycall events`.
+type Options struct {
+	IO     *iostreams.IOStreams
+	Output cmdutil.OutputOptions
+}
+
+// NewCmdEvents returns `erzycall events`.
+func NewCmdEvents(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command {
+	opts := &Options{IO: f.IOStreams}
+	cmd := &cobra.Command{
+		Use:     "events",
+		Short:   "List the webhook event types and what triggers each",
+		Args:    cobra.NoArgs,
+		Example: "  erzycall events\n  erzycall events --jq '.[].name'",
+		RunE: func(_ *cobra.Command, _ []string) error {
+			if err := opts.Output.Validate(); err != nil {
+				return err
+			}
+			if runF != nil {
+				return runF(opts)
+			}
+			return run(opts)
+		},
+	}
+	cmdutil.AddOutputFlags(cmd, &opts.Output)
+	return cmd
+}
+
+func run(opts *Options) error {
+	if opts.Output.IsJSON() {
+		return opts.Output.Write(opts.IO, webhook.Events)
+	}
+	p := tableprinter.New(opts.IO.Out, opts.IO.IsStdoutTTY(), "EVENT", "TRIGGER")
+	for _, e := range webhook.Events {
+		p.AddRow(e.Name, e.Description)
+	}
+	return p.Render()
+}

@@ -1,0 +1,121 @@
+// Package root assembles the erzycall command tree: global flags, command
+// groups and help topics.
+package root
+
+import (
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/erzycall/erzycall/internal/build"
+	"github.com/erzycall/erzycall/internal/cmd/events"
+	versionCmd "github.com/erzycall/erzycall/internal/cmd/version"
+	"github.com/erzycall/erzycall/internal/cmd/webhooks"
+	"github.com/erzycall/erzycall/internal/cmdutil"
+)
+
+// Command groups shown in help.
+const (
+	groupEndpoints = "endpoints"
+	groupLocal     = "local"
+	groupSetup     = "setup"
+)
+
+// NewCmdRoot builds the whole command tree around f.
+func NewCmdRoot(f *cmdutil.Factory) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "erzycall",
+		Short: "Manage, receive and test ErzyCall webhooks",
+		Long: `erzycall manages the webhook endpoints of your ErzyCall organisation, receives
+and verifies deliveries on your machine, and tests your handlers locally and in CI.`,
+		Example: `  erzycall auth login
+  erzycall webhooks create --url https://example.com/webhook --events call.ended
+  erzycall listen --forward-to http://localhost:3000/webhook
+  erzycall trigger call.ended`,
+		Version:       build.Get().Version,
+		SilenceErrors: true,
+		SilenceUsage:  true,
+		PersistentPreRun: func(_ *cobra.Command, _ []string) {
+			if f.Flags.NoColor {
+				f.IOStreams.SetColorEnabled(false)
+			}
+		},
+	}
+	cmd.SetVersionTemplate(`{{with .Name}}{{printf "%s " .}}{{end}}{{printf "version %s" .Version}}` + "\n")
+	cmd.SetOut(f.IOStreams.Out)
+	cmd.SetErr(f.IOStreams.ErrOut)
+	cmd.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return cmdutil.FlagErrorWrap(err)
+	})
+
+	pf := cmd.PersistentFlags()
+	pf.StringVar(&f.Flags.APIURL, "api-url", "", "ErzyCall API base `URL` (env ERZYCALL_API_URL; default "+defaultAPIURL+")")
+	pf.StringVar(&f.Flags.APIKey, "api-key", "", "API `key` (env ERZYCALL_API_KEY; default: the stored key of the profile)")
+	pf.StringVar(&f.Flags.Profile, "profile", "", "credentials `profile` (env ERZYCALL_PROFILE; default \"default\")")
+	pf.BoolVar(&f.Flags.Debug, "debug", false, "print each HTTP request's method, URL, status and latency on stderr")
+	pf.BoolVar(&f.Flags.NoColor, "no-color", false, "disable colour (also NO_COLOR=1)")
+
+	cmd.AddGroup(
+		&cobra.Group{ID: groupEndpoints, Title: "Endpoint management:"},
+		&cobra.Group{ID: groupLocal, Title: "Local development and testing:"},
+		&cobra.Group{ID: groupSetup, Title: "Setup and help:"},
+	)
+	cmd.SetHelpCommandGroupID(groupSetup)
+	cmd.SetCompletionCommandGroupID(groupSetup)
+
+	add := func(group string, cmds ...*cobra.Command) {
+		for _, c := range cmds {
+			c.GroupID = group
+			cmd.AddCommand(c)
+		}
+	}
+	add(groupEndpoints, webhooks.NewCmdWebhooks(f), events.NewCmdEvents(f, nil))
+	add(groupSetup, versionCmd.NewCmdVersion(f))
+	for _, t := range helpTopics() {
+		cmd.AddCommand(t)
+	}
+	return cmd
+}
+
+const defaultAPIURL = "https://app.erzycall.com/api/v1"
+
+// helpTopics are `erzycall help <topic>` pages: commands that only print.
+func helpTopics() []*cobra.Command {
+	topic := func(name, short, long string) *cobra.Command {
+		// Without Run, cobra lists these under "Additional help topics".
+		c := &cobra.Command{Use: name, Short: short, Long: long}
+		c.SetHelpFunc(func(c *cobra.Command, _ []string) { fmt.Fprint(c.OutOrStdout(), c.Long) })
+		return c
+	}
+	return []*cobra.Command{
+		topic("environment", "Environment variables erzycall reads", environmentHelp),
+		topic("exit-codes", "What erzycall's exit codes mean", exitCodesHelp),
+	}
+}
+
+const environmentHelp = `Environment variables read by erzycall (a flag, when given, wins):
+
+  ERZYCALL_API_URL         API base URL (--api-url); default ` + defaultAPIURL + `.
+                           Plain http:// is refused unless the host is loopback.
+  ERZYCALL_API_KEY         API key (--api-key); wins over a stored key. Use it in CI.
+  ERZYCALL_PROFILE         credentials profile (--profile); default "default".
+  ERZYCALL_CONFIG_DIR      configuration directory; default $XDG_CONFIG_HOME/erzycall
+                           (~/.config/erzycall on Linux).
+  ERZYCALL_WEBHOOK_SECRET  signing secret(s) for listen, trigger and verify (--secret);
+                           several may be given separated by commas.
+  NO_COLOR                 any value turns colour off.
+  CLICOLOR_FORCE           a value other than 0 turns colour on even when piped.
+  CI                       when set, erzycall never prompts and never opens a browser.
+`
+
+const exitCodesHelp = `Exit codes of erzycall:
+
+  0    success
+  1    other failure: network error, 5xx answer, a failed delivery or verification
+  2    usage or invalid input: nothing was sent (also: --yes missing without a terminal)
+  3    authentication: no API key, or the API answered 401/403
+  4    not found: the API answered 404
+  5    the API refused the request as invalid or over a limit (400, 409, 422),
+       e.g. a sixth endpoint; its message is printed
+  130  interrupted (Ctrl-C) before the command finished
+`

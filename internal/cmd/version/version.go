@@ -1,0 +1,36 @@
+// Package version implements `erzycall version`.
+package version
+
+import (
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/erzycall/erzycall/internal/build"
+	"github.com/erzycall/erzycall/internal/cmdutil"
+)
+
+// NewCmdVersion returns `erzycall version`.
+func NewCmdVersion(f *cmdutil.Factory) *cobra.Command {
+	var out cmdutil.OutputOptions
+	cmd := &cobra.Command{
+		Use:     "version",
+		Short:   "Print the version, commit, build date and Go version",
+		Args:    cobra.NoArgs,
+		Example: "  erzycall version\n  erzycall version -o json",
+		RunE: func(_ *cobra.Command, _ []string) error {
+			if err := out.Validate(); err != nil {
+				return err
+			}
+			info := build.Get()
+			if out.IsJSON() {
+				return out.Write(f.IOStreams, info)
+			}
+			_, err := fmt.Fprintf(f.IOStreams.Out, "erzycall version %s\ncommit %s\nbuilt %s\n%s\n",
+				info.Version, info.Commit, info.Date, info.GoVersion)
+			return err
+		},
+	}
+	cmdutil.AddOutputFlags(cmd, &out)
+	return cmd
+}

@@ -1,0 +1,60 @@
+package webhooks
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/erzycall/erzycall/internal/api"
+	"github.com/erzycall/erzycall/internal/cmdutil"
+	"github.com/erzycall/erzycall/internal/iostreams"
+)
+
+// DeleteOptions are the inputs of `webhooks delete`.
+type DeleteOptions struct {
+	IO        *iostreams.IOStreams
+	APIClient func() (*api.Client, error)
+
+	ID  string
+	Yes bool
+}
+
+// NewCmdDelete returns `webhooks delete`.
+func NewCmdDelete(f *cmdutil.Factory, runF func(*DeleteOptions) error) *cobra.Command {
+	opts := &DeleteOptions{IO: f.IOStreams, APIClient: f.APIClient}
+	cmd := &cobra.Command{
+		Use:               "delete ID",
+		Aliases:           []string{"rm"},
+		Short:             "Delete a webhook endpoint",
+		Long:              "Delete an endpoint: deliveries to it stop at once. On a terminal this asks first; in scripts pass --yes.",
+		Args:              cmdutil.ExactArgs(1, "give the endpoint ID"),
+		ValidArgsFunction: completeEndpointIDs(f),
+		Example:           `  erzycall webhooks delete wh_abc123 --yes`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.ID = args[0]
+			if err := cmdutil.ConfirmDestructive(opts.IO, opts.Yes,
+				fmt.Sprintf("Delete webhook endpoint %s? Deliveries to it stop at once.", opts.ID)); err != nil {
+				return err
+			}
+			if runF != nil {
+				return runF(opts)
+			}
+			return deleteRun(cmd.Context(), opts)
+		},
+	}
+	cmd.Flags().BoolVarP(&opts.Yes, "yes", "y", false, "do not ask for confirmation")
+	return cmd
+}
+
+func deleteRun(ctx context.Context, opts *DeleteOptions) error {
+	client, err := opts.APIClient()
+	if err != nil {
+		return err
+	}
+	if err := client.DeleteEndpoint(ctx, opts.ID); err != nil {
+		return err
+	}
+	success(opts.IO, "Deleted webhook endpoint %s", opts.ID)
+	return nil
+}

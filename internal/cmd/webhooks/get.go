@@ -1,0 +1,61 @@
+package webhooks
+
+import (
+	"context"
+
+	"github.com/spf13/cobra"
+
+	"github.com/erzycall/erzycall/internal/api"
+	"github.com/erzycall/erzycall/internal/cmdutil"
+	"github.com/erzycall/erzycall/internal/iostreams"
+)
+
+// GetOptions are the inputs of `webhooks get`.
+type GetOptions struct {
+	IO        *iostreams.IOStreams
+	APIClient func() (*api.Client, error)
+
+	ID     string
+	Output cmdutil.OutputOptions
+}
+
+// NewCmdGet returns `webhooks get`.
+func NewCmdGet(f *cmdutil.Factory, runF func(*GetOptions) error) *cobra.Command {
+	opts := &GetOptions{IO: f.IOStreams, APIClient: f.APIClient}
+	cmd := &cobra.Command{
+		Use:               "get ID",
+		Aliases:           []string{"view"},
+		Short:             "Show one webhook endpoint",
+		Args:              cmdutil.ExactArgs(1, "give the endpoint ID, e.g. `erzycall webhooks get wh_abc123`"),
+		ValidArgsFunction: completeEndpointIDs(f),
+		Example: `  erzycall webhooks get wh_abc123
+  erzycall webhooks get wh_abc123 --jq .events`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.ID = args[0]
+			if err := opts.Output.Validate(); err != nil {
+				return err
+			}
+			if runF != nil {
+				return runF(opts)
+			}
+			return getRun(cmd.Context(), opts)
+		},
+	}
+	cmdutil.AddOutputFlags(cmd, &opts.Output)
+	return cmd
+}
+
+func getRun(ctx context.Context, opts *GetOptions) error {
+	client, err := opts.APIClient()
+	if err != nil {
+		return err
+	}
+	ep, err := client.GetEndpoint(ctx, opts.ID)
+	if err != nil {
+		return err
+	}
+	if opts.Output.IsJSON() {
+		return opts.Output.Write(opts.IO, ep)
+	}
+	return printEndpoint(opts.IO, ep, false)
+}

@@ -1,0 +1,69 @@
+package webhooks
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/erzycall/erzycall/internal/api"
+	"github.com/erzycall/erzycall/internal/cmdutil"
+	"github.com/erzycall/erzycall/internal/iostreams"
+)
+
+// ListOptions are the inputs of `webhooks list`.
+type ListOptions struct {
+	IO        *iostreams.IOStreams
+	APIClient func() (*api.Client, error)
+
+	Output cmdutil.OutputOptions
+}
+
+// NewCmdList returns `webhooks list`.
+func NewCmdList(f *cmdutil.Factory, runF func(*ListOptions) error) *cobra.Command {
+	opts := &ListOptions{IO: f.IOStreams, APIClient: f.APIClient}
+	cmd := &cobra.Command{
+		Use:     "list",
+		Aliases: []string{"ls"},
+		Short:   "List webhook endpoints",
+		Args:    cobra.NoArgs,
+		Example: `  erzycall webhooks list
+  erzycall webhooks list -o json
+  erzycall webhooks list | cut -f1,2`,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := opts.Output.Validate(); err != nil {
+				return err
+			}
+			if runF != nil {
+				return runF(opts)
+			}
+			return listRun(cmd.Context(), opts)
+		},
+	}
+	cmdutil.AddOutputFlags(cmd, &opts.Output)
+	return cmd
+}
+
+func listRun(ctx context.Context, opts *ListOptions) error {
+	client, err := opts.APIClient()
+	if err != nil {
+		return err
+	}
+	eps, err := client.ListEndpoints(ctx)
+	if err != nil {
+		return err
+	}
+	if opts.Output.IsJSON() {
+		if eps == nil {
+			eps = []api.Endpoint{}
+		}
+		return opts.Output.Write(opts.IO, eps)
+	}
+	if len(eps) == 0 {
+		if opts.IO.IsStdoutTTY() {
+			fmt.Fprintln(opts.IO.ErrOut, "No webhook endpoints yet. Create one with `erzycall webhooks create --url URL --events EVENT`.")
+		}
+		return nil
+	}
+	return printEndpointRows(opts.IO, eps, false)
+}

@@ -1,0 +1,76 @@
+package webhooks
+
+import (
+	"context"
+
+	"github.com/spf13/cobra"
+
+	"github.com/erzycall/erzycall/internal/api"
+	"github.com/erzycall/erzycall/internal/cmdutil"
+	"github.com/erzycall/erzycall/internal/iostreams"
+)
+
+// ToggleOptions are the inputs of `webhooks enable` and `webhooks disable`.
+type ToggleOptions struct {
+	IO        *iostreams.IOStreams
+	APIClient func() (*api.Client, error)
+
+	ID     string
+	Active bool
+	Output cmdutil.OutputOptions
+}
+
+// NewCmdEnable returns `webhooks enable`.
+func NewCmdEnable(f *cmdutil.Factory, runF func(*ToggleOptions) error) *cobra.Command {
+	return newCmdToggle(f, runF, true, "enable ID", "Re-enable a webhook endpoint (after auto-disable)",
+		`ErzyCall disables an endpoint after 10 consecutive failed deliveries.
+Fix the handler, then enable the endpoint again; its failure count starts over.`,
+		"  erzycall webhooks enable wh_abc123")
+}
+
+// NewCmdDisable returns `webhooks disable`.
+func NewCmdDisable(f *cmdutil.Factory, runF func(*ToggleOptions) error) *cobra.Command {
+	return newCmdToggle(f, runF, false, "disable ID", "Stop deliveries to a webhook endpoint", "",
+		"  erzycall webhooks disable wh_abc123")
+}
+
+func newCmdToggle(f *cmdutil.Factory, runF func(*ToggleOptions) error, active bool, use, short, long, example string) *cobra.Command {
+	opts := &ToggleOptions{IO: f.IOStreams, APIClient: f.APIClient, Active: active}
+	cmd := &cobra.Command{
+		Use:               use,
+		Short:             short,
+		Long:              long,
+		Example:           example,
+		Args:              cmdutil.ExactArgs(1, "give the endpoint ID"),
+		ValidArgsFunction: completeEndpointIDs(f),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.ID = args[0]
+			if err := opts.Output.Validate(); err != nil {
+				return err
+			}
+			if runF != nil {
+				return runF(opts)
+			}
+			return toggleRun(cmd.Context(), opts)
+		},
+	}
+	cmdutil.AddOutputFlags(cmd, &opts.Output)
+	return cmd
+}
+
+func toggleRun(ctx context.Context, opts *ToggleOptions) error {
+	client, err := opts.APIClient()
+	if err != nil {
+		return err
+	}
+	active := opts.Active
+	ep, err := client.UpdateEndpoint(ctx, opts.ID, api.UpdateEndpointInput{IsActive: &active})
+	if err != nil {
+		return err
+	}
+	verb := "Disabled"
+	if active {
+		verb = "Enabled"
+	}
+	return printChanged(opts.IO, &opts.Output, ep, "%s webhook endpoint %s", verb, ep.ID)
+}

@@ -1,0 +1,187 @@
+// Package webhooks implements `erzycall webhooks`: endpoint management.
+package webhooks
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/erzycall/erzycall/internal/api"
+	"github.com/erzycall/erzycall/internal/cmdutil"
+	"github.com/erzycall/erzycall/internal/iostreams"
+	"github.com/erzycall/erzycall/internal/tableprinter"
+	"github.com/erzycall/erzycall/internal/webhook"
+)
+
+// NewCmdWebhooks returns the `webhooks` command group.
+func NewCmdWebhooks(f *cmdutil.Factory) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:     "webhooks",
+		Aliases: []string{"wh"},
+		Short:   "Manage webhook endpoints",
+		Long: `Create, list, change and remove the HTTPS endpoints ErzyCall delivers events to.
+
+An organisation has at most 5 endpoints, each subscribed to at most 10 events.`,
+		Example: `  erzycall webhooks create --url https://example.com/webhook --events call.ended,contact.created
+  erzycall webhooks list
+  erzycall webhooks list --jq '.[] | select(.isActive | not) | .id'
+  erzycall webhooks rotate-secret wh_abc123 --yes --jq .secret`,
+	}
+	cmd.AddCommand(
+		NewCmdList(f, nil),
+		NewCmdGet(f, nil),
+		NewCmdCreate(f, nil),
+		NewCmdUpdate(f, nil),
+		NewCmdEnable(f, nil),
+		NewCmdDisable(f, nil),
+		NewCmdRotateSecret(f, nil),
+		NewCmdDelete(f, nil),
+		NewCmdOpen(f, nil),
+	)
+	return cmd
+}
+
+func statusText(e *api.Endpoint) string {
+	if e.IsActive {
+		return "active"
+	}
+	return "disabled"
+}
+
+func statusStyle(io *iostreams.IOStreams, e *api.Endpoint) func(string) string {
+	s := io.Styles()
+	if e.IsActive {
+		return func(v string) string { return s.Green.Render(v) }
+	}
+	return func(v string) string { return s.Red.Render(v) }
+}
+
+// printEndpointRows prints endpoints as a table on a terminal, as
+// tab-separated rows (ID, URL, EVENTS, STATUS, DESCRIPTION) elsewhere.
+// With withSecret the secret is one more column.
+func printEndpointRows(io *iostreams.IOStreams, eps []api.Endpoint, withSecret bool) error {
+	header := []string{"ID", "URL", "EVENTS", "STATUS", "DESCRIPTION"}
+	if withSecret {
+		header = append(header, "SECRET")
+	}
+	tty := io.IsStdoutTTY()
+	p := tableprinter.New(io.Out, tty, header...)
+	for i := range eps {
+		e := &eps[i]
+		events := strings.Join(e.Events, ",")
+		if tty {
+			events = strings.Join(e.Events, ", ")
+		}
+		row := []string{e.ID, e.URL, events, statusText(e), e.Description}
+		if withSecret {
+			row = append(row, e.Secret)
+		}
+		p.AddRow(row...)
+		p.Style(i, 3, statusStyle(io, e))
+	}
+	return p.Render()
+}
+
+// printEndpoint shows one endpoint: a field list on a terminal, one
+// tab-separated row elsewhere. The secret is shown in full only when
+// showSecret (it was just created); otherwise it is redacted.
+func printEndpoint(io *iostreams.IOStreams, e *api.Endpoint, showSecret bool) error {
+	if !io.IsStdoutTTY() {
+		return printEndpointRows(io, []api.Endpoint{*e}, showSecret)
+	}
+	s := io.Styles()
+	var b strings.Builder
+	field := func(name, value string) {
+		fmt.Fprintf(&b, "%s %s\n", s.Bold.Render(fmt.Sprintf("%-12s", name)), value)
+	}
+	field("ID", e.ID)
+	field("URL", e.URL)
+	field("Events", strings.Join(e.Events, ", "))
+	field("Status", statusStyle(io, e)(statusText(e)))
+	if e.Description != "" {
+		field("Description", e.Description)
+	}
+	switch {
+	case showSecret && e.Secret != "":
+		field("Secret", s.Yellow.Bold(true).Render(e.Secret))
+		fmt.Fprintf(&b, "\n%s Store this secret now (for example as WEBHOOK_SECRET in your app): it verifies every delivery.\n",
+			s.Yellow.Render("!"))
+	case e.Secret != "":
+		field("Secret", redactSecret(e.Secret)+s.Dim.Render("  (--jq .secret shows it)"))
+	}
+	_, err := fmt.Fprint(io.Out, b.String())
+	return err
+}
+
+// redactSecret keeps the prefix and the last four characters.
+func redactSecret(s string) string {
+	prefix := ""
+	if strings.HasPrefix(s, "whsec_") {
+		prefix = "whsec_"
+	}
+	rest := s[len(prefix):]
+	if len(rest) <= 8 {
+		return prefix + "…"
+	}
+	return prefix + "…" + rest[len(rest)-4:]
+}
+
+// success prints a check-marked line on stdout on a terminal only: piped
+// output stays data.
+func success(io *iostreams.IOStreams, format string, args ...any) {
+	if io.IsStdoutTTY() {
+		fmt.Fprintf(io.Out, "%s %s\n", io.Styles().Green.Render("✓"), fmt.Sprintf(format, args...))
+	}
+}
+
+// completeEndpointIDs offers the organisation's endpoint IDs, described by
+// their URL. It is silent on any failure and gives up after a short time.
+func completeEndpointIDs(f *cmdutil.Factory) cobra.CompletionFunc {
+	return func(cmd *cobra.Command, args []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
+		if len(args) > 0 {
+			return nil, cobra.ShellCompDirectiveNoFileComp
+		}
+		client, err := f.APIClient()
+		if err != nil {
+			return nil, cobra.ShellCompDirectiveNoFileComp
+		}
+		ctx, cancel := context.WithTimeout(cmd.Context(), 3*time.Second)
+		defer cancel()
+		eps, err := client.ListEndpoints(ctx)
+		if err != nil {
+			return nil, cobra.ShellCompDirectiveNoFileComp
+		}
+		out := make([]cobra.Completion, 0, len(eps))
+		for _, e := range eps {
+			if strings.HasPrefix(e.ID, toComplete) {
+				out = append(out, cobra.CompletionWithDesc(e.ID, e.URL))
+			}
+		}
+		return out, cobra.ShellCompDirectiveNoFileComp
+	}
+}
+
+// completeEvents offers the documented event names for --events flags.
+func completeEvents(cmd *cobra.Command, args []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
+	prefix := ""
+	if i := strings.LastIndex(toComplete, ","); i >= 0 {
+		prefix = toComplete[:i+1]
+	}
+	out := make([]cobra.Completion, 0, len(webhook.Events))
+	for _, e := range webhook.Events {
+		out = append(out, cobra.CompletionWithDesc(prefix+e.Name, e.Description))
+	}
+	return out, cobra.ShellCompDirectiveNoFileComp
+}
+
+// validateEvents normalises --events values into a flag error on bad input.
+func validateEvents(values []string) ([]string, error) {
+	evs, err := webhook.NormalizeEvents(values)
+	if err != nil {
+		return nil, cmdutil.FlagErrorWrap(err)
+	}
+	return evs, nil
+}

@@ -1,0 +1,52 @@
+package cmdutil
+
+import (
+	"errors"
+	"fmt"
+)
+
+// FlagError is bad input on the command line: exit 2, nothing sent.
+type FlagError struct{ Err error }
+
+func (e *FlagError) Error() string { return e.Err.Error() }
+func (e *FlagError) Unwrap() error { return e.Err }
+
+// FlagErrorf returns a *FlagError with a formatted message.
+func FlagErrorf(format string, args ...any) error {
+	return &FlagError{Err: fmt.Errorf(format, args...)}
+}
+
+// FlagErrorWrap turns err into a *FlagError (nil stays nil).
+func FlagErrorWrap(err error) error {
+	if err == nil {
+		return nil
+	}
+	return &FlagError{Err: err}
+}
+
+// AuthError means no usable API key: exit 3.
+type AuthError struct{ Err error }
+
+func (e *AuthError) Error() string { return e.Err.Error() }
+func (e *AuthError) Unwrap() error { return e.Err }
+
+// ExitError ends the command with Code. When Err is nil nothing more is
+// printed: the command has already said what happened.
+type ExitError struct {
+	Code int
+	Err  error
+}
+
+func (e *ExitError) Error() string {
+	if e.Err == nil {
+		return fmt.Sprintf("exit status %d", e.Code)
+	}
+	return e.Err.Error()
+}
+func (e *ExitError) Unwrap() error { return e.Err }
+
+// ErrSilent ends the command with exit 1 without a message.
+var ErrSilent = &ExitError{Code: 1}
+
+// ErrCancel is returned when the user declines a confirmation.
+var ErrCancel = errors.New("cancelled: nothing was changed")

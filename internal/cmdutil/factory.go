@@ -1,0 +1,52 @@
+// Package cmdutil holds what every command shares: the Factory of lazily
+// built dependencies, error types that map to exit codes, output flags
+// (-o/--jq) and confirmations.
+package cmdutil
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/erzycall/erzycall/internal/api"
+	"github.com/erzycall/erzycall/internal/iostreams"
+)
+
+// GlobalFlags are the persistent flags of the root command.
+type GlobalFlags struct {
+	APIURL  string
+	APIKey  string
+	Profile string
+	Debug   bool
+	NoColor bool
+}
+
+// Config is the resolved configuration of one invocation.
+type Config struct {
+	APIURL    string // validated base URL of the API
+	APIKey    string // never printed
+	KeySource string // where the key came from: flag, env, keyring, file
+	Profile   string
+}
+
+// Browser opens URLs.
+type Browser interface {
+	Browse(url string) error
+}
+
+// Factory hands commands their dependencies. Every func is lazy: a command
+// that does not call it pays nothing (no keyring, file or network access).
+type Factory struct {
+	IOStreams *iostreams.IOStreams
+	Flags     *GlobalFlags
+	Browser   Browser
+	Now       func() time.Time
+	Getenv    func(string) string
+
+	// Config resolves the API URL and key (flag > env > stored profile).
+	Config func() (*Config, error)
+	// HTTPClient is the client for requests that are not API calls
+	// (forwarding, triggering).
+	HTTPClient func() (*http.Client, error)
+	// APIClient is the ErzyCall API client, configured from Config.
+	APIClient func() (*api.Client, error)
+}

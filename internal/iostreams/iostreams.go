@@ -1,0 +1,205 @@
+// Package iostreams wraps the three standard streams with what commands need
+// to know about them: which are terminals, whether colour is wanted, and how
+// to ask the user something. Commands never touch os.Stdout directly.
+package iostreams
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/charmbracelet/lipgloss"
+	"github.com/muesli/termenv"
+	"golang.org/x/term"
+)
+
+// ErrNoTerminal is returned by prompts when no terminal can answer them.
+var ErrNoTerminal = errors.New("cannot prompt: not running in a terminal")
+
+// IOStreams is what a command reads from and writes to.
+type IOStreams struct {
+	In     io.Reader
+	Out    io.Writer
+	ErrOut io.Writer
+
+	inTTY, outTTY, errTTY bool
+	colorEnabled          bool
+	inFd                  int // -1 when In is not a file
+	termWidth             int
+
+	styles    *Styles
+	errStyles *Styles
+	readLine  *bufio.Reader
+}
+
+// System returns streams bound to the process's stdin, stdout and stderr.
+// Colour follows NO_COLOR, CLICOLOR_FORCE and whether stdout is a terminal.
+func System() *IOStreams {
+	s := &IOStreams{
+		In:     os.Stdin,
+		Out:    os.Stdout,
+		ErrOut: os.Stderr,
+		inFd:   int(os.Stdin.Fd()),
+		inTTY:  isTerminal(os.Stdin),
+		outTTY: isTerminal(os.Stdout),
+		errTTY: isTerminal(os.Stderr),
+	}
+	if s.outTTY {
+		if w, _, err := term.GetSize(int(os.Stdout.Fd())); err == nil {
+			s.termWidth = w
+		}
+	}
+	s.colorEnabled = colorWanted(os.Getenv, s.outTTY)
+	return s
+}
+
+// Test returns streams over buffers, none of them a terminal, without colour.
+func Test() (s *IOStreams, in, out, errOut *bytes.Buffer) {
+	in, out, errOut = &bytes.Buffer{}, &bytes.Buffer{}, &bytes.Buffer{}
+	return &IOStreams{In: in, Out: out, ErrOut: errOut, inFd: -1}, in, out, errOut
+}
+
+func isTerminal(f *os.File) bool { return term.IsTerminal(int(f.Fd())) }
+
+// colorWanted applies the conventions: NO_COLOR (any non-empty value) wins,
+// then CLICOLOR_FORCE (non-empty, not "0"), then a terminal that is not dumb.
+func colorWanted(getenv func(string) string, tty bool) bool {
+	if getenv("NO_COLOR") != "" {
+		return false
+	}
+	if v := getenv("CLICOLOR_FORCE"); v != "" && v != "0" {
+		return true
+	}
+	return tty && getenv("TERM") != "dumb"
+}
+
+// IsStdinTTY reports whether standard input is a terminal.
+func (s *IOStreams) IsStdinTTY() bool { return s.inTTY }
+
+// IsStdoutTTY reports whether standard output is a terminal.
+func (s *IOStreams) IsStdoutTTY() bool { return s.outTTY }
+
+// IsStderrTTY reports whether standard error is a terminal.
+func (s *IOStreams) IsStderrTTY() bool { return s.errTTY }
+
+// SetStdinTTY overrides terminal detection (tests).
+func (s *IOStreams) SetStdinTTY(v bool) { s.inTTY = v }
+
+// SetStdoutTTY overrides terminal detection (tests).
+func (s *IOStreams) SetStdoutTTY(v bool) { s.outTTY = v }
+
+// SetStderrTTY overrides terminal detection (tests).
+func (s *IOStreams) SetStderrTTY(v bool) { s.errTTY = v }
+
+// ColorEnabled reports whether output to Out may carry colour.
+func (s *IOStreams) ColorEnabled() bool { return s.colorEnabled }
+
+// SetColorEnabled forces colour on or off (the --no-color flag, tests).
+func (s *IOStreams) SetColorEnabled(v bool) {
+	s.colorEnabled = v
+	s.styles, s.errStyles = nil, nil
+}
+
+// TerminalWidth is the width of the terminal on Out, or 80 when unknown.
+func (s *IOStreams) TerminalWidth() int {
+	if s.termWidth > 0 {
+		return s.termWidth
+	}
+	return 80
+}
+
+// CanPrompt reports whether a question can be asked and answered: input
+// from a terminal and a terminal on stderr, where prompts are written.
+func (s *IOStreams) CanPrompt() bool { return s.inTTY && s.errTTY }
+
+// Styles returns styles for text written to Out.
+func (s *IOStreams) Styles() *Styles {
+	if s.styles == nil {
+		s.styles = newStyles(s.Out, s.colorEnabled)
+	}
+	return s.styles
+}
+
+// ErrStyles returns styles for text written to ErrOut (coloured only when
+// colour is enabled and stderr is a terminal too).
+func (s *IOStreams) ErrStyles() *Styles {
+	if s.errStyles == nil {
+		s.errStyles = newStyles(s.ErrOut, s.colorEnabled && (s.errTTY || os.Getenv("CLICOLOR_FORCE") != ""))
+	}
+	return s.errStyles
+}
+
+// Confirm asks a yes/no question on stderr; the default answer is no.
+func (s *IOStreams) Confirm(question string) (bool, error) {
+	if !s.CanPrompt() {
+		return false, ErrNoTerminal
+	}
+	fmt.Fprintf(s.ErrOut, "%s [y/N] ", question)
+	line, err := s.line()
+	if err != nil {
+		return false, err
+	}
+	switch strings.ToLower(strings.TrimSpace(line)) {
+	case "y", "yes":
+		return true, nil
+	}
+	return false, nil
+}
+
+// ReadSecret asks for a secret on stderr without echoing what is typed.
+func (s *IOStreams) ReadSecret(prompt string) (string, error) {
+	if !s.CanPrompt() {
+		return "", ErrNoTerminal
+	}
+	fmt.Fprint(s.ErrOut, prompt)
+	if s.inFd >= 0 && term.IsTerminal(s.inFd) {
+		b, err := term.ReadPassword(s.inFd)
+		fmt.Fprintln(s.ErrOut)
+		if err != nil {
+			return "", fmt.Errorf("read input: %w", err)
+		}
+		return strings.TrimSpace(string(b)), nil
+	}
+	line, err := s.line()
+	return strings.TrimSpace(line), err
+}
+
+func (s *IOStreams) line() (string, error) {
+	if s.readLine == nil {
+		s.readLine = bufio.NewReader(s.In)
+	}
+	line, err := s.readLine.ReadString('\n')
+	if err != nil && !(errors.Is(err, io.EOF) && line != "") {
+		return "", fmt.Errorf("read input: %w", err)
+	}
+	return line, nil
+}
+
+// Styles are the few text styles the CLI uses, bound to one writer.
+type Styles struct {
+	Bold, Dim, Green, Red, Yellow, Cyan lipgloss.Style
+}
+
+func newStyles(w io.Writer, color bool) *Styles {
+	r := lipgloss.NewRenderer(w)
+	if color {
+		r.SetColorProfile(termenv.ANSI)
+	} else {
+		r.SetColorProfile(termenv.Ascii)
+	}
+	// Setting the background explicitly keeps lipgloss from querying the
+	// terminal, which can block for seconds on terminals that never answer.
+	r.SetHasDarkBackground(true)
+	return &Styles{
+		Bold:   r.NewStyle().Bold(true),
+		Dim:    r.NewStyle().Faint(true),
+		Green:  r.NewStyle().Foreground(lipgloss.Color("2")),
+		Red:    r.NewStyle().Foreground(lipgloss.Color("1")),
+		Yellow: r.NewStyle().Foreground(lipgloss.Color("3")),
+		Cyan:   r.NewStyle().Foreground(lipgloss.Color("6")),
+	}
+}
