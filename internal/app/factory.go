@@ -1,6 +1,8 @@
 package app
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -13,6 +15,7 @@ import (
 	"github.com/erzycall/erzycall/internal/api"
 	"github.com/erzycall/erzycall/internal/build"
 	"github.com/erzycall/erzycall/internal/cmdutil"
+	"github.com/erzycall/erzycall/internal/credentials"
 	"github.com/erzycall/erzycall/internal/iostreams"
 	"github.com/erzycall/erzycall/internal/webhook"
 )
@@ -27,6 +30,15 @@ func NewFactory(ios *iostreams.IOStreams, getenv func(string) string) *cmdutil.F
 		Now:       time.Now,
 		Getenv:    getenv,
 	}
+	f.Credentials = sync.OnceValue(func() *credentials.Store {
+		return credentials.New(credentials.Options{Stderr: ios.ErrOut})
+	})
+	f.Resolver = func() *credentials.Resolver {
+		return &credentials.Resolver{
+			FlagKey: f.Flags.APIKey, FlagProfile: f.Flags.Profile, FlagAPIURL: f.Flags.APIURL,
+			Getenv: f.Getenv, Store: f.Credentials(),
+		}
+	}
 	f.Config = sync.OnceValues(func() (*cmdutil.Config, error) { return resolveConfig(f) })
 	f.HTTPClient = func() (*http.Client, error) { return &http.Client{}, nil }
 	f.APIClient = sync.OnceValues(func() (*api.Client, error) {
@@ -35,7 +47,7 @@ func NewFactory(ios *iostreams.IOStreams, getenv func(string) string) *cmdutil.F
 			return nil, err
 		}
 		if cfg.APIKey == "" {
-			return nil, &cmdutil.AuthError{Err: errNoKey}
+			return nil, &cmdutil.AuthError{Err: credentials.ErrNoKey}
 		}
 		opts := api.Options{BaseURL: cfg.APIURL, APIKey: cfg.APIKey, UserAgent: build.UserAgent()}
 		if f.Flags.Debug {
@@ -47,20 +59,33 @@ func NewFactory(ios *iostreams.IOStreams, getenv func(string) string) *cmdutil.F
 	return f
 }
 
-var errNoKey = fmt.Errorf("no API key — run `erzycall auth login` or set ERZYCALL_API_KEY")
-
-// resolveConfig applies the precedence flag > environment > stored profile.
+// resolveConfig applies the precedence flag > environment > stored profile
+// to the API URL and key. The keyring is consulted only when neither the
+// flag nor the environment gives a key.
 func resolveConfig(f *cmdutil.Factory) (*cmdutil.Config, error) {
-	cfg := &cmdutil.Config{Profile: firstNonEmpty(f.Flags.Profile, f.Getenv("ERZYCALL_PROFILE"), "default")}
-	cfg.APIURL = firstNonEmpty(f.Flags.APIURL, f.Getenv("ERZYCALL_API_URL"), api.DefaultBaseURL)
+	r := f.Resolver()
+	profile, err := r.Profile()
+	if err != nil {
+		return nil, cmdutil.FlagErrorWrap(err)
+	}
+	cfg := &cmdutil.Config{Profile: profile}
+	apiURL, _, err := r.ResolveAPIURL()
+	if err != nil {
+		return nil, err
+	}
+	cfg.APIURL = firstNonEmpty(apiURL, api.DefaultBaseURL)
 	if err := checkAPIURL(cfg.APIURL); err != nil {
 		return nil, err
 	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*credentials.DefaultKeyringTimeout)
+	defer cancel()
+	res, err := r.Resolve(ctx)
 	switch {
-	case f.Flags.APIKey != "":
-		cfg.APIKey, cfg.KeySource = f.Flags.APIKey, "flag"
-	case f.Getenv("ERZYCALL_API_KEY") != "":
-		cfg.APIKey, cfg.KeySource = f.Getenv("ERZYCALL_API_KEY"), "env"
+	case errors.Is(err, credentials.ErrNoKey):
+	case err != nil:
+		return nil, err
+	default:
+		cfg.APIKey, cfg.KeySource = res.Key, string(res.Source)
 	}
 	return cfg, nil
 }

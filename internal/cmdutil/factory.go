@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/erzycall/erzycall/internal/api"
+	"github.com/erzycall/erzycall/internal/credentials"
 	"github.com/erzycall/erzycall/internal/iostreams"
 )
 
@@ -43,7 +44,13 @@ type Factory struct {
 	Getenv    func(string) string
 
 	// Config resolves the API URL and key (flag > env > stored profile).
+	// A missing key is not an error here: APIClient reports it.
 	Config func() (*Config, error)
+	// Credentials is the store of API keys and webhook secrets (keyring,
+	// file fallback). Building it does no I/O.
+	Credentials func() *credentials.Store
+	// Resolver applies flag > env > stored profile for the key and URL.
+	Resolver func() *credentials.Resolver
 	// HTTPClient is the client for requests that are not API calls
 	// (forwarding, triggering).
 	HTTPClient func() (*http.Client, error)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/erzycall/erzycall/internal/build"
 	"github.com/erzycall/erzycall/internal/cmd/events"
+	"github.com/erzycall/erzycall/internal/cmd/verify"
 	versionCmd "github.com/erzycall/erzycall/internal/cmd/version"
 	"github.com/erzycall/erzycall/internal/cmd/webhooks"
 	"github.com/erzycall/erzycall/internal/cmdutil"
@@ -70,6 +71,7 @@ and verifies deliveries on your machine, and tests your handlers locally and in 
 		}
 	}
 	add(groupEndpoints, webhooks.NewCmdWebhooks(f), events.NewCmdEvents(f, nil))
+	add(groupLocal, verify.NewCmdVerify(f, nil))
 	add(groupSetup, versionCmd.NewCmdVersion(f))
 	for _, t := range helpTopics() {
 		cmd.AddCommand(t)

@@ -1,0 +1,188 @@
+// Command gen-docs writes erzycall's reference documentation and shell
+// completions from the real command tree:
+//
+//	docs/cli/*.md      one Markdown page per command
+//	docs/man/*.1       man pages
+//	completions/       erzycall.bash, .zsh, .fish, .ps1
+//
+// Run it from the repository root: go run ./cmd/gen-docs
+// Output is reproducible: the man page date is SOURCE_DATE_EPOCH when set;
+// otherwise a page whose text is unchanged keeps its date, and a changed
+// page gets the date of the last commit. It lives outside the shipped
+// binary, so cobra/doc never weighs on erzycall itself.
+package main
+
+import (
+	"bytes"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/cobra/doc"
+
+	"github.com/erzycall/erzycall/internal/app"
+	"github.com/erzycall/erzycall/internal/cmd/root"
+	"github.com/erzycall/erzycall/internal/iostreams"
+)
+
+func main() {
+	out := flag.String("out", ".", "repository root to write docs/ and completions/ under")
+	flag.Parse()
+	if err := run(*out); err != nil {
+		fmt.Fprintln(os.Stderr, "gen-docs:", err)
+		os.Exit(1)
+	}
+}
+
+func run(out string) error {
+	ios, _, _, _ := iostreams.Test()
+	// No environment: the pages must not depend on the machine that writes them.
+	f := app.NewFactory(ios, func(string) string { return "" })
+	rootCmd := root.NewCmdRoot(f)
+	rootCmd.DisableAutoGenTag = true
+	rootCmd.InitDefaultHelpCmd()
+	rootCmd.InitDefaultCompletionCmd()
+
+	cliDir := filepath.Join(out, "docs", "cli")
+	manDir := filepath.Join(out, "docs", "man")
+	compDir := filepath.Join(out, "completions")
+	for _, d := range []string{cliDir, manDir, compDir} {
+		if err := os.RemoveAll(d); err != nil {
+			return err
+		}
+	}
+	// Keep the old man pages to reuse their dates.
+	oldMan, err := readDir(manDir)
+	if err != nil {
+		return err
+	}
+	for _, d := range []string{cliDir, manDir, compDir} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			return err
+		}
+	}
+	if err := doc.GenMarkdownTree(rootCmd, cliDir); err != nil {
+		return fmt.Errorf("markdown: %w", err)
+	}
+	if err := genTopics(rootCmd, cliDir); err != nil {
+		return fmt.Errorf("help topics: %w", err)
+	}
+	if err := genMan(rootCmd, manDir, oldMan); err != nil {
+		return fmt.Errorf("man pages: %w", err)
+	}
+	return genCompletions(rootCmd, compDir)
+}
+
+// genTopics writes a page for each help topic (`erzycall help exit-codes`),
+// which cobra/doc leaves out.
+func genTopics(rootCmd *cobra.Command, dir string) error {
+	for _, c := range rootCmd.Commands() {
+		if !c.IsAdditionalHelpTopicCommand() {
+			continue
+		}
+		page := fmt.Sprintf("## erzycall help %s\n\n%s\n\n```\n%s```\n", c.Name(), c.Short, c.Long)
+		if err := os.WriteFile(filepath.Join(dir, "erzycall_help_"+c.Name()+".md"), []byte(page), 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func readDir(dir string) (map[string][]byte, error) {
+	files := map[string][]byte{}
+	entries, err := os.ReadDir(dir)
+	if errors.Is(err, os.ErrNotExist) {
+		return files, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	for _, e := range entries {
+		b, err := os.ReadFile(filepath.Join(dir, e.Name()))
+		if err != nil {
+			return nil, err
+		}
+		files[e.Name()] = b
+	}
+	return files, nil
+}
+
+var thLine = regexp.MustCompile(`(?m)^\.TH .*$`)
+
+func genMan(rootCmd *cobra.Command, dir string, old map[string][]byte) error {
+	date, fromEnv, err := manDate()
+	if err != nil {
+		return err
+	}
+	var walk func(c *cobra.Command) error
+	walk = func(c *cobra.Command) error {
+		for _, sub := range c.Commands() {
+			if !sub.IsAvailableCommand() || sub.IsAdditionalHelpTopicCommand() {
+				continue
+			}
+			if err := walk(sub); err != nil {
+				return err
+			}
+		}
+		name := strings.ReplaceAll(c.CommandPath(), " ", "-") + ".1"
+		var buf bytes.Buffer
+		header := &doc.GenManHeader{Title: strings.ToUpper(strings.ReplaceAll(c.CommandPath(), " ", "-")), Section: "1", Source: "erzycall", Manual: "erzycall manual", Date: &date}
+		if err := doc.GenMan(c, header, &buf); err != nil {
+			return err
+		}
+		page := buf.Bytes()
+		if prev, ok := old[name]; ok && !fromEnv && sameButDate(prev, page) {
+			page = prev
+		}
+		return os.WriteFile(filepath.Join(dir, name), page, 0o644)
+	}
+	return walk(rootCmd)
+}
+
+func sameButDate(a, b []byte) bool {
+	return bytes.Equal(thLine.ReplaceAll(a, nil), thLine.ReplaceAll(b, nil))
+}
+
+// manDate is SOURCE_DATE_EPOCH, else the last commit's date, else today.
+func manDate() (time.Time, bool, error) {
+	if v := os.Getenv("SOURCE_DATE_EPOCH"); v != "" {
+		sec, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			return time.Time{}, false, fmt.Errorf("invalid SOURCE_DATE_EPOCH %q", v)
+		}
+		return time.Unix(sec, 0).UTC(), true, nil
+	}
+	if out, err := exec.Command("git", "log", "-1", "--format=%ct").Output(); err == nil {
+		if sec, err := strconv.ParseInt(strings.TrimSpace(string(out)), 10, 64); err == nil {
+			return time.Unix(sec, 0).UTC(), false, nil
+		}
+	}
+	return time.Now().UTC(), false, nil
+}
+
+func genCompletions(rootCmd *cobra.Command, dir string) error {
+	gens := map[string]func(*bytes.Buffer) error{
+		"erzycall.bash": func(b *bytes.Buffer) error { return rootCmd.GenBashCompletionV2(b, true) },
+		"erzycall.zsh":  func(b *bytes.Buffer) error { return rootCmd.GenZshCompletion(b) },
+		"erzycall.fish": func(b *bytes.Buffer) error { return rootCmd.GenFishCompletion(b, true) },
+		"erzycall.ps1":  func(b *bytes.Buffer) error { return rootCmd.GenPowerShellCompletionWithDesc(b) },
+	}
+	for name, gen := range gens {
+		var b bytes.Buffer
+		if err := gen(&b); err != nil {
+			return fmt.Errorf("completion %s: %w", name, err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), b.Bytes(), 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,112 @@
+// Package verify implements `erzycall verify`.
+package verify
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/erzycall/erzycall/internal/cmdutil"
+	"github.com/erzycall/erzycall/internal/iostreams"
+	"github.com/erzycall/erzycall/internal/webhook"
+)
+
+// maxPayload bounds what verify reads: far above any real delivery.
+const maxPayload = 64 << 20
+
+// Options are the inputs of `erzycall verify`.
+type Options struct {
+	IO *iostreams.IOStreams
+
+	Secrets     []string
+	Signature   string
+	PayloadFile string
+}
+
+// NewCmdVerify returns `erzycall verify`.
+func NewCmdVerify(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command {
+	opts := &Options{IO: f.IOStreams}
+	var secrets []string
+	cmd := &cobra.Command{
+		Use:   "verify --secret S --signature H [--payload-file F]",
+		Short: "Check a webhook signature against a payload",
+		Long: `Check an X-Webhook-Signature value against the raw payload bytes, read from
+--payload-file or standard input. Several --secret values may be given (during a
+rotation); the output names the one that matched. Exit 0 when valid, 1 when not.
+
+It also warns when the payload is not byte-for-byte what JavaScript's
+JSON.stringify produces for it: handlers written from the ErzyCall docs verify
+JSON.stringify(req.body), so such a payload fails there even with a right signature.`,
+		Example: `  erzycall verify --secret "$WEBHOOK_SECRET" --signature "sha256=757107ea…" --payload-file body.json
+  printf 'Hello, World!' | erzycall verify --secret "It's a Secret to Everybody" \
+      --signature sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17`,
+		Args: cobra.NoArgs,
+		RunE: func(_ *cobra.Command, _ []string) error {
+			opts.Secrets = cmdutil.WebhookSecrets(secrets, f.Getenv)
+			if len(opts.Secrets) == 0 {
+				return cmdutil.FlagErrorf("no secret: give --secret or set %s", cmdutil.WebhookSecretEnv)
+			}
+			if opts.Signature == "" {
+				return cmdutil.FlagErrorf("--signature is required (the X-Webhook-Signature header value)")
+			}
+			if opts.PayloadFile == "" && opts.IO.IsStdinTTY() {
+				return cmdutil.FlagErrorf("give --payload-file or pipe the payload on standard input")
+			}
+			if runF != nil {
+				return runF(opts)
+			}
+			return run(opts)
+		},
+	}
+	cmd.Flags().StringArrayVar(&secrets, "secret", nil, "signing `secret` (repeatable; default $"+cmdutil.WebhookSecretEnv+")")
+	cmd.Flags().StringVar(&opts.Signature, "signature", "", "the X-Webhook-Signature `header` value")
+	cmd.Flags().StringVar(&opts.PayloadFile, "payload-file", "", "`file` with the raw payload (default: standard input)")
+	return cmd
+}
+
+func run(opts *Options) error {
+	body, err := readPayload(opts)
+	if err != nil {
+		return err
+	}
+	idx, verr := webhook.Verify(body, opts.Signature, opts.Secrets...)
+	if canon, err := webhook.Canonical(body); err == nil && !bytes.Equal(canon, body) {
+		fmt.Fprintln(opts.IO.ErrOut, "warning: this payload is not byte-for-byte JSON.stringify(JSON.parse(payload)): "+
+			"handlers written from the ErzyCall docs would compute a different signature")
+	}
+	if verr != nil {
+		reason := strings.TrimPrefix(verr.Error(), "invalid signature: ")
+		if errors.Is(verr, webhook.ErrNoMatch) && len(opts.Secrets) > 1 {
+			reason = fmt.Sprintf("it matches none of the %d secrets", len(opts.Secrets))
+		}
+		fmt.Fprintf(opts.IO.Out, "invalid: %s\n", reason)
+		return cmdutil.ErrSilent
+	}
+	fmt.Fprintf(opts.IO.Out, "valid (secret #%d)\n", idx+1)
+	return nil
+}
+
+func readPayload(opts *Options) ([]byte, error) {
+	var r io.Reader = opts.IO.In
+	if opts.PayloadFile != "" && opts.PayloadFile != "-" {
+		f, err := os.Open(opts.PayloadFile)
+		if err != nil {
+			return nil, cmdutil.FlagErrorf("read payload: %v", err)
+		}
+		defer f.Close()
+		r = f
+	}
+	body, err := io.ReadAll(io.LimitReader(r, maxPayload+1))
+	if err != nil {
+		return nil, fmt.Errorf("read payload: %w", err)
+	}
+	if len(body) > maxPayload {
+		return nil, cmdutil.FlagErrorf("payload larger than %d MiB", maxPayload>>20)
+	}
+	return body, nil
+}

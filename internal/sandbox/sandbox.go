@@ -1,0 +1,277 @@
+// Package sandbox is a local emulator of the ErzyCall webhooks API that
+// really delivers: it serves the endpoint-management API under /api/v1 with
+// the documented limits, and POST /api/v1/sandbox/events fans an event out to
+// the organisation's endpoints, signed and encoded exactly like the real
+// service (package webhook), with the documented retries and auto-disable.
+//
+// Decisions where the documentation is silent:
+//   - Every well-formed ek_test_/ek_live_ key is accepted and is its own
+//     organisation. The state file stores a SHA-256 of the key, never the key.
+//   - DELETE answers 204 No Content.
+//   - Each attempt is signed at send time with the endpoint's current secret
+//     and sent to its current URL (rotation stops the old secret at once); the
+//     body, and so its timestamp, is fixed per delivery so retries deduplicate.
+//   - A delivery counts as one failed delivery only when all MaxAttempts
+//     attempts failed; retries abandoned at shutdown, or stopped because the
+//     endpoint was disabled or deleted, count as nothing.
+//   - Pending retries are not persisted: Close abandons them and says how many.
+package sandbox
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"io"
+	mrand "math/rand/v2"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Wire constants of the emulator.
+const (
+	// APIPrefix is the path the API is served under, as on app.erzycall.com.
+	APIPrefix = "/api/v1"
+	// SuggestedKey is the key the banner suggests. It is fixed so that
+	// endpoints kept in a state file stay reachable after a restart.
+	SuggestedKey = "ek_test_sandbox"
+	// MaxAttempts is the first attempt plus the 3 documented retries.
+	MaxAttempts = 4
+	// DisableAfter consecutive failed deliveries disable an endpoint.
+	DisableAfter = 10
+	// DefaultAttemptTimeout bounds one delivery attempt.
+	DefaultAttemptTimeout = 10 * time.Second
+	// DefaultHistoryLimit is how many delivery attempts are kept for inspection.
+	DefaultHistoryLimit = 1000
+)
+
+// retryDelays are the documented waits before retries 1, 2 and 3.
+var retryDelays = [MaxAttempts - 1]time.Duration{10 * time.Second, 60 * time.Second, 300 * time.Second}
+
+// shutdownGrace bounds the wait for cancelled attempts once Close's context is done.
+const shutdownGrace = 2 * time.Second
+
+// Config configures a Server. The zero value is usable: memory only, no
+// log, the real clock, crypto/rand, the documented timings.
+type Config struct {
+	// Log receives the request and delivery log; nil discards it.
+	Log io.Writer
+	// StatePath, when set, is a JSON file holding the endpoints and their
+	// failure counts: loaded by New, rewritten atomically (mode 0600) on
+	// every change. Empty means memory only.
+	StatePath string
+	// HTTPClient sends deliveries. Nil means a client that does not follow
+	// redirects (a 3xx is a failed attempt, as with most webhook senders).
+	HTTPClient *http.Client
+	// Now is the clock for timestamps; nil means time.Now.
+	Now func() time.Time
+	// Rand supplies the entropy for IDs and secrets, and seeds the jitter
+	// and sample data; nil means crypto/rand. It must not run dry.
+	Rand io.Reader
+	// TimeScale multiplies the retry delays (tests use 0.001); 0 means 1.
+	TimeScale float64
+	// AttemptTimeout bounds one attempt; 0 means DefaultAttemptTimeout.
+	AttemptTimeout time.Duration
+	// HistoryLimit caps the attempts kept for GET /sandbox/deliveries;
+	// 0 means DefaultHistoryLimit.
+	HistoryLimit int
+}
+
+// Server is the emulator. Serve Handler() with any http.Server, and call
+// Close when done. All methods are safe for concurrent use.
+type Server struct {
+	cfg     Config
+	log     *logger
+	handler http.Handler
+
+	baseCtx context.Context // cancelled by Close to abort in-flight attempts
+	cancel  context.CancelFunc
+
+	mu        sync.Mutex
+	orgs      map[string]*org // by orgID(key)
+	rnd       *mrand.Rand     // jitter and sample data
+	attempts  []Attempt       // oldest first, at most HistoryLimit
+	pending   map[string]*delivery
+	closed    bool
+	abandoned int            // deliveries cut short by Close
+	inflight  sync.WaitGroup // Add only under mu while !closed
+}
+
+// New checks cfg, loads the state file when there is one, and returns a
+// Server ready to serve.
+func New(cfg Config) (*Server, error) {
+	if cfg.Log == nil {
+		cfg.Log = io.Discard
+	}
+	if cfg.HTTPClient == nil {
+		cfg.HTTPClient = &http.Client{
+			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+		}
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Rand == nil {
+		cfg.Rand = rand.Reader
+	}
+	switch {
+	case cfg.TimeScale < 0:
+		return nil, fmt.Errorf("sandbox: time scale %v is negative", cfg.TimeScale)
+	case cfg.TimeScale == 0:
+		cfg.TimeScale = 1
+	}
+	switch {
+	case cfg.AttemptTimeout < 0:
+		return nil, fmt.Errorf("sandbox: attempt timeout %v is negative", cfg.AttemptTimeout)
+	case cfg.AttemptTimeout == 0:
+		cfg.AttemptTimeout = DefaultAttemptTimeout
+	}
+	if cfg.HistoryLimit <= 0 {
+		cfg.HistoryLimit = DefaultHistoryLimit
+	}
+	var seed [32]byte
+	if _, err := io.ReadFull(cfg.Rand, seed[:]); err != nil {
+		return nil, fmt.Errorf("sandbox: seed randomness: %w", err)
+	}
+	s := &Server{
+		cfg:     cfg,
+		log:     &logger{w: cfg.Log, now: cfg.Now},
+		orgs:    map[string]*org{},
+		rnd:     mrand.New(mrand.NewChaCha8(seed)), //nolint:gosec // G404: jitter and sample data only; secrets come from cfg.Rand
+		pending: map[string]*delivery{},
+	}
+	if cfg.StatePath != "" {
+		orgs, err := loadState(cfg.StatePath)
+		if err != nil {
+			return nil, fmt.Errorf("sandbox: %w", err)
+		}
+		s.orgs = orgs
+	}
+	s.baseCtx, s.cancel = context.WithCancel(context.Background())
+	s.handler = s.routes()
+	return s, nil
+}
+
+// Handler returns the HTTP handler serving the API under APIPrefix.
+func (s *Server) Handler() http.Handler { return s.handler }
+
+// Banner returns the text to print at start. baseURL is where the handler
+// is served, such as "http://127.0.0.1:8787"; APIPrefix is appended unless
+// it is already there.
+func (s *Server) Banner(baseURL string) string {
+	api := strings.TrimRight(baseURL, "/")
+	if !strings.HasSuffix(api, APIPrefix) {
+		api += APIPrefix
+	}
+	s.mu.Lock()
+	orgs, endpoints := 0, 0
+	for _, o := range s.orgs {
+		if len(o.Endpoints) > 0 {
+			orgs++
+			endpoints += len(o.Endpoints)
+		}
+	}
+	s.mu.Unlock()
+
+	var b strings.Builder
+	fmt.Fprintf(&b, "ErzyCall sandbox: a local webhooks API that really delivers\n")
+	fmt.Fprintf(&b, "  API:    %s\n", api)
+	if s.cfg.StatePath != "" {
+		fmt.Fprintf(&b, "  State:  %s (%d endpoints in %d organisations)\n", s.cfg.StatePath, endpoints, orgs)
+	} else {
+		fmt.Fprintf(&b, "  State:  memory only (endpoints are lost on exit)\n")
+	}
+	fmt.Fprintf(&b, "  Retry:  after ~%s, attempt timeout %s\n", s.delaysText(), s.cfg.AttemptTimeout)
+	fmt.Fprintf(&b, "Point erzycall at it (in another shell):\n")
+	fmt.Fprintf(&b, "  export ERZYCALL_API_URL=%s\n", api)
+	fmt.Fprintf(&b, "  export ERZYCALL_API_KEY=%s\n", SuggestedKey)
+	fmt.Fprintf(&b, "Any ek_test_... or ek_live_... key is accepted; each key is its own organisation.\n")
+	fmt.Fprintf(&b, "Endpoint URLs may use http:// on a loopback host (localhost, 127.0.0.1, [::1]); others need https://.\n")
+	fmt.Fprintf(&b, "Send an event: POST %s/sandbox/events {\"event\":\"call.ended\"}; attempts: GET %s/sandbox/deliveries\n", APIPrefix, APIPrefix)
+	return b.String()
+}
+
+func (s *Server) delaysText() string {
+	parts := make([]string, len(retryDelays))
+	for i, d := range retryDelays {
+		parts[i] = s.scaled(d).String()
+	}
+	return strings.Join(parts, ", ")
+}
+
+func (s *Server) scaled(d time.Duration) time.Duration {
+	return time.Duration(float64(d) * s.cfg.TimeScale)
+}
+
+// Close stops the delivery engine: pending retries are abandoned, in-flight
+// attempts are awaited until ctx is done and then cancelled (and abandoned),
+// the number of abandoned deliveries is logged, and with a state file the
+// state is written a last time. It returns ctx's error when it had to cancel.
+// Events sent after Close are refused with 503. Close is idempotent.
+func (s *Server) Close(ctx context.Context) error {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return nil
+	}
+	s.closed = true
+	for id, d := range s.pending {
+		d.timer.Stop()
+		delete(s.pending, id)
+		s.abandoned++
+	}
+	s.mu.Unlock()
+
+	done := make(chan struct{})
+	go func() {
+		s.inflight.Wait()
+		close(done)
+	}()
+	var errs []error
+	select {
+	case <-done:
+	case <-ctx.Done():
+		s.cancel()
+		errs = append(errs, fmt.Errorf("sandbox: wait for in-flight deliveries: %w", ctx.Err()))
+		select {
+		case <-done:
+		case <-time.After(shutdownGrace):
+		}
+	}
+	s.cancel()
+
+	s.mu.Lock()
+	abandoned := s.abandoned
+	if s.cfg.StatePath != "" {
+		if err := s.saveLocked(); err != nil {
+			errs = append(errs, fmt.Errorf("sandbox: %w", err))
+		}
+	}
+	s.mu.Unlock()
+	s.log.printf("sandbox stopped: %d unfinished %s abandoned (pending retries are not kept)", abandoned, plural(abandoned, "delivery", "deliveries"))
+	return errors.Join(errs...)
+}
+
+// randomHex returns n bytes from the injected entropy, hex-encoded. The
+// caller holds s.mu (the injected reader need not be concurrency-safe).
+func (s *Server) randomHexLocked(n int) (string, error) {
+	b := make([]byte, n)
+	if _, err := io.ReadFull(s.cfg.Rand, b); err != nil {
+		return "", fmt.Errorf("read randomness: %w", err)
+	}
+	return fmt.Sprintf("%x", b), nil
+}
+
+// jitterLocked returns d scaled by TimeScale and by a factor in [0.9, 1.1).
+func (s *Server) jitterLocked(d time.Duration) time.Duration {
+	return time.Duration(float64(s.scaled(d)) * (0.9 + 0.2*s.rnd.Float64()))
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
