@@ -1,0 +1,126 @@
+package listener
+
+import (
+	"bytes"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/erzycall/erzycall/internal/webhook"
+)
+
+// bareHandler is the baseline the listener must keep pace with: read the
+// body, check the HMAC, answer 200.
+func bareHandler(secret string) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, err := io.ReadAll(io.LimitReader(r.Body, DefaultMaxBody))
+		if err != nil {
+			http.Error(w, "bad body", http.StatusBadRequest)
+			return
+		}
+		m := hmac.New(sha256.New, []byte(secret))
+		m.Write(body)
+		want := "sha256=" + hex.EncodeToString(m.Sum(nil))
+		if !hmac.Equal([]byte(want), []byte(r.Header.Get(webhook.SignatureHeader))) {
+			http.Error(w, "invalid signature", http.StatusUnauthorized)
+			return
+		}
+		io.WriteString(w, "OK\n")
+	})
+}
+
+func benchBody(b *testing.B) ([]byte, string) {
+	body, err := webhook.NewPayload("call.ended", payloadTime, webhook.SampleData("call.ended", rand.New(rand.NewPCG(1, 1)), payloadTime))
+	if err != nil {
+		b.Fatal(err)
+	}
+	return body, webhook.Sign(testSecret, body)
+}
+
+// benchServe calls ServeHTTP directly: the handlers' own cost.
+func benchServe(b *testing.B, h http.Handler) {
+	body, sig := benchBody(b)
+	rd := bytes.NewReader(body)
+	req := httptest.NewRequest("POST", "/webhook", rd)
+	req.Header.Set(webhook.SignatureHeader, sig)
+	b.ReportAllocs()
+	for b.Loop() {
+		rd.Reset(body)
+		req.Body = io.NopCloser(rd)
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if rec.Code != 200 {
+			b.Fatalf("status %d", rec.Code)
+		}
+	}
+}
+
+func BenchmarkServeBare(b *testing.B) { benchServe(b, bareHandler(testSecret)) }
+
+func BenchmarkServeListenerPretty(b *testing.B) {
+	benchServe(b, mustListener(b, Config{Format: FormatPretty}))
+}
+
+func BenchmarkServeListenerJSON(b *testing.B) {
+	benchServe(b, mustListener(b, Config{Format: FormatJSON}))
+}
+
+func mustListener(b *testing.B, cfg Config) *Listener {
+	cfg.Secrets = []string{testSecret}
+	cfg.Out = io.Discard
+	cfg.Now = fixedNow
+	l, err := New(cfg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return l
+}
+
+// benchHTTP measures the whole path over loopback with parallel senders.
+func benchHTTP(b *testing.B, h http.Handler) {
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	body, sig := benchBody(b)
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 256}}
+	defer client.CloseIdleConnections()
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			req, _ := http.NewRequest("POST", srv.URL+"/webhook", bytes.NewReader(body))
+			req.Header.Set(webhook.SignatureHeader, sig)
+			resp, err := client.Do(req)
+			if err != nil {
+				b.Error(err)
+				return
+			}
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+		}
+	})
+}
+
+func BenchmarkHTTPBare(b *testing.B) { benchHTTP(b, bareHandler(testSecret)) }
+
+func BenchmarkHTTPListener(b *testing.B) {
+	benchHTTP(b, mustListener(b, Config{Format: FormatPretty}))
+}
+
+func TestBareHandlerBaseline(t *testing.T) {
+	// The baseline must do the same work, or the comparison means nothing.
+	body := payload(t, "call.ended", "x", payloadTime)
+	for sig, want := range map[string]int{webhook.Sign(testSecret, body): 200, strings.Repeat("0", 71): 401} {
+		rec := httptest.NewRecorder()
+		req := httptest.NewRequest("POST", "/webhook", bytes.NewReader(body))
+		req.Header.Set(webhook.SignatureHeader, sig)
+		bareHandler(testSecret).ServeHTTP(rec, req)
+		if rec.Code != want {
+			t.Errorf("bare handler: %d, want %d", rec.Code, want)
+		}
+	}
+}

@@ -1,0 +1,162 @@
+package listener
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// NewForwardClient returns the client used to forward deliveries when
+// Config.Client is nil: keep-alive connections with an idle pool sized for
+// bursts to one app (net/http keeps only 2 per host by default), no redirect
+// following (the sender sees the app's 3xx) and no transparent compression
+// (the app's bytes are relayed as they are).
+func NewForwardClient() *http.Client {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConns = 256
+	t.MaxIdleConnsPerHost = 64
+	t.IdleConnTimeout = 90 * time.Second
+	t.DisableCompression = true
+	return &http.Client{
+		Transport: t,
+		CheckRedirect: func(*http.Request, []*http.Request) error {
+			return http.ErrUseLastResponse
+		},
+	}
+}
+
+// hopByHop are the headers that describe one connection, not the message
+// (RFC 9110 section 7.6.1); they are not forwarded.
+var hopByHop = map[string]bool{
+	"Connection":          true,
+	"Proxy-Connection":    true,
+	"Keep-Alive":          true,
+	"Proxy-Authenticate":  true,
+	"Proxy-Authorization": true,
+	"Te":                  true,
+	"Trailer":             true,
+	"Transfer-Encoding":   true,
+	"Upgrade":             true,
+}
+
+func forwardHeaders(in http.Header) http.Header {
+	out := make(http.Header, len(in))
+	for k, v := range in {
+		if !hopByHop[k] {
+			out[k] = v
+		}
+	}
+	for _, f := range in["Connection"] {
+		for name := range strings.SplitSeq(f, ",") {
+			if name = strings.TrimSpace(name); name != "" {
+				delete(out, http.CanonicalHeaderKey(name))
+			}
+		}
+	}
+	return out
+}
+
+// forwardResponse is what the sender gets back after a forward.
+type forwardResponse struct {
+	status          int
+	contentType     []string
+	contentEncoding []string
+	body            []byte
+}
+
+func (fr *forwardResponse) write(w http.ResponseWriter) {
+	h := w.Header()
+	h["Content-Type"] = fr.contentType // nil: no sniffing, send none, as the app did
+	if fr.contentEncoding != nil {
+		h["Content-Encoding"] = fr.contentEncoding
+	}
+	w.WriteHeader(fr.status)
+	_, _ = w.Write(fr.body) // a sender that hung up gets nothing: no one to tell
+}
+
+// forward POSTs the exact body and end-to-end headers to the app and
+// records the outcome in d. The sender's context bounds it (a sender that
+// hangs up cancels the forward, like a reverse proxy), and so does
+// ForwardTimeout when set.
+func (l *Listener) forward(r *http.Request, body []byte, d *Delivery) *forwardResponse {
+	ctx := r.Context()
+	if l.cfg.ForwardTimeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, l.cfg.ForwardTimeout)
+		defer cancel()
+	}
+	fr := &ForwardResult{URL: l.cfg.ForwardTo}
+	d.Forward = fr
+	start := time.Now()
+	resp, err := l.doForward(ctx, r, body)
+	fr.Latency = time.Since(start)
+	if err != nil {
+		fr.Err = l.describeForwardError(err)
+		d.Status = http.StatusBadGateway
+		l.n.forwardFailed.Add(1)
+		return &forwardResponse{
+			status:      http.StatusBadGateway,
+			contentType: textPlain,
+			body:        []byte("bad gateway: the app did not answer: " + fr.Err + "\n"),
+		}
+	}
+	fr.Status = resp.status
+	d.Status = resp.status
+	l.n.forwarded.Add(1)
+	return resp
+}
+
+func (l *Listener) doForward(ctx context.Context, r *http.Request, body []byte) (*forwardResponse, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, l.forwardURL.String(), bytes.NewReader(body))
+	if err != nil {
+		return nil, err
+	}
+	req.Header = forwardHeaders(r.Header)
+	resp, err := l.client.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode < 200 {
+		return nil, fmt.Errorf("unexpected status %d", resp.StatusCode)
+	}
+	out := &forwardResponse{
+		status:          resp.StatusCode,
+		contentType:     resp.Header["Content-Type"],
+		contentEncoding: resp.Header["Content-Encoding"],
+	}
+	if out.body, err = io.ReadAll(io.LimitReader(resp.Body, MaxForwardResponse)); err != nil {
+		return nil, fmt.Errorf("read the app's response: %w", err)
+	}
+	// Drain a little more so the connection can be reused.
+	_, _ = io.CopyN(io.Discard, resp.Body, 256<<10)
+	return out, nil
+}
+
+func (l *Listener) describeForwardError(err error) string {
+	var ne net.Error
+	switch {
+	case errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()):
+		if l.cfg.ForwardTimeout > 0 {
+			return "timed out after " + l.cfg.ForwardTimeout.String()
+		}
+		return "timed out"
+	case errors.Is(err, context.Canceled):
+		return "canceled: the sender closed the connection"
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return "connection refused: is the app running?"
+	}
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err.Error()
+	}
+	return err.Error()
+}

@@ -1,0 +1,537 @@
+package listener
+
+import (
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"strconv"
+	"strings"
+	"sync"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/charmbracelet/lipgloss"
+	"github.com/muesli/termenv"
+
+	"github.com/erzycall/erzycall/internal/webhook"
+)
+
+// lineWriter writes whole lines to w from many goroutines. Whoever finds the
+// writer idle writes its line at once and then anything queued meanwhile
+// (group commit), so a line is never held back longer than one write, and
+// under load many lines share one write call.
+type lineWriter struct {
+	mu       sync.Mutex
+	idle     sync.Cond // broadcast when a write round ends
+	w        io.Writer
+	pending  []byte
+	spare    []byte
+	flushing bool
+	err      error
+}
+
+// maxPending bounds queued output when w is slow: writers then wait.
+const maxPending = 4 << 20
+
+func newLineWriter(w io.Writer) *lineWriter {
+	lw := &lineWriter{w: w}
+	lw.idle.L = &lw.mu
+	return lw
+}
+
+func (lw *lineWriter) write(p []byte) {
+	lw.mu.Lock()
+	for lw.flushing && len(lw.pending) > maxPending {
+		lw.idle.Wait()
+	}
+	lw.pending = append(lw.pending, p...)
+	if lw.flushing {
+		lw.mu.Unlock()
+		return
+	}
+	lw.flushing = true
+	for len(lw.pending) > 0 {
+		out := lw.pending
+		lw.pending = lw.spare[:0]
+		lw.mu.Unlock()
+		_, err := lw.w.Write(out)
+		lw.mu.Lock()
+		if err != nil && lw.err == nil {
+			lw.err = err
+		}
+		lw.spare = nil
+		if cap(out) <= 256<<10 {
+			lw.spare = out[:0]
+		}
+		lw.idle.Broadcast()
+	}
+	lw.flushing = false
+	lw.mu.Unlock()
+}
+
+// flush waits until every queued line was written and returns the first
+// write error.
+func (lw *lineWriter) flush() error {
+	lw.mu.Lock()
+	defer lw.mu.Unlock()
+	for lw.flushing {
+		lw.idle.Wait()
+	}
+	return lw.err
+}
+
+// Flush waits until every line printed so far has been written to Out and
+// returns the first error writing to it.
+func (l *Listener) Flush() error { return l.out.flush() }
+
+type styles struct {
+	color                             bool
+	dim, bold, ok, bad, warn, info    lipgloss.Style
+	status2xx, status3xx, status4xx5x lipgloss.Style
+}
+
+// newStyles builds the styles from a renderer on w whose colour profile is
+// forced by the color flag: nothing sniffs the terminal or its background.
+func newStyles(w io.Writer, color bool) styles {
+	profile := termenv.Ascii
+	if color {
+		profile = termenv.ANSI
+	}
+	r := lipgloss.NewRenderer(w, termenv.WithProfile(profile))
+	r.SetColorProfile(profile)
+	return styles{
+		color:       color,
+		dim:         r.NewStyle().Foreground(lipgloss.Color("8")),
+		bold:        r.NewStyle().Bold(true),
+		ok:          r.NewStyle().Foreground(lipgloss.Color("2")),
+		bad:         r.NewStyle().Foreground(lipgloss.Color("1")),
+		warn:        r.NewStyle().Foreground(lipgloss.Color("3")),
+		info:        r.NewStyle().Foreground(lipgloss.Color("6")),
+		status2xx:   r.NewStyle().Foreground(lipgloss.Color("2")),
+		status3xx:   r.NewStyle().Foreground(lipgloss.Color("6")),
+		status4xx5x: r.NewStyle().Foreground(lipgloss.Color("1")),
+	}
+}
+
+// add appends text, styled when colours are on. text must be single-line.
+func (s *styles) add(b []byte, st lipgloss.Style, text string) []byte {
+	if !s.color || text == "" {
+		return append(b, text...)
+	}
+	return append(b, st.Render(text)...)
+}
+
+func (s *styles) status(code int) lipgloss.Style {
+	switch {
+	case code < 300:
+		return s.status2xx
+	case code < 400:
+		return s.status3xx
+	}
+	return s.status4xx5x
+}
+
+const (
+	eventWidth = 15 // len("contact.created")
+	idWidth    = 12
+	maxField   = 60 // longer untrusted fields are cut
+	bodyIndent = "          "
+	maxRawBody = 4 << 10
+)
+
+// printInbound writes the pretty line of a request (and its body when asked).
+//
+//	10:30:00  --> call.ended       abc123        ✓ signed  duplicate
+//	10:30:00  --> GET /other                     ✗ not found (404)
+func (l *Listener) printInbound(d *Delivery, body []byte) {
+	s := &l.styles
+	p := l.getBuf()
+	defer l.putBuf(p)
+	b := (*p)[:0]
+	b = s.add(b, s.dim, d.ReceivedAt.Format("15:04:05"))
+	b = append(b, "  "...)
+	b = s.add(b, s.dim, "-->")
+	b = append(b, ' ')
+	if d.Event != "" {
+		b = padded(b, s, s.bold, d.Event, eventWidth)
+		b = append(b, "  "...)
+		b = padded(b, s, s.dim, d.ID, idWidth)
+	} else {
+		b = padded(b, s, s.bold, d.Method+" "+d.Path, eventWidth+2+idWidth)
+	}
+	b = append(b, "  "...)
+	switch {
+	case d.Err != nil:
+		b = s.add(b, s.bad, "✗ "+safe(d.Err.Error(), 300)+" ("+strconv.Itoa(d.Status)+")")
+	case d.Verified:
+		b = s.add(b, s.ok, "✓ signed")
+	default:
+		b = s.add(b, s.warn, "• not verified")
+	}
+	for _, m := range [...]struct {
+		on   bool
+		text string
+	}{
+		{d.Duplicate, "duplicate"},
+		{d.Stale, "stale"},
+		{d.UnknownEvent, "unknown event"},
+		{d.NonCanonical, "not in JSON.stringify form"},
+	} {
+		if m.on {
+			b = append(b, "  "...)
+			b = s.add(b, s.warn, m.text)
+		}
+	}
+	b = append(b, '\n')
+	if l.cfg.PrintBody {
+		b = l.appendBody(b, d, body)
+	}
+	l.out.write(b)
+	*p = b[:0]
+}
+
+// appendBody appends the body, indented: pretty JSON when it parsed, else
+// the raw text (cut, with control characters escaped).
+func (l *Listener) appendBody(b []byte, d *Delivery, body []byte) []byte {
+	var text string
+	if d.Payload != nil {
+		indent := "  "
+		if nestedDeeper(d.Payload, maxIndentDepth) {
+			indent = "" // indenting would square the size: print it compact
+		}
+		if j, err := webhook.MarshalIndent(d.Payload, indent); err == nil {
+			text = string(j)
+		}
+	} else if len(body) > 0 {
+		text = string(body)
+		if len(text) > maxRawBody {
+			text = text[:maxRawBody] + "…"
+		}
+	}
+	if text == "" {
+		return b
+	}
+	for line := range strings.SplitSeq(text, "\n") {
+		b = append(b, bodyIndent...)
+		b = append(b, safe(line, 1<<20)...)
+		b = append(b, '\n')
+	}
+	return b
+}
+
+// printOutbound writes the pretty line of a forward.
+//
+//	10:30:00  <-- [200] POST http://localhost:3000/webhook  12 ms
+func (l *Listener) printOutbound(d *Delivery) {
+	f := d.Forward
+	s := &l.styles
+	p := l.getBuf()
+	defer l.putBuf(p)
+	b := (*p)[:0]
+	b = s.add(b, s.dim, l.cfg.Now().Format("15:04:05"))
+	b = append(b, "  "...)
+	b = s.add(b, s.dim, "<--")
+	b = append(b, ' ')
+	b = s.add(b, s.status(d.Status), "["+strconv.Itoa(d.Status)+"]")
+	b = append(b, " POST "...)
+	b = append(b, f.URL...)
+	b = append(b, "  "...)
+	if f.Err != "" {
+		b = s.add(b, s.bad, "✗ "+safe(f.Err, 300))
+	} else {
+		b = s.add(b, s.dim, strconv.FormatInt(f.Latency.Milliseconds(), 10)+" ms")
+	}
+	b = append(b, '\n')
+	l.out.write(b)
+	*p = b[:0]
+}
+
+// printJSON writes the NDJSON line of a request.
+func (l *Listener) printJSON(d *Delivery) {
+	p := l.getBuf()
+	defer l.putBuf(p)
+	b := (*p)[:0]
+	b = append(b, `{"type":"delivery","receivedAt":`...)
+	b = webhook.AppendString(b, webhook.FormatTimestamp(d.ReceivedAt))
+	b = append(b, `,"method":`...)
+	b = webhook.AppendString(b, d.Method)
+	b = append(b, `,"path":`...)
+	b = webhook.AppendString(b, d.Path)
+	b = append(b, `,"event":`...)
+	b = appendStringOrNull(b, d.Event)
+	b = append(b, `,"id":`...)
+	b = appendStringOrNull(b, d.ID)
+	b = append(b, `,"verified":`...)
+	b = strconv.AppendBool(b, d.Verified)
+	b = append(b, `,"matchedSecret":`...)
+	if d.MatchedSecret >= 0 {
+		b = strconv.AppendInt(b, int64(d.MatchedSecret), 10)
+	} else {
+		b = append(b, "null"...)
+	}
+	b = append(b, `,"error":`...)
+	if d.Err != nil {
+		b = webhook.AppendString(b, d.Err.Error())
+	} else {
+		b = append(b, "null"...)
+	}
+	b = append(b, `,"duplicate":`...)
+	b = strconv.AppendBool(b, d.Duplicate)
+	b = append(b, `,"stale":`...)
+	b = strconv.AppendBool(b, d.Stale)
+	b = append(b, `,"unknownEvent":`...)
+	b = strconv.AppendBool(b, d.UnknownEvent)
+	b = append(b, `,"canonical":`...)
+	if d.Payload != nil && d.Err == nil {
+		b = strconv.AppendBool(b, !d.NonCanonical)
+	} else {
+		b = append(b, "null"...)
+	}
+	b = append(b, `,"bodySha256":`...)
+	if d.BodyRead {
+		b = append(b, '"')
+		b = hex.AppendEncode(b, d.BodySHA256[:])
+		b = append(b, '"')
+	} else {
+		b = append(b, "null"...)
+	}
+	b = append(b, `,"bodyBytes":`...)
+	b = strconv.AppendInt(b, d.BodyBytes, 10)
+	b = append(b, `,"status":`...)
+	b = strconv.AppendInt(b, int64(d.Status), 10)
+	b = append(b, `,"data":`...)
+	b = l.appendData(b, d)
+	if f := d.Forward; f != nil {
+		b = append(b, `,"forward":{"url":`...)
+		b = webhook.AppendString(b, f.URL)
+		b = append(b, `,"status":`...)
+		if f.Status > 0 {
+			b = strconv.AppendInt(b, int64(f.Status), 10)
+		} else {
+			b = append(b, "null"...)
+		}
+		b = append(b, `,"latencyMs":`...)
+		b = webhook.AppendNumber(b, math.Round(float64(f.Latency.Microseconds()))/1000)
+		b = append(b, `,"error":`...)
+		b = appendStringOrNull(b, f.Err)
+		b = append(b, '}')
+	}
+	b = append(b, "}\n"...)
+	l.out.write(b)
+	*p = b[:0]
+}
+
+func (l *Listener) appendData(b []byte, d *Delivery) []byte {
+	data, ok := d.Payload.Get("data")
+	if !ok {
+		return append(b, "null"...)
+	}
+	n := len(b)
+	b, err := webhook.AppendMarshal(b, data)
+	if err != nil {
+		return append(b[:n], "null"...)
+	}
+	return b
+}
+
+func appendStringOrNull(b []byte, s string) []byte {
+	if s == "" {
+		return append(b, "null"...)
+	}
+	return webhook.AppendString(b, s)
+}
+
+// padded appends the safe form of text, styled, then spaces up to width.
+func padded(b []byte, s *styles, st lipgloss.Style, text string, width int) []byte {
+	text = safe(text, maxField)
+	b = s.add(b, st, text)
+	for n := utf8.RuneCountInString(text); n < width; n++ {
+		b = append(b, ' ')
+	}
+	return b
+}
+
+// safe makes untrusted text harmless on a terminal: control characters
+// (C0, DEL, C1), line separators and bidirectional overrides are escaped,
+// invalid UTF-8 becomes U+FFFD, and text longer than max runes is cut.
+func safe(text string, max int) string {
+	clean := true
+	for _, r := range text {
+		if needsEscape(r) {
+			clean = false
+			break
+		}
+	}
+	if clean && len(text) <= max {
+		return text
+	}
+	var sb strings.Builder
+	n := 0
+	for _, r := range text {
+		if n >= max {
+			sb.WriteString("…")
+			break
+		}
+		n++
+		switch {
+		case r == utf8.RuneError:
+			sb.WriteRune(r)
+		case needsEscape(r) && r < 0x80:
+			fmt.Fprintf(&sb, `\x%02x`, r)
+		case needsEscape(r):
+			fmt.Fprintf(&sb, `\u%04x`, r)
+		default:
+			sb.WriteRune(r)
+		}
+	}
+	return sb.String()
+}
+
+func needsEscape(r rune) bool {
+	return unicode.IsControl(r) || r == '\u2028' || r == '\u2029' ||
+		(r >= '\u202a' && r <= '\u202e') || (r >= '\u2066' && r <= '\u2069') || r == '\u200e' || r == '\u200f'
+}
+
+// Ready prints what the listener is doing, before the first delivery: the
+// URL senders should use, the secret (shown in full only when devSecret says
+// it is a throwaway development secret, else redacted), the forward target
+// and the event filter. In JSON format it is the first NDJSON line.
+func (l *Listener) Ready(url string, devSecret bool) {
+	secrets := make([]string, len(l.cfg.Secrets))
+	for i, sec := range l.cfg.Secrets {
+		secrets[i] = sec
+		if !devSecret {
+			secrets[i] = webhook.RedactSecret(sec)
+		}
+	}
+	if l.cfg.Format == FormatJSON {
+		ready := struct {
+			Type      string   `json:"type"`
+			URL       string   `json:"url"`
+			ForwardTo *string  `json:"forwardTo"`
+			Verify    bool     `json:"verify"`
+			Secrets   []string `json:"secrets"`
+			Events    []string `json:"events"`
+		}{"ready", url, nil, !l.cfg.SkipVerify, secrets, l.eventList()}
+		if l.cfg.ForwardTo != "" {
+			ready.ForwardTo = &l.cfg.ForwardTo
+		}
+		if l.cfg.SkipVerify {
+			ready.Secrets = []string{}
+		}
+		l.writeJSONLine(ready)
+		return
+	}
+	s := &l.styles
+	var b []byte
+	b = s.add(b, s.ok, "Ready!")
+	b = append(b, " Listening on "...)
+	b = s.add(b, s.bold, url)
+	b = append(b, '\n')
+	field := func(name, value string) {
+		b = append(b, "  "...)
+		b = s.add(b, s.dim, fmt.Sprintf("%-9s", name))
+		b = append(b, value...)
+		b = append(b, '\n')
+	}
+	switch {
+	case l.cfg.SkipVerify:
+		field("Secret", "none: signatures are not verified")
+	case devSecret:
+		field("Secret", strings.Join(secrets, ", ")+" (development secret)")
+	default:
+		field("Secret", strings.Join(secrets, ", "))
+	}
+	if l.cfg.ForwardTo != "" {
+		to := l.cfg.ForwardTo
+		if l.cfg.ForwardTimeout > 0 {
+			to += " (timeout " + l.cfg.ForwardTimeout.String() + ")"
+		}
+		field("Forward", to)
+	} else {
+		field("Forward", "none: deliveries are answered 200 OK")
+	}
+	if ev := l.eventList(); ev != nil {
+		field("Events", strings.Join(ev, ", "))
+	} else {
+		field("Events", "all")
+	}
+	l.out.write(b)
+}
+
+func (l *Listener) eventList() []string {
+	if l.events == nil {
+		return nil
+	}
+	var out []string
+	for _, e := range l.cfg.Events {
+		if e = strings.TrimSpace(e); e != "" {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// WriteSummary prints the counts (the last NDJSON line in JSON format),
+// waits until all output is written and returns the first output error.
+func (l *Listener) WriteSummary() error {
+	sum := l.Summary()
+	if l.cfg.Format == FormatJSON {
+		l.writeJSONLine(struct {
+			Type string `json:"type"`
+			Summary
+		}{"summary", sum})
+		return l.Flush()
+	}
+	s := &l.styles
+	var b []byte
+	b = s.add(b, s.bold, "Summary:")
+	b = fmt.Appendf(b, " %d received, %d accepted (%d verified), %d rejected, %d invalid, %d misrouted, %d ignored",
+		sum.Received, sum.Accepted, sum.Verified, sum.Rejected, sum.Invalid, sum.Misrouted, sum.Ignored)
+	if l.forwardURL != nil {
+		b = fmt.Appendf(b, "; %d forwarded, %d forward errors", sum.Forwarded, sum.ForwardFailed)
+	}
+	b = append(b, '\n')
+	l.out.write(b)
+	return l.Flush()
+}
+
+func (l *Listener) writeJSONLine(v any) {
+	b, err := json.Marshal(v) // fixed shapes of strings, ints and bools: cannot fail
+	if err != nil {
+		return
+	}
+	l.out.write(append(b, '\n'))
+}
+
+// maxIndentDepth bounds how deep a body may nest and still be printed
+// indented: the indentation of a deeply nested body grows quadratically.
+const maxIndentDepth = 32
+
+// nestedDeeper reports whether v nests more than limit levels of objects
+// and arrays ({} is one level, {"a":[]} two).
+func nestedDeeper(v any, limit int) bool {
+	switch v := v.(type) {
+	case webhook.Object:
+		if limit == 0 {
+			return true
+		}
+		for _, m := range v {
+			if nestedDeeper(m.Value, limit-1) {
+				return true
+			}
+		}
+	case []any:
+		if limit == 0 {
+			return true
+		}
+		for _, e := range v {
+			if nestedDeeper(e, limit-1) {
+				return true
+			}
+		}
+	}
+	return false
+}
