@@ -16,6 +16,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/erzycall/erzycall/internal/build"
 )
 
 // DefaultBaseURL is the production API.
@@ -73,6 +75,9 @@ func New(opts Options) (*Client, error) {
 	if opts.Sleep == nil {
 		opts.Sleep = sleepCtx
 	}
+	if opts.UserAgent == "" {
+		opts.UserAgent = build.UserAgent()
+	}
 	hc := opts.HTTPClient
 	if hc == nil {
 		hc = &http.Client{}
@@ -82,6 +87,19 @@ func New(opts Options) (*Client, error) {
 
 // BaseURL returns the API base URL the client uses.
 func (c *Client) BaseURL() string { return c.base.String() }
+
+// endpointPath is webhooks/{id}, with id escaped so that it always names
+// one endpoint: an empty id would address the collection, and "." or ".."
+// would be cleaned away by URL path joining and address another resource.
+func endpointPath(id string) (string, error) {
+	switch id {
+	case "":
+		return "", errors.New("empty endpoint ID")
+	case ".", "..":
+		return "webhooks/" + strings.Repeat("%2E", len(id)), nil
+	}
+	return "webhooks/" + url.PathEscape(id), nil
+}
 
 // ListEndpoints returns every webhook endpoint of the organisation.
 func (c *Client) ListEndpoints(ctx context.Context) ([]Endpoint, error) {
@@ -95,7 +113,11 @@ func (c *Client) ListEndpoints(ctx context.Context) ([]Endpoint, error) {
 // GetEndpoint returns one endpoint.
 func (c *Client) GetEndpoint(ctx context.Context, id string) (*Endpoint, error) {
 	var out Endpoint
-	if err := c.Do(ctx, http.MethodGet, "webhooks/"+url.PathEscape(id), nil, &out); err != nil {
+	p, err := endpointPath(id)
+	if err == nil {
+		err = c.Do(ctx, http.MethodGet, p, nil, &out)
+	}
+	if err != nil {
 		return nil, fmt.Errorf("get webhook %s: %w", id, err)
 	}
 	return &out, nil
@@ -113,7 +135,11 @@ func (c *Client) CreateEndpoint(ctx context.Context, in CreateEndpointInput) (*E
 // UpdateEndpoint changes the given fields of an endpoint.
 func (c *Client) UpdateEndpoint(ctx context.Context, id string, in UpdateEndpointInput) (*Endpoint, error) {
 	var out Endpoint
-	if err := c.Do(ctx, http.MethodPatch, "webhooks/"+url.PathEscape(id), in, &out); err != nil {
+	p, err := endpointPath(id)
+	if err == nil {
+		err = c.Do(ctx, http.MethodPatch, p, in, &out)
+	}
+	if err != nil {
 		return nil, fmt.Errorf("update webhook %s: %w", id, err)
 	}
 	return &out, nil
@@ -121,7 +147,11 @@ func (c *Client) UpdateEndpoint(ctx context.Context, id string, in UpdateEndpoin
 
 // DeleteEndpoint removes an endpoint.
 func (c *Client) DeleteEndpoint(ctx context.Context, id string) error {
-	if err := c.Do(ctx, http.MethodDelete, "webhooks/"+url.PathEscape(id), nil, nil); err != nil {
+	p, err := endpointPath(id)
+	if err == nil {
+		err = c.Do(ctx, http.MethodDelete, p, nil, nil)
+	}
+	if err != nil {
 		return fmt.Errorf("delete webhook %s: %w", id, err)
 	}
 	return nil
@@ -130,7 +160,11 @@ func (c *Client) DeleteEndpoint(ctx context.Context, id string) error {
 // RotateSecret gives an endpoint a new secret; the old one stops working at once.
 func (c *Client) RotateSecret(ctx context.Context, id string) (*Endpoint, error) {
 	var out Endpoint
-	if err := c.Do(ctx, http.MethodPost, "webhooks/"+url.PathEscape(id)+"/rotate-secret", nil, &out); err != nil {
+	p, err := endpointPath(id)
+	if err == nil {
+		err = c.Do(ctx, http.MethodPost, p+"/rotate-secret", nil, &out)
+	}
+	if err != nil {
 		return nil, fmt.Errorf("rotate secret of %s: %w", id, err)
 	}
 	return &out, nil
@@ -154,18 +188,19 @@ func (c *Client) Do(ctx context.Context, method, path string, in, out any) error
 
 	var lastErr error
 	for attempt := 1; ; attempt++ {
-		resp, respBody, err := c.attempt(ctx, method, target, body)
+		resp, respBody, err := c.attempt(ctx, method, target, body) //nolint:bodyclose // attempt reads and closes the body
 		var wait time.Duration
 		switch {
 		case err != nil:
 			lastErr = err
-			if ctx.Err() != nil || !(idempotent || neverSent(err)) {
+			if ctx.Err() != nil || (!idempotent && !neverSent(err)) {
 				return err
 			}
 		case resp.StatusCode >= 200 && resp.StatusCode < 300:
 			return decodeData(resp.StatusCode, respBody, out)
 		default:
 			apiErr := decodeError(resp.StatusCode, resp.Header, respBody)
+			apiErr.redact(c.opts.APIKey)
 			if !idempotent || !retryableStatus(resp.StatusCode) {
 				return apiErr
 			}
@@ -184,7 +219,9 @@ func (c *Client) Do(ctx context.Context, method, path string, in, out any) error
 			wait = c.backoff(attempt)
 		}
 		if err := c.opts.Sleep(ctx, wait); err != nil {
-			return lastErr
+			// Interrupted while waiting: report the interruption (exit 130),
+			// with the failure that made us wait.
+			return fmt.Errorf("%w while waiting to retry after: %v", err, lastErr)
 		}
 	}
 }
@@ -236,7 +273,7 @@ func (c *Client) debugf(format string, args ...any) {
 // backoff is exponential with full jitter in [d/2, d].
 func (c *Client) backoff(attempt int) time.Duration {
 	d := c.opts.BaseBackoff << (attempt - 1)
-	return d/2 + time.Duration(rand.Int64N(int64(d/2)+1))
+	return d/2 + time.Duration(rand.Int64N(int64(d/2)+1)) //nolint:gosec // jitter needs no cryptographic randomness
 }
 
 func retryableStatus(code int) bool {
@@ -270,8 +307,8 @@ func retryAfter(v string, now time.Time) (time.Duration, bool) {
 	return 0, false
 }
 
-// decodeData unwraps the {"data": ...} envelope into out. A bare object
-// without the envelope is accepted too.
+// decodeData unwraps the {"data": ...} envelope into out. A bare object or
+// array without the envelope is accepted too.
 func decodeData(status int, body []byte, out any) error {
 	if out == nil || status == http.StatusNoContent || len(bytes.TrimSpace(body)) == 0 {
 		if out != nil && status != http.StatusNoContent {
@@ -279,13 +316,15 @@ func decodeData(status int, body []byte, out any) error {
 		}
 		return nil
 	}
-	var env map[string]json.RawMessage
-	if err := json.Unmarshal(body, &env); err != nil {
-		return fmt.Errorf("decode answer (HTTP %d): %w", status, err)
-	}
-	data, ok := env["data"]
-	if !ok {
-		data = body
+	data := json.RawMessage(body)
+	if b := bytes.TrimSpace(body); b[0] == '{' {
+		var env map[string]json.RawMessage
+		if err := json.Unmarshal(body, &env); err != nil {
+			return fmt.Errorf("decode answer (HTTP %d): %w", status, err)
+		}
+		if d, ok := env["data"]; ok {
+			data = d
+		}
 	}
 	if err := json.Unmarshal(data, out); err != nil {
 		return fmt.Errorf("decode answer (HTTP %d): %w", status, err)

@@ -92,6 +92,16 @@ func decodeError(status int, header http.Header, body []byte) *Error {
 	return e
 }
 
+// redact replaces key wherever a server echoed it back, so the key never
+// reaches the terminal or a log through an error message.
+func (e *Error) redact(key string) {
+	if key == "" {
+		return
+	}
+	r := strings.NewReplacer(key, "[redacted]")
+	e.Code, e.Message, e.RequestID = r.Replace(e.Code), r.Replace(e.Message), r.Replace(e.RequestID)
+}
+
 // scalar renders a JSON string or number as text, ignoring other shapes.
 func scalar(v any) string {
 	switch x := v.(type) {

@@ -53,6 +53,10 @@ func Run(ctx context.Context, f *cmdutil.Factory, args []string) int {
 	if err == nil {
 		return ExitOK
 	}
+	if strings.HasPrefix(err.Error(), "unknown command ") {
+		// cobra's own error for a word that is no command: a usage error.
+		err = cmdutil.FlagErrorWrap(err)
+	}
 	code := ExitCode(err)
 	printError(f.IOStreams, cmd, err, code)
 	return code

@@ -13,8 +13,11 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/zalando/go-keyring"
+
 	"github.com/erzycall/erzycall/internal/api"
 	"github.com/erzycall/erzycall/internal/cmdutil"
+	"github.com/erzycall/erzycall/internal/credentials"
 	"github.com/erzycall/erzycall/internal/iostreams"
 )
 
@@ -108,16 +111,48 @@ type result struct {
 	out, errOut string
 }
 
+// memKeyring is a keyring holding API keys by profile.
+type memKeyring map[string]string
+
+func (m memKeyring) Get(service, user string) (string, error) {
+	if v, ok := m[service+"/"+user]; ok {
+		return v, nil
+	}
+	return "", keyring.ErrNotFound
+}
+
+func (m memKeyring) Set(service, user, secret string) error { m[service+"/"+user] = secret; return nil }
+
+func (m memKeyring) Delete(service, user string) error { delete(m, service+"/"+user); return nil }
+
+// newTestFactory is NewFactory with env as the whole environment and a
+// credentials store of its own (an empty directory, a keyring in memory
+// holding stored), so no test reads the user's keyring or files.
+func newTestFactory(t *testing.T, ios *iostreams.IOStreams, env map[string]string, stored memKeyring) *cmdutil.Factory {
+	t.Helper()
+	f := NewFactory(ios, func(k string) string { return env[k] })
+	if stored == nil {
+		stored = memKeyring{}
+	}
+	store := credentials.New(credentials.Options{Dir: t.TempDir(), Keyring: stored, Stderr: ios.ErrOut})
+	f.Credentials = func() *credentials.Store { return store }
+	return f
+}
+
 // runApp runs erzycall args with a Factory from NewFactory and env as the
 // whole environment.
 func runApp(t *testing.T, env map[string]string, setup func(*iostreams.IOStreams), args ...string) result {
+	t.Helper()
+	return runAppStored(t, env, nil, setup, args...)
+}
+
+func runAppStored(t *testing.T, env map[string]string, stored memKeyring, setup func(*iostreams.IOStreams), args ...string) result {
 	t.Helper()
 	ios, _, out, errOut := iostreams.Test()
 	if setup != nil {
 		setup(ios)
 	}
-	f := NewFactory(ios, func(k string) string { return env[k] })
-	code := Run(context.Background(), f, args)
+	code := Run(context.Background(), newTestFactory(t, ios, env, stored), args)
 	return result{code, out.String(), errOut.String()}
 }
 
@@ -165,6 +200,34 @@ func TestRunEnvironmentWhenNoFlag(t *testing.T) {
 	r = runApp(t, env, nil, "webhooks", "list", "--api-key", flagKey)
 	if reqs := fake.requests(); r.code != 0 || len(reqs) != 2 || reqs[1].Header.Get("X-API-Key") != flagKey {
 		t.Errorf("exit %d, requests %d: want the flag's key on the environment's URL", r.code, len(reqs))
+	}
+}
+
+func TestRunStoredKeyComesLast(t *testing.T) {
+	const storedKey = "ek_test_storedKEY333"
+	stored := memKeyring{credentials.KeyringService + "/default": storedKey}
+	fake := newFakeAPI(t, 200, listBody)
+	for _, tc := range []struct {
+		name string
+		env  map[string]string
+		args []string
+		want string
+	}{
+		{"stored", map[string]string{"ERZYCALL_API_URL": fake.base()}, nil, storedKey},
+		{"env beats stored", map[string]string{"ERZYCALL_API_URL": fake.base(), "ERZYCALL_API_KEY": envKey}, nil, envKey},
+		{"flag beats stored", map[string]string{"ERZYCALL_API_URL": fake.base()}, []string{"--api-key", flagKey}, flagKey},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			n := len(fake.requests())
+			r := runAppStored(t, tc.env, stored, nil, append([]string{"webhooks", "list"}, tc.args...)...)
+			reqs := fake.requests()
+			if r.code != 0 || r.out != listRow || len(reqs) != n+1 {
+				t.Fatalf("exit %d stdout %q stderr %q", r.code, r.out, r.errOut)
+			}
+			if got := reqs[n].Header.Get("X-API-Key"); got != tc.want {
+				t.Errorf("X-API-Key = %q, want %q", got, tc.want)
+			}
+		})
 	}
 }
 
@@ -376,7 +439,7 @@ func TestRunInterrupted(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	ios, _, out, errOut := iostreams.Test()
-	f := NewFactory(ios, envMap{"ERZYCALL_API_KEY": envKey, "ERZYCALL_API_URL": fake.base()}.get)
+	f := newTestFactory(t, ios, map[string]string{"ERZYCALL_API_KEY": envKey, "ERZYCALL_API_URL": fake.base()}, nil)
 	if code := Run(ctx, f, []string{"webhooks", "list"}); code != 130 {
 		t.Errorf("exit %d, want 130", code)
 	}
@@ -384,10 +447,6 @@ func TestRunInterrupted(t *testing.T) {
 		t.Errorf("stdout %q stderr %q", out.String(), errOut.String())
 	}
 }
-
-type envMap map[string]string
-
-func (m envMap) get(k string) string { return m[k] }
 
 func TestRunNoColor(t *testing.T) {
 	const colour = "\x1b["

@@ -56,4 +56,7 @@ type Factory struct {
 	HTTPClient func() (*http.Client, error)
 	// APIClient is the ErzyCall API client, configured from Config.
 	APIClient func() (*api.Client, error)
+	// NewAPIClient builds a client for an explicit base URL and key, set up
+	// like APIClient's (auth login checks a key before it is saved).
+	NewAPIClient func(baseURL, apiKey string) (*api.Client, error)
 }

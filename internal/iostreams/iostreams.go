@@ -27,6 +27,7 @@ type IOStreams struct {
 	ErrOut io.Writer
 
 	inTTY, outTTY, errTTY bool
+	neverPrompt           bool // CI is set: never ask, even on a terminal
 	colorEnabled          bool
 	inFd                  int // -1 when In is not a file
 	termWidth             int
@@ -47,6 +48,9 @@ func System() *IOStreams {
 		inTTY:  isTerminal(os.Stdin),
 		outTTY: isTerminal(os.Stdout),
 		errTTY: isTerminal(os.Stderr),
+		// Documented in `erzycall help environment`: CI runners may give
+		// a pseudo-terminal, but nobody is there to answer.
+		neverPrompt: os.Getenv("CI") != "",
 	}
 	if s.outTTY {
 		if w, _, err := term.GetSize(int(os.Stdout.Fd())); err == nil {
@@ -113,8 +117,9 @@ func (s *IOStreams) TerminalWidth() int {
 }
 
 // CanPrompt reports whether a question can be asked and answered: input
-// from a terminal and a terminal on stderr, where prompts are written.
-func (s *IOStreams) CanPrompt() bool { return s.inTTY && s.errTTY }
+// from a terminal and a terminal on stderr, where prompts are written, and
+// not in CI.
+func (s *IOStreams) CanPrompt() bool { return s.inTTY && s.errTTY && !s.neverPrompt }
 
 // Styles returns styles for text written to Out.
 func (s *IOStreams) Styles() *Styles {
@@ -140,6 +145,11 @@ func (s *IOStreams) Confirm(question string) (bool, error) {
 	}
 	fmt.Fprintf(s.ErrOut, "%s [y/N] ", question)
 	line, err := s.line()
+	if errors.Is(err, io.EOF) {
+		// Ctrl-D (or input closed) answers no, like an empty line.
+		fmt.Fprintln(s.ErrOut)
+		return false, nil
+	}
 	if err != nil {
 		return false, err
 	}
@@ -173,7 +183,7 @@ func (s *IOStreams) line() (string, error) {
 		s.readLine = bufio.NewReader(s.In)
 	}
 	line, err := s.readLine.ReadString('\n')
-	if err != nil && !(errors.Is(err, io.EOF) && line != "") {
+	if err != nil && (!errors.Is(err, io.EOF) || line == "") {
 		return "", fmt.Errorf("read input: %w", err)
 	}
 	return line, nil

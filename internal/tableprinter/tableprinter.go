@@ -6,6 +6,7 @@ package tableprinter
 import (
 	"fmt"
 	"io"
+	"regexp"
 	"strings"
 
 	"github.com/olekukonko/tablewriter"
@@ -95,11 +96,28 @@ func (p *Printer) Render() error {
 	lines := strings.SplitAfter(buf.String(), "\n")
 	for i, l := range lines {
 		if strings.HasSuffix(l, "\n") {
-			lines[i] = strings.TrimRight(l[:len(l)-1], " ") + "\n"
+			lines[i] = trimRightBlanks(l[:len(l)-1]) + "\n"
 		}
 	}
 	_, err := io.WriteString(p.w, strings.Join(lines, ""))
 	return err
+}
+
+// trailingSGR is a colour sequence at the end of a line.
+var trailingSGR = regexp.MustCompile("\x1b\\[[0-9;]*m$")
+
+// trimRightBlanks drops trailing blanks, including those the renderer puts
+// before the colour reset that closes a row with a styled cell.
+func trimRightBlanks(l string) string {
+	var suffix string
+	for {
+		l = strings.TrimRight(l, " ")
+		m := trailingSGR.FindStringIndex(l)
+		if m == nil {
+			return l + suffix
+		}
+		l, suffix = l[:m[0]], l[m[0]:]+suffix
+	}
 }
 
 // tsvCell keeps a cell on one line and one column.

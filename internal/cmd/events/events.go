@@ -22,7 +22,7 @@ func NewCmdEvents(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command 
 	cmd := &cobra.Command{
 		Use:     "events",
 		Short:   "List the webhook event types and what triggers each",
-		Args:    cobra.NoArgs,
+		Args:    cmdutil.MaximumNArgs(0, "events takes no arguments"),
 		Example: "  erzycall events\n  erzycall events --jq '.[].name'",
 		RunE: func(_ *cobra.Command, _ []string) error {
 			if err := opts.Output.Validate(); err != nil {

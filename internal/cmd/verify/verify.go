@@ -45,7 +45,7 @@ JSON.stringify(req.body), so such a payload fails there even with a right signat
 		Example: `  erzycall verify --secret "$WEBHOOK_SECRET" --signature "sha256=757107ea…" --payload-file body.json
   printf 'Hello, World!' | erzycall verify --secret "It's a Secret to Everybody" \
       --signature sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17`,
-		Args: cobra.NoArgs,
+		Args: cmdutil.MaximumNArgs(0, "it takes no arguments"),
 		RunE: func(_ *cobra.Command, _ []string) error {
 			opts.Secrets = cmdutil.WebhookSecrets(secrets, f.Getenv)
 			if len(opts.Secrets) == 0 {

@@ -16,7 +16,7 @@ func NewCmdVersion(f *cmdutil.Factory) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:     "version",
 		Short:   "Print the version, commit, build date and Go version",
-		Args:    cobra.NoArgs,
+		Args:    cmdutil.MaximumNArgs(0, "it takes no arguments"),
 		Example: "  erzycall version\n  erzycall version -o json",
 		RunE: func(_ *cobra.Command, _ []string) error {
 			if err := out.Validate(); err != nil {

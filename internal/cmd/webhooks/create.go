@@ -30,7 +30,7 @@ func NewCmdCreate(f *cmdutil.Factory, runF func(*CreateOptions) error) *cobra.Co
 		Short: "Register a webhook endpoint and print its secret",
 		Long: `Register an HTTPS endpoint for the given events. The answer carries the
 endpoint's signing secret: store it, your handler verifies every delivery with it.`,
-		Args: cobra.NoArgs,
+		Args: cmdutil.MaximumNArgs(0, "give the URL with --url and the events with --events"),
 		Example: `  erzycall webhooks create --url https://example.com/webhook --events call.ended,call.failed
   SECRET=$(erzycall webhooks create --url https://example.com/webhook --events call.ended --jq .secret)`,
 		RunE: func(cmd *cobra.Command, _ []string) error {

@@ -28,7 +28,7 @@ func NewCmdDelete(f *cmdutil.Factory, runF func(*DeleteOptions) error) *cobra.Co
 		Aliases:           []string{"rm"},
 		Short:             "Delete a webhook endpoint",
 		Long:              "Delete an endpoint: deliveries to it stop at once. On a terminal this asks first; in scripts pass --yes.",
-		Args:              cmdutil.ExactArgs(1, "give the endpoint ID"),
+		Args:              endpointIDArg("give the endpoint ID"),
 		ValidArgsFunction: completeEndpointIDs(f),
 		Example:           `  erzycall webhooks delete wh_abc123 --yes`,
 		RunE: func(cmd *cobra.Command, args []string) error {

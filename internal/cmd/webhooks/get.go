@@ -26,7 +26,7 @@ func NewCmdGet(f *cmdutil.Factory, runF func(*GetOptions) error) *cobra.Command 
 		Use:               "get ID",
 		Aliases:           []string{"view"},
 		Short:             "Show one webhook endpoint",
-		Args:              cmdutil.ExactArgs(1, "give the endpoint ID, e.g. `erzycall webhooks get wh_abc123`"),
+		Args:              endpointIDArg("give the endpoint ID, e.g. `erzycall webhooks get wh_abc123`"),
 		ValidArgsFunction: completeEndpointIDs(f),
 		Example: `  erzycall webhooks get wh_abc123
   erzycall webhooks get wh_abc123 --jq .events`,

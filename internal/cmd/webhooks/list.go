@@ -26,7 +26,7 @@ func NewCmdList(f *cmdutil.Factory, runF func(*ListOptions) error) *cobra.Comman
 		Use:     "list",
 		Aliases: []string{"ls"},
 		Short:   "List webhook endpoints",
-		Args:    cobra.NoArgs,
+		Args:    cmdutil.MaximumNArgs(0, "list takes no arguments"),
 		Example: `  erzycall webhooks list
   erzycall webhooks list -o json
   erzycall webhooks list | cut -f1,2`,

@@ -29,7 +29,7 @@ func NewCmdOpen(f *cmdutil.Factory, runF func(*OpenOptions) error) *cobra.Comman
 		Short: "Open the webhooks page of the dashboard in a browser",
 		Long: `Open Settings > API Keys > Webhooks of the ErzyCall dashboard. Where no
 browser can start (no terminal, CI, a headless machine) the URL is printed instead.`,
-		Args:              cobra.MaximumNArgs(1),
+		Args:              cmdutil.MaximumNArgs(1, "give at most one endpoint ID"),
 		ValidArgsFunction: completeEndpointIDs(f),
 		Example:           "  erzycall webhooks open\n  erzycall webhooks open wh_abc123",
 		RunE: func(_ *cobra.Command, args []string) error {

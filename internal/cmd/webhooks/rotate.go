@@ -9,6 +9,7 @@ import (
 	"github.com/erzycall/erzycall/internal/api"
 	"github.com/erzycall/erzycall/internal/cmdutil"
 	"github.com/erzycall/erzycall/internal/iostreams"
+	"github.com/erzycall/erzycall/internal/tableprinter"
 )
 
 // RotateOptions are the inputs of `webhooks rotate-secret`.
@@ -33,7 +34,7 @@ deploy the new one to your handler straight away (a handler can accept both
 while you switch, see ` + "`erzycall listen --secret`" + `).
 
 On a terminal this asks first; in scripts pass --yes.`,
-		Args:              cmdutil.ExactArgs(1, "give the endpoint ID"),
+		Args:              endpointIDArg("give the endpoint ID"),
 		ValidArgsFunction: completeEndpointIDs(f),
 		Example: `  erzycall webhooks rotate-secret wh_abc123
   NEW_SECRET=$(erzycall webhooks rotate-secret wh_abc123 --yes --jq .secret)`,
@@ -73,5 +74,26 @@ func rotateRun(ctx context.Context, opts *RotateOptions) error {
 		ep.ID = opts.ID
 	}
 	success(opts.IO, "Rotated the secret of %s: the old secret no longer verifies", ep.ID)
+	if ep.URL == "" && len(ep.Events) == 0 {
+		// The answer carried only the new secret: print that, not an empty
+		// endpoint whose zero isActive would read as "disabled".
+		return printSecretOnly(opts.IO, ep)
+	}
 	return printEndpoint(opts.IO, ep, true)
+}
+
+// printSecretOnly shows an endpoint ID and its new secret: two fields and
+// the reminder to store it on a terminal, one ID<TAB>SECRET row elsewhere.
+func printSecretOnly(io *iostreams.IOStreams, e *api.Endpoint) error {
+	if !io.IsStdoutTTY() {
+		p := tableprinter.New(io.Out, false)
+		p.AddRow(e.ID, e.Secret)
+		return p.Render()
+	}
+	s := io.Styles()
+	_, err := fmt.Fprintf(io.Out, "%s %s\n%s %s\n\n%s %s\n",
+		s.Bold.Render(fmt.Sprintf("%-12s", "ID")), e.ID,
+		s.Bold.Render(fmt.Sprintf("%-12s", "Secret")), s.Yellow.Bold(true).Render(e.Secret),
+		s.Yellow.Render("!"), storeHint)
+	return err
 }

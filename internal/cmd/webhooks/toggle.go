@@ -41,7 +41,7 @@ func newCmdToggle(f *cmdutil.Factory, runF func(*ToggleOptions) error, active bo
 		Short:             short,
 		Long:              long,
 		Example:           example,
-		Args:              cmdutil.ExactArgs(1, "give the endpoint ID"),
+		Args:              endpointIDArg("give the endpoint ID"),
 		ValidArgsFunction: completeEndpointIDs(f),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.ID = args[0]

@@ -39,7 +39,7 @@ func NewCmdUpdate(f *cmdutil.Factory, runF func(*UpdateOptions) error) *cobra.Co
 		Long: `Change the URL, events, description or state of an endpoint. Only what you
 name is sent. --add-events and --remove-events read the endpoint first and send
 the whole new list.`,
-		Args:              cmdutil.ExactArgs(1, "give the endpoint ID, e.g. `erzycall webhooks update wh_abc123 --add-events call.failed`"),
+		Args:              endpointIDArg("give the endpoint ID, e.g. `erzycall webhooks update wh_abc123 --add-events call.failed`"),
 		ValidArgsFunction: completeEndpointIDs(f),
 		Example: `  erzycall webhooks update wh_abc123 --url https://example.com/hooks/erzycall
   erzycall webhooks update wh_abc123 --add-events call.failed --remove-events call.started

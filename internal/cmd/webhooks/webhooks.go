@@ -21,6 +21,8 @@ func NewCmdWebhooks(f *cmdutil.Factory) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:     "webhooks",
 		Aliases: []string{"wh"},
+		Args:    cmdutil.NoUnknownSubcommand,
+		RunE:    cmdutil.ShowHelp,
 		Short:   "Manage webhook endpoints",
 		Long: `Create, list, change and remove the HTTPS endpoints ErzyCall delivers events to.
 
@@ -107,14 +109,16 @@ func printEndpoint(io *iostreams.IOStreams, e *api.Endpoint, showSecret bool) er
 	switch {
 	case showSecret && e.Secret != "":
 		field("Secret", s.Yellow.Bold(true).Render(e.Secret))
-		fmt.Fprintf(&b, "\n%s Store this secret now (for example as WEBHOOK_SECRET in your app): it verifies every delivery.\n",
-			s.Yellow.Render("!"))
+		fmt.Fprintf(&b, "\n%s %s\n", s.Yellow.Render("!"), storeHint)
 	case e.Secret != "":
 		field("Secret", redactSecret(e.Secret)+s.Dim.Render("  (--jq .secret shows it)"))
 	}
 	_, err := fmt.Fprint(io.Out, b.String())
 	return err
 }
+
+// storeHint follows a secret shown on a terminal.
+const storeHint = "Store this secret now (for example as WEBHOOK_SECRET in your app): it verifies every delivery."
 
 // redactSecret keeps the prefix and the last four characters.
 func redactSecret(s string) string {
@@ -175,6 +179,21 @@ func completeEvents(cmd *cobra.Command, args []string, toComplete string) ([]cob
 		out = append(out, cobra.CompletionWithDesc(prefix+e.Name, e.Description))
 	}
 	return out, cobra.ShellCompDirectiveNoFileComp
+}
+
+// endpointIDArg takes exactly one endpoint ID, refusing an empty one: it
+// would name the collection instead of an endpoint.
+func endpointIDArg(hint string) cobra.PositionalArgs {
+	exact := cmdutil.ExactArgs(1, hint)
+	return func(cmd *cobra.Command, args []string) error {
+		if err := exact(cmd, args); err != nil {
+			return err
+		}
+		if strings.TrimSpace(args[0]) == "" {
+			return cmdutil.FlagErrorf("empty endpoint ID: %s", hint)
+		}
+		return nil
+	}
 }
 
 // validateEvents normalises --events values into a flag error on bad input.

@@ -1,0 +1,238 @@
+package sandbox
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	mrand "math/rand/v2"
+	"net/http"
+	"os"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/erzycall/erzycall/internal/api"
+	"github.com/erzycall/erzycall/internal/cmdutil"
+	"github.com/erzycall/erzycall/internal/iostreams"
+	"github.com/erzycall/erzycall/internal/webhook"
+)
+
+// maxDataFile matches the sandbox's request body limit.
+const maxDataFile = 1 << 20
+
+// EmitOptions are the inputs of `sandbox emit`.
+type EmitOptions struct {
+	IO        *iostreams.IOStreams
+	APIClient func() (*api.Client, error)
+	Now       func() time.Time
+	// Rand draws the sample that --data alone overrides; nil means random.
+	Rand *mrand.Rand
+
+	Event    string
+	DataArgs []string
+	DataFile string
+	Output   cmdutil.OutputOptions
+
+	// Data is the event data to send, resolved from the flags; nil lets
+	// the sandbox draw a sample.
+	Data webhook.Object
+}
+
+// NewCmdEmit returns `sandbox emit`.
+func NewCmdEmit(f *cmdutil.Factory, runF func(*EmitOptions) error) *cobra.Command {
+	opts := &EmitOptions{IO: f.IOStreams, APIClient: f.APIClient, Now: f.Now}
+	cmd := &cobra.Command{
+		Use:   "emit EVENT [--data KEY=VALUE]... [--data-file FILE]",
+		Short: "Make a running sandbox deliver an event to its endpoints",
+		Long: `Ask the sandbox at the configured API URL (--api-url or ERZYCALL_API_URL) to
+deliver EVENT to every active endpoint subscribed to it, signed with each
+endpoint's secret. It returns once the deliveries are queued: the sandbox's log
+shows each attempt.
+
+Without --data or --data-file the sandbox sends a realistic sample. --data
+overrides fields of that sample (or of the --data-file object); values that
+parse as JSON are typed (42, true, null, {"a":1}), others are strings, and a
+dotted key sets a nested field. --data-file replaces the data with the JSON
+object in FILE ("-" reads standard input).
+
+On a terminal it prints a summary; piped, one line per queued delivery:
+delivery ID, endpoint ID and URL, separated by tabs.`,
+		Example: `  erzycall sandbox emit call.ended
+  erzycall sandbox emit call.ended --data status=failed --data duration=42 --data customer.name=Ada
+  echo '{"callId":"call_123","duration":42}' | erzycall sandbox emit call.ended --data-file -
+  erzycall sandbox emit contact.created --jq '.deliveries[].deliveryId'`,
+		Args:              cmdutil.ExactArgs(1, "give the event to send, e.g. `erzycall sandbox emit call.ended`"),
+		ValidArgsFunction: completeEvents,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Event = args[0]
+			if !webhook.IsEvent(opts.Event) {
+				msg := fmt.Sprintf("unknown event %q", opts.Event)
+				if s := webhook.Suggest(opts.Event); s != "" {
+					msg += fmt.Sprintf(": did you mean %s?", s)
+				}
+				return cmdutil.FlagErrorf("%s (run `erzycall events` for the list)", msg)
+			}
+			if err := opts.Output.Validate(); err != nil {
+				return err
+			}
+			data, err := resolveData(opts)
+			if err != nil {
+				return err
+			}
+			opts.Data = data
+			if runF != nil {
+				return runF(opts)
+			}
+			return emitRun(cmd.Context(), opts)
+		},
+	}
+	cmd.Flags().StringArrayVar(&opts.DataArgs, "data", nil, "set a data field, `KEY=VALUE` (repeatable; JSON values are typed)")
+	cmd.Flags().StringVar(&opts.DataFile, "data-file", "", "send the JSON object in `FILE` as data (\"-\": standard input)")
+	cmdutil.AddOutputFlags(cmd, &opts.Output)
+	return cmd
+}
+
+func completeEvents(_ *cobra.Command, args []string, _ string) ([]string, cobra.ShellCompDirective) {
+	if len(args) > 0 {
+		return nil, cobra.ShellCompDirectiveNoFileComp
+	}
+	var out []string
+	for _, e := range webhook.Events {
+		out = append(out, e.Name+"\t"+e.Description)
+	}
+	return out, cobra.ShellCompDirectiveNoFileComp
+}
+
+// resolveData turns --data-file and --data into the data object to send.
+// Bad input is a usage error, found before any request.
+func resolveData(opts *EmitOptions) (webhook.Object, error) {
+	var data webhook.Object
+	switch {
+	case opts.DataFile != "":
+		obj, err := readDataFile(opts)
+		if err != nil {
+			return nil, err
+		}
+		data = obj
+	case len(opts.DataArgs) > 0:
+		// Like trigger, --data overrides fields of a sample rather than
+		// sending a payload that holds nothing but them.
+		now := opts.Now
+		if now == nil {
+			now = time.Now
+		}
+		data = webhook.SampleData(opts.Event, opts.Rand, now())
+	default:
+		return nil, nil
+	}
+	data, err := webhook.ApplyData(data, opts.DataArgs)
+	if err != nil {
+		return nil, cmdutil.FlagErrorf("invalid --data: %v", err)
+	}
+	return data, nil
+}
+
+func readDataFile(opts *EmitOptions) (webhook.Object, error) {
+	name := opts.DataFile
+	var r io.Reader = opts.IO.In
+	if name == "-" {
+		if opts.IO.IsStdinTTY() {
+			return nil, cmdutil.FlagErrorf("--data-file -: pipe a JSON object on standard input")
+		}
+		name = "standard input"
+	} else {
+		f, err := os.Open(name)
+		if err != nil {
+			return nil, cmdutil.FlagErrorf("read --data-file: %v", err)
+		}
+		defer f.Close()
+		r = f
+	}
+	raw, err := io.ReadAll(io.LimitReader(r, maxDataFile+1))
+	if err != nil {
+		return nil, cmdutil.FlagErrorf("read --data-file %s: %v", name, err)
+	}
+	if len(raw) > maxDataFile {
+		return nil, cmdutil.FlagErrorf("--data-file %s is larger than %d MiB", name, maxDataFile>>20)
+	}
+	v, err := webhook.ParseJSON(raw)
+	if err != nil {
+		return nil, cmdutil.FlagErrorf("--data-file %s: invalid JSON: %v", name, err)
+	}
+	obj, ok := v.(webhook.Object)
+	if !ok {
+		return nil, cmdutil.FlagErrorf(`--data-file %s must hold a JSON object, such as {"callId":"call_123"}`, name)
+	}
+	return obj, nil
+}
+
+// emitResult is the data of POST /sandbox/events, as far as emit shows it.
+type emitResult struct {
+	Event      string `json:"event"`
+	Deliveries []struct {
+		DeliveryID string `json:"deliveryId"`
+		EndpointID string `json:"endpointId"`
+		URL        string `json:"url"`
+	} `json:"deliveries"`
+}
+
+func emitRun(ctx context.Context, opts *EmitOptions) error {
+	client, err := opts.APIClient()
+	if err != nil {
+		return err
+	}
+	body := webhook.Object{{Key: "event", Value: opts.Event}}
+	if opts.Data != nil {
+		body.Set("data", opts.Data)
+	}
+	var raw json.RawMessage
+	if err := client.Do(ctx, http.MethodPost, "sandbox/events", body, &raw); err != nil {
+		return emitError(client.BaseURL(), opts.Event, err)
+	}
+	var res emitResult
+	if err := json.Unmarshal(raw, &res); err != nil {
+		return fmt.Errorf("emit %s: decode the answer: %w", opts.Event, err)
+	}
+
+	if len(res.Deliveries) == 0 {
+		fmt.Fprintf(opts.IO.ErrOut, "No active endpoint is subscribed to %s: nothing was sent. Subscribe one with `erzycall webhooks create --url URL --events %s`.\n", opts.Event, opts.Event)
+	}
+	if opts.Output.IsJSON() {
+		return opts.Output.Write(opts.IO, raw)
+	}
+	if !opts.IO.IsStdoutTTY() {
+		for _, d := range res.Deliveries {
+			fmt.Fprintf(opts.IO.Out, "%s\t%s\t%s\n", d.DeliveryID, d.EndpointID, d.URL)
+		}
+		return nil
+	}
+	if n := len(res.Deliveries); n > 0 {
+		ids := make([]string, n)
+		for i, d := range res.Deliveries {
+			ids[i] = d.EndpointID
+		}
+		noun := "endpoints"
+		if n == 1 {
+			noun = "endpoint"
+		}
+		fmt.Fprintf(opts.IO.Out, "%s %s queued for %d %s (%s)\n",
+			opts.IO.Styles().Green.Render("✓"), opts.Event, n, noun, strings.Join(ids, ", "))
+	}
+	return nil
+}
+
+// emitError adds what to do when the API URL does not lead to a sandbox.
+func emitError(baseURL, event string, err error) error {
+	var apiErr *api.Error
+	switch {
+	case errors.As(err, &apiErr) && (apiErr.StatusCode == http.StatusNotFound || apiErr.StatusCode == http.StatusMethodNotAllowed):
+		return fmt.Errorf("emit %s: %w\n%s does not look like an erzycall sandbox: start one with `erzycall sandbox start` and point ERZYCALL_API_URL at it", event, err, baseURL)
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return fmt.Errorf("emit %s: %w\nIs the sandbox running? Start it with `erzycall sandbox start`", event, err)
+	}
+	return fmt.Errorf("emit %s: %w", event, err)
+}

@@ -1,0 +1,231 @@
+package sandbox
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log"
+	"math"
+	"net"
+	"net/http"
+	"strconv"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/erzycall/erzycall/internal/cmdutil"
+	"github.com/erzycall/erzycall/internal/iostreams"
+	emulator "github.com/erzycall/erzycall/internal/sandbox"
+)
+
+// DefaultAddr is where `sandbox start` listens unless told otherwise.
+const DefaultAddr = "127.0.0.1:8787"
+
+// shutdownTimeout bounds each shutdown step: requests in flight, then
+// deliveries in flight (after which they are cancelled).
+const shutdownTimeout = 5 * time.Second
+
+// StartOptions are the inputs of `sandbox start`.
+type StartOptions struct {
+	IO  *iostreams.IOStreams
+	Now func() time.Time
+
+	Addr      string
+	TimeScale float64
+	StatePath string
+}
+
+// NewCmdStart returns `sandbox start`.
+func NewCmdStart(f *cmdutil.Factory, runF func(*StartOptions) error) *cobra.Command {
+	opts := &StartOptions{IO: f.IOStreams, Now: f.Now}
+	cmd := &cobra.Command{
+		Use:   "start [--addr HOST:PORT] [--time-scale F] [--state FILE]",
+		Short: "Serve the local ErzyCall API until interrupted",
+		Long: `Serve the ErzyCall webhooks API under /api/v1 on --addr until Ctrl-C.
+
+It prints the base URL and the two environment variables that point erzycall
+at it, then one line per API request and per delivery attempt, all on standard
+output; warnings and errors go to standard error. Any well-formed ek_test_...
+or ek_live_... key is accepted, and each key is its own organisation.
+
+Deliveries are retried after ~10s, 60s and 300s, multiplied by --time-scale
+(0.01 makes that 100ms, 600ms, 3s). Without --state, endpoints live in memory
+only; with it they are saved to FILE on every change and reloaded at start.
+On Ctrl-C pending retries are abandoned, and the sandbox says how many.
+
+The sandbox has no real authentication: it listens on loopback by default, and
+warns when --addr makes it reachable from other machines. Port 0 picks a free
+port, printed in the banner.`,
+		Example: `  erzycall sandbox start
+  erzycall sandbox start --addr 127.0.0.1:0 --time-scale 0.001
+  erzycall sandbox start --state ./sandbox-state.json`,
+		Args: cmdutil.MaximumNArgs(0, "start takes no arguments; set the address with --addr"),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := validateAddr(opts.Addr); err != nil {
+				return err
+			}
+			if !(opts.TimeScale > 0) || math.IsInf(opts.TimeScale, 0) {
+				return cmdutil.FlagErrorf("invalid --time-scale %v: give a positive number, e.g. 0.01 to retry 100 times sooner", opts.TimeScale)
+			}
+			if runF != nil {
+				return runF(opts)
+			}
+			return startRun(cmd.Context(), opts)
+		},
+	}
+	cmd.Flags().StringVar(&opts.Addr, "addr", DefaultAddr, "`host:port` to listen on (port 0 picks a free one)")
+	cmd.Flags().Float64Var(&opts.TimeScale, "time-scale", 1, "multiply the retry delays by `F` (e.g. 0.001 in tests)")
+	cmd.Flags().StringVar(&opts.StatePath, "state", "", "keep endpoints in `FILE` across restarts (default: memory only)")
+	return cmd
+}
+
+func validateAddr(addr string) error {
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return cmdutil.FlagErrorf("invalid --addr %q: give host:port, e.g. %s", addr, DefaultAddr)
+	}
+	if _, err := strconv.ParseUint(port, 10, 16); err != nil {
+		return cmdutil.FlagErrorf("invalid --addr %q: the port must be a number from 0 to 65535", addr)
+	}
+	return nil
+}
+
+func startRun(ctx context.Context, opts *StartOptions) error {
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	// The sandbox logs from its own goroutines: one lock keeps lines whole.
+	out := &lockedWriter{w: opts.IO.Out}
+	errOut := &lockedWriter{w: opts.IO.ErrOut}
+
+	ln, err := net.Listen("tcp", opts.Addr)
+	if err != nil {
+		if errors.Is(err, syscall.EADDRINUSE) {
+			return fmt.Errorf("cannot listen on %s: the address is already in use (another sandbox?): stop that process or pick another address, e.g. --addr 127.0.0.1:0", opts.Addr)
+		}
+		return fmt.Errorf("listen on %s: %w", opts.Addr, err)
+	}
+	sb, err := emulator.New(emulator.Config{
+		Log:       out,
+		StatePath: opts.StatePath,
+		Now:       opts.Now,
+		TimeScale: opts.TimeScale,
+	})
+	if err != nil {
+		_ = ln.Close()
+		return err
+	}
+
+	baseURL, public := baseURL(ln.Addr())
+	if public {
+		fmt.Fprintf(errOut, "%s the sandbox listens on %s, reachable from other machines, and has no real authentication:\n"+
+			"  anyone who can reach it can use it, and the suggested key %s shows your endpoints and their secrets.\n"+
+			"  Use --addr %s unless you mean it.\n",
+			opts.IO.ErrStyles().Yellow.Render("WARNING:"), ln.Addr(), emulator.SuggestedKey, DefaultAddr)
+	}
+	// Printed before serving, so it comes before any request line.
+	fmt.Fprint(out, sb.Banner(baseURL))
+
+	srv := &http.Server{
+		Handler:           sb.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          log.New(errOut, "sandbox: http: ", 0),
+	}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+
+	var serveErr error
+	select {
+	case serveErr = <-served:
+	case <-ctx.Done():
+		out.logf(opts.Now, "shutting down: waiting up to %s for requests and deliveries in flight (Ctrl-C again to quit at once)", shutdownTimeout)
+	}
+
+	// The command's context is done by now: the steps below get their own.
+	bg := context.WithoutCancel(ctx)
+	if serveErr == nil {
+		shCtx, cancel := context.WithTimeout(bg, shutdownTimeout)
+		if err := srv.Shutdown(shCtx); err != nil {
+			fmt.Fprintf(errOut, "warning: requests still open after %s were cut off\n", shutdownTimeout)
+			_ = srv.Close()
+		}
+		cancel()
+		if err := <-served; !errors.Is(err, http.ErrServerClosed) {
+			serveErr = err
+		}
+	}
+	closeCtx, cancel := context.WithTimeout(bg, shutdownTimeout)
+	defer cancel()
+	closeErr := closeError(sb.Close(closeCtx), errOut)
+	if serveErr != nil {
+		return errors.Join(fmt.Errorf("serve on %s: %w", ln.Addr(), serveErr), closeErr)
+	}
+	return closeErr
+}
+
+// baseURL is the URL clients on this machine use to reach addr: an
+// unspecified address (all interfaces) is reached through loopback. public
+// reports whether other machines can reach the sandbox too.
+func baseURL(addr net.Addr) (u string, public bool) {
+	tcp, ok := addr.(*net.TCPAddr)
+	if !ok {
+		return "http://" + addr.String(), true
+	}
+	ip := tcp.IP
+	switch {
+	case ip.IsUnspecified() && ip.To4() != nil:
+		ip = net.IPv4(127, 0, 0, 1)
+	case ip.IsUnspecified():
+		ip = net.IPv6loopback
+	}
+	return "http://" + net.JoinHostPort(ip.String(), strconv.Itoa(tcp.Port)), !tcp.IP.IsLoopback()
+}
+
+// closeError keeps the errors of Close that mean something was lost: having
+// had to cancel deliveries still in flight is expected on a quick Ctrl-C,
+// so it is only a warning.
+func closeError(err error, errOut io.Writer) error {
+	if err == nil {
+		return nil
+	}
+	errs := []error{err}
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		errs = j.Unwrap()
+	}
+	var kept []error
+	for _, e := range errs {
+		if errors.Is(e, context.DeadlineExceeded) {
+			fmt.Fprintf(errOut, "warning: deliveries still in flight after %s were cancelled\n", shutdownTimeout)
+			continue
+		}
+		kept = append(kept, e)
+	}
+	if len(kept) == 0 {
+		return nil
+	}
+	return fmt.Errorf("stop sandbox: %w", errors.Join(kept...))
+}
+
+// lockedWriter serialises writes from the sandbox's goroutines and ours.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
+}
+
+// logf writes a line shaped like the sandbox's own log lines.
+func (l *lockedWriter) logf(now func() time.Time, format string, args ...any) {
+	fmt.Fprintf(l, "%s  %s\n", now().Format("15:04:05.000"), fmt.Sprintf(format, args...))
+}

@@ -1,0 +1,138 @@
+package sandbox
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"strings"
+	"testing"
+
+	"github.com/erzycall/erzycall/internal/cmdutil"
+)
+
+func TestNewCmdStart(t *testing.T) {
+	for _, tc := range []struct {
+		name        string
+		args        []string
+		want        StartOptions
+		wantFlagErr string
+	}{
+		{name: "defaults", want: StartOptions{Addr: "127.0.0.1:8787", TimeScale: 1}},
+		{
+			name: "all flags",
+			args: []string{"--addr", "127.0.0.1:0", "--time-scale", "0.001", "--state", "/tmp/s.json"},
+			want: StartOptions{Addr: "127.0.0.1:0", TimeScale: 0.001, StatePath: "/tmp/s.json"},
+		},
+		{name: "ipv6 loopback", args: []string{"--addr", "[::1]:9000"}, want: StartOptions{Addr: "[::1]:9000", TimeScale: 1}},
+		{name: "all interfaces", args: []string{"--addr", ":8787"}, want: StartOptions{Addr: ":8787", TimeScale: 1}},
+		{name: "no port", args: []string{"--addr", "127.0.0.1"}, wantFlagErr: `invalid --addr "127.0.0.1": give host:port, e.g. 127.0.0.1:8787`},
+		{name: "port only", args: []string{"--addr", "8787"}, wantFlagErr: `invalid --addr "8787"`},
+		{name: "port too big", args: []string{"--addr", "127.0.0.1:65536"}, wantFlagErr: "the port must be a number from 0 to 65535"},
+		{name: "named port", args: []string{"--addr", "127.0.0.1:http"}, wantFlagErr: "the port must be a number"},
+		{name: "zero time scale", args: []string{"--time-scale", "0"}, wantFlagErr: "invalid --time-scale 0: give a positive number"},
+		{name: "negative time scale", args: []string{"--time-scale", "-1"}, wantFlagErr: "invalid --time-scale -1"},
+		{name: "NaN time scale", args: []string{"--time-scale", "NaN"}, wantFlagErr: "invalid --time-scale NaN"},
+		{name: "infinite time scale", args: []string{"--time-scale", "+Inf"}, wantFlagErr: "invalid --time-scale +Inf"},
+		{name: "not a number", args: []string{"--time-scale", "fast"}, wantFlagErr: `invalid argument "fast"`},
+		{name: "argument", args: []string{"now"}, wantFlagErr: `too many arguments ["now"]: start takes no arguments`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newTestEnv(t, "")
+			var got *StartOptions
+			err := run(t, NewCmdStart(e.f, func(o *StartOptions) error { got = o; return nil }), tc.args...)
+			if tc.wantFlagErr != "" {
+				wantFlagError(t, err, tc.wantFlagErr)
+				if got != nil {
+					t.Error("runF was called despite the usage error")
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got == nil {
+				t.Fatal("runF was not called")
+			}
+			if got.IO != e.ios || got.Now == nil {
+				t.Error("dependencies not injected")
+			}
+			if got.Addr != tc.want.Addr || got.TimeScale != tc.want.TimeScale || got.StatePath != tc.want.StatePath {
+				t.Errorf("options = {%q %v %q}, want {%q %v %q}", got.Addr, got.TimeScale, got.StatePath,
+					tc.want.Addr, tc.want.TimeScale, tc.want.StatePath)
+			}
+		})
+	}
+}
+
+func TestStartPortInUse(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	e := newTestEnv(t, "")
+	err = run(t, NewCmdStart(e.f, nil), "--addr", ln.Addr().String())
+	want := fmt.Sprintf("cannot listen on %s: the address is already in use", ln.Addr())
+	if err == nil || !strings.HasPrefix(err.Error(), want) {
+		t.Fatalf("error = %v, want it to start with %q", err, want)
+	}
+	var fe *cmdutil.FlagError
+	var ee *cmdutil.ExitError
+	if errors.As(err, &fe) || errors.As(err, &ee) {
+		t.Errorf("error %T would not exit 1", err)
+	}
+	e.wantOutput(t, "", "")
+}
+
+func TestStartBadStateFile(t *testing.T) {
+	path := t.TempDir() + "/state.json"
+	if err := writeFile(path, "not json"); err != nil {
+		t.Fatal(err)
+	}
+	e := newTestEnv(t, "")
+	err := run(t, NewCmdStart(e.f, nil), "--addr", "127.0.0.1:0", "--state", path)
+	if err == nil || !strings.Contains(err.Error(), "read state "+path) {
+		t.Fatalf("error = %v, want it to name the state file", err)
+	}
+	e.wantOutput(t, "", "")
+}
+
+func TestBaseURL(t *testing.T) {
+	for _, tc := range []struct {
+		ip     net.IP
+		want   string
+		public bool
+	}{
+		{net.IPv4(127, 0, 0, 1), "http://127.0.0.1:8787", false},
+		{net.IPv4(127, 0, 0, 2), "http://127.0.0.2:8787", false},
+		{net.IPv6loopback, "http://[::1]:8787", false},
+		{net.IPv4zero, "http://127.0.0.1:8787", true},
+		{net.IPv6unspecified, "http://[::1]:8787", true},
+		{net.IPv4(192, 168, 1, 5), "http://192.168.1.5:8787", true},
+	} {
+		got, public := baseURL(&net.TCPAddr{IP: tc.ip, Port: 8787})
+		if got != tc.want || public != tc.public {
+			t.Errorf("baseURL(%s) = %q, %v; want %q, %v", tc.ip, got, public, tc.want, tc.public)
+		}
+	}
+}
+
+func TestCloseError(t *testing.T) {
+	var warn strings.Builder
+	deadline := fmt.Errorf("sandbox: wait for in-flight deliveries: %w", context.DeadlineExceeded)
+	if err := closeError(deadline, &warn); err != nil {
+		t.Errorf("a cancelled in-flight delivery is an error: %v", err)
+	}
+	if want := "warning: deliveries still in flight after 5s were cancelled\n"; warn.String() != want {
+		t.Errorf("warning = %q, want %q", warn.String(), want)
+	}
+	save := errors.New("sandbox: save state: disk full")
+	err := closeError(errors.Join(deadline, save), &warn)
+	if err == nil || err.Error() != "stop sandbox: sandbox: save state: disk full" {
+		t.Errorf("error = %v, want the save error only", err)
+	}
+	if closeError(nil, &warn) != nil {
+		t.Error("nil became an error")
+	}
+}

@@ -1,0 +1,124 @@
+package webhooks
+
+import (
+	"errors"
+	"testing"
+
+	"github.com/erzycall/erzycall/internal/api"
+)
+
+func TestNewCmdGet(t *testing.T) {
+	for _, tc := range []struct {
+		name, id, format, jq string
+		args                 []string
+		wantFlagErr          string
+	}{
+		{name: "id", args: []string{"wh_1"}, id: "wh_1", format: "table"},
+		{name: "jq", args: []string{"wh_1", "--jq", ".events"}, id: "wh_1", format: "table", jq: ".events"},
+		{name: "json", args: []string{"-o", "json", "wh_1"}, id: "wh_1", format: "json"},
+		{name: "missing ID", wantFlagErr: "missing argument: give the endpoint ID"},
+		{name: "empty ID", args: []string{""}, wantFlagErr: "empty endpoint ID"},
+		{name: "two IDs", args: []string{"wh_1", "wh_2"}, wantFlagErr: `too many arguments ["wh_2"]`},
+		{name: "bad jq", args: []string{"wh_1", "--jq", "{"}, wantFlagErr: "invalid --jq expression"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newTestEnv(t, "")
+			var got *GetOptions
+			err := run(t, NewCmdGet(e.f, func(o *GetOptions) error { got = o; return nil }), tc.args...)
+			if tc.wantFlagErr != "" {
+				wantFlagError(t, err, tc.wantFlagErr)
+				if got != nil {
+					t.Error("runF was called despite the usage error")
+				}
+				return
+			}
+			if err != nil || got == nil {
+				t.Fatalf("err = %v, runF called = %v", err, got != nil)
+			}
+			if got.ID != tc.id || got.Output.Format != tc.format || got.Output.JQ != tc.jq {
+				t.Errorf("got ID %q output %q/%q", got.ID, got.Output.Format, got.Output.JQ)
+			}
+		})
+	}
+}
+
+func TestGetRun(t *testing.T) {
+	for _, tc := range []struct {
+		name           string
+		tty            bool
+		args           []string
+		resp           string
+		stdout, stderr string
+	}{
+		{
+			name: "terminal", tty: true, resp: data(epActive),
+			stdout: "" +
+				"ID           wh_abc123\n" +
+				"URL          https://example.com/webhook\n" +
+				"Events       call.ended, contact.created\n" +
+				"Status       active\n" +
+				"Description  My production webhook\n",
+		},
+		{
+			name: "terminal, secret redacted", tty: true, resp: data(epWithSecret),
+			stdout: "" +
+				"ID           wh_abc123\n" +
+				"URL          https://example.com/webhook\n" +
+				"Events       call.ended, contact.created\n" +
+				"Status       active\n" +
+				"Description  My production webhook\n" +
+				"Secret       whsec_…3210  (--jq .secret shows it)\n",
+		},
+		{
+			name: "terminal, disabled without description", tty: true, resp: data(epDisabled),
+			stdout: "" +
+				"ID           wh_def456\n" +
+				"URL          https://hooks.example.org/erzycall\n" +
+				"Events       call.failed\n" +
+				"Status       disabled\n",
+		},
+		{
+			name: "piped, secret left out", resp: data(epWithSecret),
+			stdout: "wh_abc123\thttps://example.com/webhook\tcall.ended,contact.created\tactive\tMy production webhook\n",
+		},
+		{
+			name: "json", args: []string{"-o", "json"}, resp: data(epDisabled),
+			stdout: "{\n  \"id\": \"wh_def456\",\n  \"url\": \"https://hooks.example.org/erzycall\",\n  \"events\": [\n    \"call.failed\"\n  ],\n" +
+				"  \"isActive\": false,\n  \"description\": \"\",\n  \"createdAt\": \"2025-01-16T08:00:00Z\"\n}\n",
+		},
+		{name: "jq secret is raw", tty: true, args: []string{"--jq", ".secret"}, resp: data(epWithSecret), stdout: "whsec_9f8e7d6c5b4a3210\n"},
+		{name: "jq array piped", args: []string{"--jq", ".events"}, resp: data(epActive), stdout: `["call.ended","contact.created"]` + "\n"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			fake := newFakeAPI(t)
+			fake.register("GET", "/webhooks/wh_abc123", "", 200, tc.resp)
+			e := newTestEnv(t, fake.URL()).tty(tc.tty)
+			if err := run(t, NewCmdGet(e.f, nil), append([]string{"wh_abc123"}, tc.args...)...); err != nil {
+				t.Fatalf("get: %v", err)
+			}
+			e.wantOutput(t, tc.stdout, tc.stderr)
+		})
+	}
+}
+
+func TestGetRunEscapesID(t *testing.T) {
+	fake := newFakeAPI(t)
+	fake.register("GET", "/webhooks/wh%2F1%3Fx=y", "", 200, data(epActive))
+	e := newTestEnv(t, fake.URL())
+	if err := run(t, NewCmdGet(e.f, nil), "wh/1?x=y", "--jq", ".id"); err != nil {
+		t.Fatal(err)
+	}
+	e.wantOutput(t, "wh_abc123\n", "")
+}
+
+func TestGetRunNotFound(t *testing.T) {
+	fake := newFakeAPI(t)
+	fake.register("GET", "/webhooks/wh_nope", "", 404, `{"message":"Webhook not found"}`)
+	e := newTestEnv(t, fake.URL()).tty(true)
+	err := run(t, NewCmdGet(e.f, nil), "wh_nope")
+	var apiErr *api.Error
+	if !errors.As(err, &apiErr) || apiErr.StatusCode != 404 || err.Error() != "get webhook wh_nope: HTTP 404: Webhook not found" {
+		t.Fatalf("error = %v", err)
+	}
+	e.wantOutput(t, "", "")
+}

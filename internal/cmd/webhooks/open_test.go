@@ -1,0 +1,121 @@
+package webhooks
+
+import (
+	"errors"
+	"reflect"
+	"testing"
+
+	"github.com/erzycall/erzycall/internal/api"
+)
+
+const dashboard = "https://app.erzycall.com/settings/api-keys?tab=webhooks"
+
+func TestNewCmdOpen(t *testing.T) {
+	for _, tc := range []struct {
+		name, id    string
+		args        []string
+		wantFlagErr string
+	}{
+		{name: "no ID"},
+		{name: "ID", args: []string{"wh_1"}, id: "wh_1"},
+		{name: "two IDs", args: []string{"wh_1", "wh_2"}, wantFlagErr: `too many arguments ["wh_2"]`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newTestEnv(t, "")
+			var got *OpenOptions
+			err := run(t, NewCmdOpen(e.f, func(o *OpenOptions) error { got = o; return nil }), tc.args...)
+			if tc.wantFlagErr != "" {
+				wantFlagError(t, err, tc.wantFlagErr)
+				if got != nil {
+					t.Error("runF was called despite the usage error")
+				}
+				return
+			}
+			if err != nil || got == nil {
+				t.Fatalf("err = %v, runF called = %v", err, got != nil)
+			}
+			if got.ID != tc.id || got.Browser != e.browser {
+				t.Errorf("ID %q, browser %v", got.ID, got.Browser)
+			}
+		})
+	}
+}
+
+func TestOpenRun(t *testing.T) {
+	for _, tc := range []struct {
+		name           string
+		tty            bool
+		ci             bool
+		browserErr     error
+		apiURL         string
+		args           []string
+		stdout, stderr string
+		opened         []string
+	}{
+		{name: "piped prints the URL", stdout: dashboard + "\n"},
+		{name: "piped with ID", args: []string{"wh_abc123"}, stdout: dashboard + "&webhook=wh_abc123\n"},
+		{
+			name: "terminal opens the browser", tty: true,
+			stderr: "Opening " + dashboard + " in your browser.\n", opened: []string{dashboard},
+		},
+		{name: "terminal in CI prints the URL", tty: true, ci: true, stdout: dashboard + "\n"},
+		{
+			name: "browser failure prints the URL", tty: true, browserErr: errors.New("no display"),
+			stdout: dashboard + "\n", stderr: "Could not start a browser (no display). Open this URL:\n", opened: []string{dashboard},
+		},
+		{
+			name: "local API", apiURL: "http://127.0.0.1:8080/api/v1", args: []string{"a b&c"},
+			stdout: "http://127.0.0.1:8080/settings/api-keys?tab=webhooks&webhook=a+b%26c\n",
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			apiURL := tc.apiURL
+			if apiURL == "" {
+				apiURL = api.DefaultBaseURL
+			}
+			e := newTestEnv(t, apiURL).tty(tc.tty)
+			e.f.APIClient = func() (*api.Client, error) {
+				t.Error("open asked for an API client")
+				return nil, errors.New("no API")
+			}
+			e.browser.err = tc.browserErr
+			if tc.ci {
+				e.env["CI"] = "true"
+			}
+			if err := run(t, NewCmdOpen(e.f, nil), tc.args...); err != nil {
+				t.Fatalf("open: %v", err)
+			}
+			e.wantOutput(t, tc.stdout, tc.stderr)
+			if !reflect.DeepEqual(e.browser.urls, tc.opened) {
+				t.Errorf("browser opened %q, want %q", e.browser.urls, tc.opened)
+			}
+		})
+	}
+}
+
+func TestDashboardURL(t *testing.T) {
+	for _, tc := range []struct{ api, id, want string }{
+		{"https://app.erzycall.com/api/v1", "", dashboard},
+		{"https://app.erzycall.com/api/v1", "wh_1", dashboard + "&webhook=wh_1"},
+		{"https://eu.erzycall.com/prefix/api/v2", "", "https://eu.erzycall.com/prefix/settings/api-keys?tab=webhooks"},
+		{"http://localhost:4010", "", "http://localhost:4010/settings/api-keys?tab=webhooks"},
+		{"::", "", dashboard},
+	} {
+		if got := DashboardURL(tc.api, tc.id); got != tc.want {
+			t.Errorf("DashboardURL(%q, %q) = %q, want %q", tc.api, tc.id, got, tc.want)
+		}
+	}
+}
+
+func TestRedactSecret(t *testing.T) {
+	for in, want := range map[string]string{
+		"whsec_9f8e7d6c5b4a3210": "whsec_…3210",
+		"whsec_short":            "whsec_…",
+		"plainsecretvalue":       "…alue",
+		"12345678":               "…",
+	} {
+		if got := redactSecret(in); got != want {
+			t.Errorf("redactSecret(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -1,0 +1,224 @@
+package cmdutil
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"testing"
+
+	"github.com/spf13/cobra"
+
+	"github.com/erzycall/erzycall/internal/iostreams"
+)
+
+func TestConfirmDestructive(t *testing.T) {
+	for _, tc := range []struct {
+		name       string
+		yes, tty   bool
+		input      string
+		wantErr    error // nil, ErrCancel, or a *FlagError (checked by type)
+		wantFlag   bool
+		wantPrompt string
+	}{
+		{name: "--yes skips the question", yes: true, tty: true, input: "n\n"},
+		{name: "--yes without terminal", yes: true},
+		{name: "no terminal, no --yes", wantFlag: true},
+		{name: "terminal, yes", tty: true, input: "y\n", wantPrompt: "Delete wh_1? [y/N] "},
+		{name: "terminal, no", tty: true, input: "n\n", wantErr: ErrCancel, wantPrompt: "Delete wh_1? [y/N] "},
+		{name: "terminal, enter", tty: true, input: "\n", wantErr: ErrCancel, wantPrompt: "Delete wh_1? [y/N] "},
+		{name: "terminal, Ctrl-D", tty: true, input: "", wantErr: ErrCancel, wantPrompt: "Delete wh_1? [y/N] \n"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ios, in, out, errOut := iostreams.Test()
+			ios.SetStdinTTY(tc.tty)
+			ios.SetStderrTTY(tc.tty)
+			in.WriteString(tc.input)
+			err := ConfirmDestructive(ios, tc.yes, "Delete wh_1?")
+			var fe *FlagError
+			switch {
+			case tc.wantFlag:
+				if !errors.As(err, &fe) || err.Error() != "--yes is required when not running interactively" {
+					t.Errorf("error = %v (%T), want the --yes flag error", err, err)
+				}
+			case !errors.Is(err, tc.wantErr) || (tc.wantErr == nil && err != nil):
+				t.Errorf("error = %v, want %v", err, tc.wantErr)
+			}
+			if errOut.String() != tc.wantPrompt || out.Len() != 0 {
+				t.Errorf("stderr %q (want %q), stdout %q", errOut.String(), tc.wantPrompt, out.String())
+			}
+		})
+	}
+}
+
+func TestExactArgs(t *testing.T) {
+	check := ExactArgs(1, "give the endpoint ID")
+	var fe *FlagError
+	if err := check(nil, nil); !errors.As(err, &fe) || err.Error() != "missing argument: give the endpoint ID" {
+		t.Errorf("no args: %v", err)
+	}
+	if err := check(nil, []string{"a", "b", "c"}); !errors.As(err, &fe) || err.Error() != `too many arguments ["b" "c"]: give the endpoint ID` {
+		t.Errorf("three args: %v", err)
+	}
+	if err := check(nil, []string{"a"}); err != nil {
+		t.Errorf("one arg: %v", err)
+	}
+}
+
+func TestMaximumNArgs(t *testing.T) {
+	none := MaximumNArgs(0, "list takes no arguments")
+	var fe *FlagError
+	if err := none(nil, []string{"x"}); !errors.As(err, &fe) || err.Error() != `too many arguments ["x"]: list takes no arguments` {
+		t.Errorf("one arg for none: %v", err)
+	}
+	if err := none(nil, nil); err != nil {
+		t.Errorf("no args: %v", err)
+	}
+	one := MaximumNArgs(1, "at most one ID")
+	if err := one(nil, []string{"a"}); err != nil {
+		t.Errorf("one arg: %v", err)
+	}
+	if err := one(nil, []string{"a", "b"}); !errors.As(err, &fe) || err.Error() != `too many arguments ["b"]: at most one ID` {
+		t.Errorf("two args: %v", err)
+	}
+}
+
+func TestErrorTypes(t *testing.T) {
+	inner := errors.New("boom")
+	if FlagErrorWrap(nil) != nil {
+		t.Error("FlagErrorWrap(nil) is not nil")
+	}
+	var fe *FlagError
+	if err := fmt.Errorf("ctx: %w", FlagErrorWrap(inner)); !errors.As(err, &fe) || !errors.Is(err, inner) {
+		t.Errorf("FlagErrorWrap does not wrap: %v", err)
+	}
+	if err := FlagErrorf("bad %s: %w", "x", inner); err.Error() != "bad x: boom" || !errors.Is(err, inner) {
+		t.Errorf("FlagErrorf = %v", err)
+	}
+	if s := (&ExitError{Code: 4}).Error(); s != "exit status 4" {
+		t.Errorf("ExitError without Err = %q", s)
+	}
+	if e := (&ExitError{Code: 1, Err: inner}); e.Error() != "boom" || !errors.Is(e, inner) {
+		t.Errorf("ExitError with Err = %q", e.Error())
+	}
+	if e := (&AuthError{Err: inner}); e.Error() != "boom" || !errors.Is(e, inner) {
+		t.Errorf("AuthError = %q", e.Error())
+	}
+}
+
+func TestOutputValidate(t *testing.T) {
+	for _, tc := range []struct {
+		o        OutputOptions
+		wantErr  string
+		wantJSON bool
+	}{
+		{o: OutputOptions{Format: "table"}},
+		{o: OutputOptions{Format: "json"}, wantJSON: true},
+		{o: OutputOptions{Format: "table", JQ: ".id"}, wantJSON: true},
+		{o: OutputOptions{Format: "yaml"}, wantErr: `invalid output format "yaml": use table or json`},
+		{o: OutputOptions{Format: "json", JQ: ".[] | "}, wantErr: "invalid --jq expression: "},
+		{o: OutputOptions{Format: "json", JQ: "nosuchfn(1)"}, wantErr: "invalid --jq expression: "},
+	} {
+		err := tc.o.Validate()
+		var fe *FlagError
+		switch {
+		case tc.wantErr == "":
+			if err != nil {
+				t.Errorf("%+v: %v", tc.o, err)
+			}
+			if tc.o.IsJSON() != tc.wantJSON {
+				t.Errorf("%+v: IsJSON = %v", tc.o, tc.o.IsJSON())
+			}
+		case !errors.As(err, &fe) || len(err.Error()) < len(tc.wantErr) || err.Error()[:len(tc.wantErr)] != tc.wantErr:
+			t.Errorf("%+v: error %v (%T), want a flag error starting %q", tc.o, err, err, tc.wantErr)
+		}
+	}
+}
+
+func TestOutputWrite(t *testing.T) {
+	data := []map[string]any{
+		{"id": "wh_1", "secret": "whsec_abc", "events": []string{"call.ended"}, "big": json.Number("12345678901234567890")},
+		{"id": "wh_2", "secret": "whsec_def", "events": []string{}, "big": 1.5},
+	}
+	for _, tc := range []struct {
+		name   string
+		o      OutputOptions
+		tty    bool
+		want   string
+		errStr string
+	}{
+		{name: "json indented", o: OutputOptions{Format: "json"}, want: `[
+  {
+    "big": 12345678901234567890,
+    "events": [
+      "call.ended"
+    ],
+    "id": "wh_1",
+    "secret": "whsec_abc"
+  },
+  {
+    "big": 1.5,
+    "events": [],
+    "id": "wh_2",
+    "secret": "whsec_def"
+  }
+]
+`},
+		{name: "jq strings raw", o: OutputOptions{Format: "table", JQ: ".[].secret"}, want: "whsec_abc\nwhsec_def\n"},
+		{name: "jq big numbers exact", o: OutputOptions{Format: "table", JQ: ".[0].big"}, want: "12345678901234567890\n"},
+		{name: "jq object piped is compact", o: OutputOptions{Format: "table", JQ: ".[1] | {id, events}"}, want: `{"events":[],"id":"wh_2"}` + "\n"},
+		{name: "jq object on a terminal is indented", o: OutputOptions{Format: "table", JQ: ".[1] | {id}"}, tty: true, want: "{\n  \"id\": \"wh_2\"\n}\n"},
+		{name: "jq halt stops quietly", o: OutputOptions{Format: "table", JQ: ".[0].id, halt, .[1].id"}, want: "wh_1\n"},
+		{name: "jq runtime error", o: OutputOptions{Format: "table", JQ: ".[0].id | keys"}, errStr: "jq: "},
+		{name: "jq unvalidated is compiled on use", o: OutputOptions{Format: "table", JQ: ".[0].id"}, want: "wh_1\n"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ios, _, out, errOut := iostreams.Test()
+			ios.SetStdoutTTY(tc.tty)
+			o := tc.o
+			if tc.name != "jq unvalidated is compiled on use" {
+				if err := o.Validate(); err != nil {
+					t.Fatal(err)
+				}
+			}
+			err := o.Write(ios, data)
+			if tc.errStr != "" {
+				if err == nil || err.Error()[:len(tc.errStr)] != tc.errStr {
+					t.Errorf("error = %v, want %q...", err, tc.errStr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if out.String() != tc.want {
+				t.Errorf("stdout\n%s\nwant\n%s", out.String(), tc.want)
+			}
+			if errOut.Len() != 0 {
+				t.Errorf("stderr %q", errOut.String())
+			}
+		})
+	}
+}
+
+func TestAddOutputFlags(t *testing.T) {
+	var o OutputOptions
+	cmd := &cobra.Command{Use: "x", RunE: func(*cobra.Command, []string) error { return nil }}
+	AddOutputFlags(cmd, &o)
+	cmd.SetArgs([]string{"-o", "json", "--jq", ".id"})
+	if err := cmd.Execute(); err != nil {
+		t.Fatal(err)
+	}
+	if o.Format != "json" || o.JQ != ".id" {
+		t.Errorf("parsed %+v", o)
+	}
+	var d OutputOptions
+	cmd = &cobra.Command{Use: "x", RunE: func(*cobra.Command, []string) error { return nil }}
+	AddOutputFlags(cmd, &d)
+	cmd.SetArgs(nil)
+	if err := cmd.Execute(); err != nil {
+		t.Fatal(err)
+	}
+	if d.Format != FormatTable || d.JQ != "" {
+		t.Errorf("defaults %+v", d)
+	}
+}
