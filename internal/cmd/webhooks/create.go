@@ -16,15 +16,20 @@ type CreateOptions struct {
 	IO        *iostreams.IOStreams
 	APIClient func() (*api.Client, error)
 
+	// SaveSecret stores an endpoint's secret locally (keyring or file) and
+	// says where; used with --save-secret.
+	SaveSecret func(ctx context.Context, id, secret string) (string, error)
+
 	URL         string
 	Events      []string
 	Description string
+	Save        bool
 	Output      cmdutil.OutputOptions
 }
 
 // NewCmdCreate returns `webhooks create`.
 func NewCmdCreate(f *cmdutil.Factory, runF func(*CreateOptions) error) *cobra.Command {
-	opts := &CreateOptions{IO: f.IOStreams, APIClient: f.APIClient}
+	opts := &CreateOptions{IO: f.IOStreams, APIClient: f.APIClient, SaveSecret: secretSaver(f)}
 	cmd := &cobra.Command{
 		Use:   "create --url URL --events EVENT[,EVENT...]",
 		Short: "Register a webhook endpoint and print its secret",
@@ -60,6 +65,7 @@ endpoint's signing secret: store it, your handler verifies every delivery with i
 	cmd.Flags().StringVar(&opts.URL, "url", "", "HTTPS `URL` that receives the deliveries")
 	cmd.Flags().StringSliceVar(&opts.Events, "events", nil, "`events` to subscribe to (comma-separated or repeated)")
 	cmd.Flags().StringVar(&opts.Description, "description", "", "a note on what the endpoint is for")
+	cmd.Flags().BoolVar(&opts.Save, "save-secret", false, "also store the secret locally (keyring), for `erzycall listen --webhook ID`")
 	_ = cmd.RegisterFlagCompletionFunc("events", completeEvents)
 	cmdutil.AddOutputFlags(cmd, &opts.Output)
 	return cmd
@@ -75,6 +81,9 @@ func createRun(ctx context.Context, opts *CreateOptions) error {
 	})
 	if err != nil {
 		return err
+	}
+	if opts.Save {
+		saveSecret(ctx, opts.IO, opts.SaveSecret, ep)
 	}
 	if opts.Output.IsJSON() {
 		return opts.Output.Write(opts.IO, ep)

@@ -17,14 +17,18 @@ type RotateOptions struct {
 	IO        *iostreams.IOStreams
 	APIClient func() (*api.Client, error)
 
+	// SaveSecret stores the new secret locally; used with --save-secret.
+	SaveSecret func(ctx context.Context, id, secret string) (string, error)
+
 	ID     string
 	Yes    bool
+	Save   bool
 	Output cmdutil.OutputOptions
 }
 
 // NewCmdRotateSecret returns `webhooks rotate-secret`.
 func NewCmdRotateSecret(f *cmdutil.Factory, runF func(*RotateOptions) error) *cobra.Command {
-	opts := &RotateOptions{IO: f.IOStreams, APIClient: f.APIClient}
+	opts := &RotateOptions{IO: f.IOStreams, APIClient: f.APIClient, SaveSecret: secretSaver(f)}
 	cmd := &cobra.Command{
 		Use:     "rotate-secret ID",
 		Aliases: []string{"rotate"},
@@ -54,6 +58,7 @@ On a terminal this asks first; in scripts pass --yes.`,
 		},
 	}
 	cmd.Flags().BoolVarP(&opts.Yes, "yes", "y", false, "do not ask for confirmation")
+	cmd.Flags().BoolVar(&opts.Save, "save-secret", false, "also store the new secret locally (keyring), for `erzycall listen --webhook ID`")
 	cmdutil.AddOutputFlags(cmd, &opts.Output)
 	return cmd
 }
@@ -67,11 +72,14 @@ func rotateRun(ctx context.Context, opts *RotateOptions) error {
 	if err != nil {
 		return err
 	}
-	if opts.Output.IsJSON() {
-		return opts.Output.Write(opts.IO, ep)
-	}
 	if ep.ID == "" {
 		ep.ID = opts.ID
+	}
+	if opts.Save {
+		saveSecret(ctx, opts.IO, opts.SaveSecret, ep)
+	}
+	if opts.Output.IsJSON() {
+		return opts.Output.Write(opts.IO, ep)
 	}
 	success(opts.IO, "Rotated the secret of %s: the old secret no longer verifies", ep.ID)
 	if ep.URL == "" && len(ep.Events) == 0 {

@@ -141,6 +141,35 @@ func success(io *iostreams.IOStreams, format string, args ...any) {
 	}
 }
 
+// secretSaver stores endpoint secrets for the active profile in the
+// credentials store, where `listen --webhook ID` finds them.
+func secretSaver(f *cmdutil.Factory) func(ctx context.Context, id, secret string) (string, error) {
+	return func(ctx context.Context, id, secret string) (string, error) {
+		cfg, err := f.Config()
+		if err != nil {
+			return "", err
+		}
+		loc, err := f.Credentials().WebhookSecrets().Save(ctx, cfg.Profile, id, secret, false)
+		return loc.String(), err
+	}
+}
+
+// saveSecret stores ep's secret locally. A failure only warns: the endpoint
+// exists and its secret is printed, and a script that retried the command
+// would create a second endpoint.
+func saveSecret(ctx context.Context, io *iostreams.IOStreams, save func(context.Context, string, string) (string, error), ep *api.Endpoint) {
+	if ep.Secret == "" {
+		fmt.Fprintf(io.ErrOut, "warning: the API returned no secret for %s: nothing saved\n", ep.ID)
+		return
+	}
+	where, err := save(ctx, ep.ID, ep.Secret)
+	if err != nil {
+		fmt.Fprintf(io.ErrOut, "warning: could not save the secret of %s locally: %v\n", ep.ID, err)
+		return
+	}
+	fmt.Fprintf(io.ErrOut, "Saved the secret of %s (%s): `erzycall listen --webhook %s` verifies with it.\n", ep.ID, where, ep.ID)
+}
+
 // completeEndpointIDs offers the organisation's endpoint IDs, described by
 // their URL. It is silent on any failure and gives up after a short time.
 func completeEndpointIDs(f *cmdutil.Factory) cobra.CompletionFunc {
