@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
-	"strings"
 	"sync"
 	"time"
 
@@ -17,7 +15,6 @@ import (
 	"github.com/erzycall/erzycall/internal/cmdutil"
 	"github.com/erzycall/erzycall/internal/credentials"
 	"github.com/erzycall/erzycall/internal/iostreams"
-	"github.com/erzycall/erzycall/internal/webhook"
 )
 
 // NewFactory wires the real dependencies. Nothing here runs until a command
@@ -41,6 +38,13 @@ func NewFactory(ios *iostreams.IOStreams, getenv func(string) string) *cmdutil.F
 	}
 	f.Config = sync.OnceValues(func() (*cmdutil.Config, error) { return resolveConfig(f) })
 	f.HTTPClient = func() (*http.Client, error) { return &http.Client{}, nil }
+	f.NewAPIClient = func(baseURL, apiKey string) (*api.Client, error) {
+		opts := api.Options{BaseURL: baseURL, APIKey: apiKey, UserAgent: build.UserAgent()}
+		if f.Flags.Debug {
+			opts.Debug = ios.ErrOut
+		}
+		return api.New(opts)
+	}
 	f.APIClient = sync.OnceValues(func() (*api.Client, error) {
 		cfg, err := f.Config()
 		if err != nil {
@@ -49,12 +53,10 @@ func NewFactory(ios *iostreams.IOStreams, getenv func(string) string) *cmdutil.F
 		if cfg.APIKey == "" {
 			return nil, &cmdutil.AuthError{Err: credentials.ErrNoKey}
 		}
-		opts := api.Options{BaseURL: cfg.APIURL, APIKey: cfg.APIKey, UserAgent: build.UserAgent()}
 		if f.Flags.Debug {
-			opts.Debug = ios.ErrOut
 			fmt.Fprintf(ios.ErrOut, "[debug] API %s, key from %s (profile %s)\n", cfg.APIURL, cfg.KeySource, cfg.Profile)
 		}
-		return api.New(opts)
+		return f.NewAPIClient(cfg.APIURL, cfg.APIKey)
 	})
 	return f
 }
@@ -90,24 +92,8 @@ func resolveConfig(f *cmdutil.Factory) (*cmdutil.Config, error) {
 	return cfg, nil
 }
 
-// checkAPIURL refuses a URL that would send the key in clear text over a
-// network: plain http is allowed only to a loopback host.
-func checkAPIURL(raw string) error {
-	u, err := url.Parse(raw)
-	if err != nil || !u.IsAbs() || u.Host == "" {
-		return cmdutil.FlagErrorf("invalid API URL %q: give an absolute URL such as %s", raw, api.DefaultBaseURL)
-	}
-	switch strings.ToLower(u.Scheme) {
-	case "https":
-		return nil
-	case "http":
-		if webhook.IsLoopbackHost(u.Hostname()) {
-			return nil
-		}
-		return cmdutil.FlagErrorf("refusing plain http:// API URL %s: the API key would cross the network in clear text; use https:// (http:// is allowed only for localhost)", u.Redacted())
-	}
-	return cmdutil.FlagErrorf("invalid API URL %q: the scheme must be https", raw)
-}
+// checkAPIURL is cmdutil.CheckAPIURL, shared with `auth login`.
+func checkAPIURL(raw string) error { return cmdutil.CheckAPIURL(raw) }
 
 func firstNonEmpty(vals ...string) string {
 	for _, v := range vals {

@@ -8,7 +8,9 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/erzycall/erzycall/internal/build"
+	"github.com/erzycall/erzycall/internal/cmd/auth"
 	"github.com/erzycall/erzycall/internal/cmd/events"
+	"github.com/erzycall/erzycall/internal/cmd/sandbox"
 	"github.com/erzycall/erzycall/internal/cmd/verify"
 	versionCmd "github.com/erzycall/erzycall/internal/cmd/version"
 	"github.com/erzycall/erzycall/internal/cmd/webhooks"
@@ -72,7 +74,9 @@ and verifies deliveries on your machine, and tests your handlers locally and in 
 	}
 	add(groupEndpoints, webhooks.NewCmdWebhooks(f), events.NewCmdEvents(f, nil))
 	add(groupLocal, verify.NewCmdVerify(f, nil))
+	add(groupLocal, sandbox.NewCmdSandbox(f))
 	add(groupSetup, versionCmd.NewCmdVersion(f))
+	add(groupSetup, auth.NewCmdAuth(f))
 	for _, t := range helpTopics() {
 		cmd.AddCommand(t)
 	}

@@ -1,0 +1,73 @@
+package auth
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/erzycall/erzycall/internal/cmdutil"
+	"github.com/erzycall/erzycall/internal/credentials"
+	"github.com/erzycall/erzycall/internal/iostreams"
+)
+
+// LogoutOptions are the inputs of `auth logout`.
+type LogoutOptions struct {
+	IO          *iostreams.IOStreams
+	Credentials func() *credentials.Store
+	Resolver    func() *credentials.Resolver
+}
+
+// NewCmdLogout returns `auth logout`.
+func NewCmdLogout(f *cmdutil.Factory, runF func(*LogoutOptions) error) *cobra.Command {
+	opts := &LogoutOptions{IO: f.IOStreams, Credentials: f.Credentials, Resolver: f.Resolver}
+	cmd := &cobra.Command{
+		Use:   "logout",
+		Short: "Remove the stored API key of the active profile",
+		Long: `Remove the API key stored for the active profile from the system keyring and
+from credentials.json, and the profile's saved settings (API URL).
+
+Logging out when nothing is stored is not an error: it says so and exits 0.
+It does not touch ERZYCALL_API_KEY: unset that yourself.`,
+		Example: `  erzycall auth logout
+  erzycall auth logout --profile staging`,
+		Args: noArgs("choose the profile with --profile"),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if runF != nil {
+				return runF(opts)
+			}
+			return logoutRun(cmd.Context(), opts)
+		},
+	}
+	return cmd
+}
+
+func logoutRun(ctx context.Context, opts *LogoutOptions) error {
+	r := opts.Resolver()
+	profile, err := r.Profile()
+	if err != nil {
+		return cmdutil.FlagErrorWrap(err)
+	}
+	removed, err := opts.Credentials().Delete(ctx, profile)
+	if err != nil {
+		return err
+	}
+	out, tick := opts.IO.Out, checkMark(opts.IO)
+	if removed.Keyring {
+		fmt.Fprintf(out, "%s Removed the API key of profile %q from the system keyring\n", tick, profile)
+	}
+	if removed.File != "" {
+		fmt.Fprintf(out, "%s Removed the API key of profile %q from %s\n", tick, profile, removed.File)
+	}
+	if removed.Settings {
+		fmt.Fprintf(out, "%s Removed the saved settings of profile %q\n", tick, profile)
+	}
+	if !removed.Any() {
+		// Idempotent like `docker logout`: the profile is logged out either way.
+		fmt.Fprintf(opts.IO.ErrOut, "Nothing to remove: no API key is stored for profile %q.\n", profile)
+	}
+	if _, ok := envKey(ctx, r); ok {
+		fmt.Fprintf(opts.IO.ErrOut, "note: %s is still set: commands keep using it until you unset it\n", credentials.EnvAPIKey)
+	}
+	return nil
+}

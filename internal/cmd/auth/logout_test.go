@@ -1,0 +1,108 @@
+package auth_test
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/erzycall/erzycall/internal/cmd/auth"
+	"github.com/erzycall/erzycall/internal/credentials"
+)
+
+func TestNewCmdLogout(t *testing.T) {
+	f := newFactory()
+	called := false
+	err := parse(auth.NewCmdLogout(f, func(o *auth.LogoutOptions) error { called = o.IO == f.IOStreams; return nil }))
+	assertCode(t, err, 0)
+	if !called {
+		t.Error("runF was not called with the factory's IO")
+	}
+	called = false
+	err = parse(auth.NewCmdLogout(f, func(*auth.LogoutOptions) error { called = true; return nil }), testKey)
+	assertCode(t, err, 2)
+	assertNoLeak(t, errString(err))
+	if called {
+		t.Error("runF was called with an argument")
+	}
+}
+
+func (e *testEnv) logoutOpts() *auth.LogoutOptions {
+	return &auth.LogoutOptions{IO: e.ios, Credentials: e.credentials, Resolver: e.resolver}
+}
+
+func TestLogout(t *testing.T) {
+	t.Run("keyring and settings", func(t *testing.T) {
+		e := newTestEnv(t, nil)
+		e.storeKey("default", testKey, "https://staging.example.com/api/v1", false)
+		err := auth.LogoutRun(context.Background(), e.logoutOpts())
+		assertCode(t, err, 0)
+		want := `✓ Removed the API key of profile "default" from the system keyring` + "\n" +
+			`✓ Removed the saved settings of profile "default"` + "\n"
+		if e.out.String() != want || e.errOut.String() != "" {
+			t.Errorf("stdout\n%s\nwant\n%s\nstderr %q", e.out.String(), want, e.errOut.String())
+		}
+		e.assertNothingStored("default")
+	})
+	t.Run("file, other profile kept", func(t *testing.T) {
+		e := newTestEnv(t, nil)
+		e.flagProfile = "ci"
+		e.storeKey("ci", testKey, "", true)
+		e.storeKey("default", liveKey, "", true)
+		err := auth.LogoutRun(context.Background(), e.logoutOpts())
+		assertCode(t, err, 0)
+		path := filepath.Join(e.dir, credentials.CredentialsFile)
+		want := `✓ Removed the API key of profile "ci" from ` + path + "\n" +
+			`✓ Removed the saved settings of profile "ci"` + "\n"
+		if e.out.String() != want || e.errOut.String() != "" {
+			t.Errorf("stdout\n%s\nwant\n%s\nstderr %q", e.out.String(), want, e.errOut.String())
+		}
+		if _, _, err := e.store.Lookup(context.Background(), "ci"); !errors.Is(err, credentials.ErrNoKey) {
+			t.Errorf("profile ci still has a key (%v)", err)
+		}
+		if k, _, err := e.store.Lookup(context.Background(), "default"); err != nil || k != liveKey {
+			t.Errorf("profile default lost its key (%v)", err)
+		}
+	})
+	t.Run("keyring unavailable", func(t *testing.T) {
+		e := newTestEnv(t, errors.New("no secret service"))
+		e.storeKey("default", testKey, "", false) // falls back to the file
+		err := auth.LogoutRun(context.Background(), e.logoutOpts())
+		assertCode(t, err, 0)
+		path := filepath.Join(e.dir, credentials.CredentialsFile)
+		want := `✓ Removed the API key of profile "default" from ` + path + "\n" +
+			`✓ Removed the saved settings of profile "default"` + "\n"
+		wantErr := `warning: system keyring unavailable (no secret service); the API key of profile "default" stored there, if any, was not removed` + "\n"
+		if e.out.String() != want || e.errOut.String() != wantErr {
+			t.Errorf("stdout\n%s\nwant\n%s\nstderr\n%s\nwant\n%s", e.out.String(), want, e.errOut.String(), wantErr)
+		}
+		if _, err := os.Stat(path); !os.IsNotExist(err) {
+			t.Errorf("%s is still there (%v)", path, err)
+		}
+	})
+	t.Run("nothing stored", func(t *testing.T) {
+		e := newTestEnv(t, nil)
+		err := auth.LogoutRun(context.Background(), e.logoutOpts())
+		assertCode(t, err, 0)
+		want := `Nothing to remove: no API key is stored for profile "default".` + "\n"
+		if e.out.String() != "" || e.errOut.String() != want {
+			t.Errorf("stdout %q\nstderr %q\nwant   %q", e.out.String(), e.errOut.String(), want)
+		}
+	})
+	t.Run("environment key still set", func(t *testing.T) {
+		e := newTestEnv(t, nil)
+		e.env[credentials.EnvAPIKey] = envKey
+		e.storeKey("default", testKey, "", false)
+		err := auth.LogoutRun(context.Background(), e.logoutOpts())
+		assertCode(t, err, 0)
+		wantErr := "note: ERZYCALL_API_KEY is still set: commands keep using it until you unset it\n"
+		if e.errOut.String() != wantErr {
+			t.Errorf("stderr %q\nwant   %q", e.errOut.String(), wantErr)
+		}
+		if keyringHas(t, "default") != "" {
+			t.Error("the stored key was not removed")
+		}
+		assertNoLeak(t, e.out.String(), e.errOut.String())
+	})
+}

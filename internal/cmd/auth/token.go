@@ -1,0 +1,57 @@
+package auth
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/erzycall/erzycall/internal/cmdutil"
+	"github.com/erzycall/erzycall/internal/credentials"
+	"github.com/erzycall/erzycall/internal/iostreams"
+)
+
+// TokenOptions are the inputs of `auth token`.
+type TokenOptions struct {
+	IO       *iostreams.IOStreams
+	Resolver func() *credentials.Resolver
+}
+
+// NewCmdToken returns `auth token`.
+func NewCmdToken(f *cmdutil.Factory, runF func(*TokenOptions) error) *cobra.Command {
+	opts := &TokenOptions{IO: f.IOStreams, Resolver: f.Resolver}
+	cmd := &cobra.Command{
+		Use:   "token",
+		Short: "Print the active API key",
+		Long: `Print the API key erzycall would use (--api-key, ERZYCALL_API_KEY, else the key
+stored for the active profile) on standard output, and nothing else, for
+$(erzycall auth token). This is the one command that prints a whole key.`,
+		Example: `  curl -H "X-API-Key: $(erzycall auth token)" https://app.erzycall.com/api/v1/webhooks
+  ERZYCALL_API_KEY=$(erzycall auth token --profile staging) ./deploy.sh`,
+		Args: noArgs("choose the profile with --profile"),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if runF != nil {
+				return runF(opts)
+			}
+			return tokenRun(cmd.Context(), opts)
+		},
+	}
+	return cmd
+}
+
+func tokenRun(ctx context.Context, opts *TokenOptions) error {
+	r := opts.Resolver()
+	if _, err := r.Profile(); err != nil {
+		return cmdutil.FlagErrorWrap(err)
+	}
+	res, err := r.Resolve(ctx)
+	if errors.Is(err, credentials.ErrNoKey) {
+		return &cmdutil.AuthError{Err: err}
+	}
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintln(opts.IO.Out, res.Key)
+	return err
+}
