@@ -14,6 +14,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -160,7 +161,7 @@ func manDate() (time.Time, bool, error) {
 		}
 		return time.Unix(sec, 0).UTC(), true, nil
 	}
-	if out, err := exec.Command("git", "log", "-1", "--format=%ct").Output(); err == nil {
+	if out, err := exec.CommandContext(context.Background(), "git", "log", "-1", "--format=%ct").Output(); err == nil {
 		if sec, err := strconv.ParseInt(strings.TrimSpace(string(out)), 10, 64); err == nil {
 			return time.Unix(sec, 0).UTC(), false, nil
 		}

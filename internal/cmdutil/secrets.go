@@ -4,7 +4,7 @@ import "strings"
 
 // WebhookSecretEnv names the variable that supplies signing secrets when no
 // --secret flag is given; several may be separated by commas.
-const WebhookSecretEnv = "ERZYCALL_WEBHOOK_SECRET"
+const WebhookSecretEnv = "ERZYCALL_WEBHOOK_SECRET" //nolint:gosec // G101: the name of a variable, not a secret
 
 // WebhookSecrets returns the --secret values, or else those of
 // ERZYCALL_WEBHOOK_SECRET, without empty entries.

@@ -138,7 +138,7 @@ func resolveData(opts *EmitOptions) (webhook.Object, error) {
 
 func readDataFile(opts *EmitOptions) (webhook.Object, error) {
 	name := opts.DataFile
-	var r io.Reader = opts.IO.In
+	r := opts.IO.In
 	if name == "-" {
 		if opts.IO.IsStdinTTY() {
 			return nil, cmdutil.FlagErrorf("--data-file -: pipe a JSON object on standard input")

@@ -101,7 +101,8 @@ func startRun(ctx context.Context, opts *StartOptions) error {
 	out := &lockedWriter{w: opts.IO.Out}
 	errOut := &lockedWriter{w: opts.IO.ErrOut}
 
-	ln, err := net.Listen("tcp", opts.Addr)
+	var lc net.ListenConfig
+	ln, err := lc.Listen(ctx, "tcp", opts.Addr)
 	if err != nil {
 		if errors.Is(err, syscall.EADDRINUSE) {
 			return fmt.Errorf("cannot listen on %s: the address is already in use (another sandbox?): stop that process or pick another address, e.g. --addr 127.0.0.1:0", opts.Addr)

@@ -92,7 +92,7 @@ func run(opts *Options) error {
 }
 
 func readPayload(opts *Options) ([]byte, error) {
-	var r io.Reader = opts.IO.In
+	r := opts.IO.In
 	if opts.PayloadFile != "" && opts.PayloadFile != "-" {
 		f, err := os.Open(opts.PayloadFile)
 		if err != nil {
