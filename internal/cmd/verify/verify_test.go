@@ -1,0 +1,169 @@
+package verify
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/erzycall/erzycall/internal/cmdutil"
+	"github.com/erzycall/erzycall/internal/iostreams"
+	"github.com/erzycall/erzycall/internal/webhook"
+)
+
+const (
+	vectorSecret = "It's a Secret to Everybody"
+	vectorBody   = "Hello, World!"
+	vectorSig    = "sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17"
+)
+
+type env struct {
+	f           *cmdutil.Factory
+	ios         *iostreams.IOStreams
+	in, out, er *bytes.Buffer
+	vars        map[string]string
+}
+
+func newEnv() *env {
+	ios, in, out, er := iostreams.Test()
+	e := &env{ios: ios, in: in, out: out, er: er, vars: map[string]string{}}
+	e.f = &cmdutil.Factory{IOStreams: ios, Flags: &cmdutil.GlobalFlags{}, Getenv: func(k string) string { return e.vars[k] }}
+	return e
+}
+
+func (e *env) run(args ...string) error {
+	cmd := NewCmdVerify(e.f, nil)
+	cmd.SetArgs(args)
+	cmd.SetOut(e.out)
+	cmd.SetErr(e.er)
+	cmd.SilenceErrors, cmd.SilenceUsage = true, true
+	return cmd.Execute()
+}
+
+func TestVerifyPublishedVector(t *testing.T) {
+	e := newEnv()
+	e.in.WriteString(vectorBody)
+	if err := e.run("--secret", vectorSecret, "--signature", vectorSig); err != nil {
+		t.Fatal(err)
+	}
+	if e.out.String() != "valid (secret #1)\n" || e.er.String() != "" {
+		t.Fatalf("stdout %q stderr %q", e.out.String(), e.er.String())
+	}
+}
+
+func TestVerifyNamesTheSecretThatMatched(t *testing.T) {
+	e := newEnv()
+	e.in.WriteString(vectorBody)
+	if err := e.run("--secret", "whsec_old", "--secret", vectorSecret, "--signature", "  SHA256="+strings.ToUpper(vectorSig[7:])+" "); err != nil {
+		t.Fatal(err)
+	}
+	if e.out.String() != "valid (secret #2)\n" {
+		t.Fatalf("stdout %q", e.out.String())
+	}
+}
+
+func TestVerifyInvalidExitsOneAndSaysWhy(t *testing.T) {
+	for _, tc := range []struct {
+		name, sig string
+		secrets   []string
+		want      string
+	}{
+		{"wrong secret", vectorSig, []string{"whsec_other"}, "invalid: it matches no configured secret\n"},
+		{"none of several", vectorSig, []string{"a", "b"}, "invalid: it matches none of the 2 secrets\n"},
+		{"malformed", "sha1=abc", []string{vectorSecret}, "invalid: malformed X-Webhook-Signature header"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv()
+			e.in.WriteString(vectorBody)
+			args := []string{"--signature", tc.sig}
+			for _, s := range tc.secrets {
+				args = append(args, "--secret", s)
+			}
+			err := e.run(args...)
+			var exit *cmdutil.ExitError
+			if !errors.As(err, &exit) || exit.Code != 1 || exit.Err != nil {
+				t.Fatalf("err = %v, want a silent exit 1", err)
+			}
+			if !strings.HasPrefix(e.out.String(), tc.want) {
+				t.Fatalf("stdout %q, want prefix %q", e.out.String(), tc.want)
+			}
+			for _, s := range tc.secrets {
+				if strings.Contains(e.out.String()+e.er.String(), s) && len(s) > 1 {
+					t.Fatalf("output shows a secret")
+				}
+			}
+		})
+	}
+}
+
+func TestVerifyReadsPayloadFileAndEnvSecrets(t *testing.T) {
+	body, err := webhook.NewPayload("call.ended", mustTime(t), webhook.Object{{Key: "id", Value: "abc123"}, {Key: "name", Value: "A&B <x>"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(t.TempDir(), "body.json")
+	if err := os.WriteFile(file, body, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	e := newEnv()
+	e.vars[cmdutil.WebhookSecretEnv] = "whsec_a, whsec_b"
+	if err := e.run("--signature", webhook.Sign("whsec_b", body), "--payload-file", file); err != nil {
+		t.Fatal(err)
+	}
+	if e.out.String() != "valid (secret #2)\n" || e.er.String() != "" {
+		t.Fatalf("stdout %q stderr %q", e.out.String(), e.er.String())
+	}
+}
+
+func TestVerifyWarnsWhenBodyIsNotJSONStringifyForm(t *testing.T) {
+	body := []byte("{\"event\": \"call.ended\", \"data\": {\"name\": \"A\\u0026B\"}}")
+	e := newEnv()
+	e.in.Write(body)
+	if err := e.run("--secret", "s", "--signature", webhook.Sign("s", body)); err != nil {
+		t.Fatal(err)
+	}
+	if e.out.String() != "valid (secret #1)\n" || !strings.Contains(e.er.String(), "not byte-for-byte JSON.stringify") {
+		t.Fatalf("stdout %q stderr %q", e.out.String(), e.er.String())
+	}
+}
+
+func TestVerifyUsageErrors(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		args  []string
+		tty   bool
+		want  string
+		setup func(*env)
+	}{
+		{name: "no secret", args: []string{"--signature", vectorSig}, want: "no secret"},
+		{name: "no signature", args: []string{"--secret", "s"}, want: "--signature is required"},
+		{name: "terminal stdin and no file", args: []string{"--secret", "s", "--signature", vectorSig}, tty: true, want: "--payload-file"},
+		{name: "missing file", args: []string{"--secret", "s", "--signature", vectorSig, "--payload-file", "/nonexistent/x"}, want: "read payload"},
+		{name: "argument", args: []string{"extra", "--secret", "s", "--signature", vectorSig}, want: "no arguments"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv()
+			e.ios.SetStdinTTY(tc.tty)
+			err := e.run(tc.args...)
+			var fe *cmdutil.FlagError
+			if !errors.As(err, &fe) || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("err = %v, want a usage error containing %q", err, tc.want)
+			}
+			if e.out.Len() != 0 {
+				t.Fatalf("stdout %q", e.out.String())
+			}
+		})
+	}
+}
+
+func mustTime(t *testing.T) time.Time {
+	t.Helper()
+	ts, err := time.Parse(time.RFC3339, "2025-01-15T10:30:00Z")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ts
+}
