@@ -1,0 +1,97 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/erzycall/erzycall/internal/app"
+)
+
+// TestMain lets the test binary stand in for erzycall in the scripts, so
+// they run the real command line: flags, exit codes, signals, stdout/stderr.
+func TestMain(m *testing.M) {
+	testscript.Main(m, map[string]func(){
+		"erzycall": func() { os.Exit(app.Main()) },
+	})
+}
+
+// TestScripts runs testdata/script/*.txtar end to end. Every server they
+// start listens on 127.0.0.1 on a port picked here.
+func TestScripts(t *testing.T) {
+	testscript.Run(t, testscript.Params{
+		Dir: "testdata/script",
+		Setup: func(env *testscript.Env) error {
+			for _, name := range []string{"SANDBOX", "LISTEN", "LISTEN2", "APP"} {
+				addr, err := freeAddr()
+				if err != nil {
+					return err
+				}
+				env.Setenv(name, addr)
+			}
+			env.Setenv("ERZYCALL_CONFIG_DIR", env.WorkDir+"/config")
+			env.Setenv("NO_COLOR", "1")
+			env.Setenv("CI", "true")
+			// Keep a developer's own settings out of the scripts.
+			for _, v := range []string{"ERZYCALL_API_URL", "ERZYCALL_API_KEY", "ERZYCALL_PROFILE", "ERZYCALL_WEBHOOK_SECRET", "CLICOLOR_FORCE"} {
+				env.Setenv(v, "")
+			}
+			return nil
+		},
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			"waitfor": cmdWaitFor,
+		},
+	})
+}
+
+// freeAddr returns a loopback address with a port that was free just now.
+func freeAddr() (string, error) {
+	var lc net.ListenConfig
+	ln, err := lc.Listen(context.Background(), "tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	defer ln.Close()
+	return ln.Addr().String(), nil
+}
+
+// cmdWaitFor polls URL (with the X-API-Key of $ERZYCALL_API_KEY) until it
+// answers, and until its body contains TEXT when given; at most 20 s.
+//
+//	waitfor URL [TEXT]
+//	! waitfor URL TEXT   (waits until the body no longer contains TEXT)
+func cmdWaitFor(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) < 1 || len(args) > 2 || (neg && len(args) != 2) {
+		ts.Fatalf("usage: [!] waitfor URL [TEXT]")
+	}
+	client := &http.Client{Timeout: 2 * time.Second}
+	deadline := time.Now().Add(20 * time.Second)
+	var last string
+	for time.Now().Before(deadline) {
+		req, err := http.NewRequestWithContext(context.Background(), http.MethodGet, args[0], nil)
+		ts.Check(err)
+		if key := ts.Getenv("ERZYCALL_API_KEY"); key != "" {
+			req.Header.Set("X-API-Key", key)
+		}
+		if resp, err := client.Do(req); err == nil {
+			body, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+			resp.Body.Close()
+			last = fmt.Sprintf("%d %s", resp.StatusCode, body)
+			if len(args) == 1 || strings.Contains(string(body), args[1]) != neg {
+				return
+			}
+		} else {
+			last = err.Error()
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	ts.Fatalf("waitfor %s: gave up after 20s; last answer: %s", strings.Join(args, " "), last)
+}
