@@ -10,6 +10,7 @@ import (
 	"github.com/erzycall/erzycall/internal/build"
 	"github.com/erzycall/erzycall/internal/cmd/auth"
 	"github.com/erzycall/erzycall/internal/cmd/events"
+	"github.com/erzycall/erzycall/internal/cmd/listen"
 	"github.com/erzycall/erzycall/internal/cmd/sandbox"
 	"github.com/erzycall/erzycall/internal/cmd/verify"
 	versionCmd "github.com/erzycall/erzycall/internal/cmd/version"
@@ -73,6 +74,7 @@ and verifies deliveries on your machine, and tests your handlers locally and in 
 		}
 	}
 	add(groupEndpoints, webhooks.NewCmdWebhooks(f), events.NewCmdEvents(f, nil))
+	add(groupLocal, listen.NewCmdListen(f, nil))
 	add(groupLocal, verify.NewCmdVerify(f, nil))
 	add(groupLocal, sandbox.NewCmdSandbox(f))
 	add(groupSetup, versionCmd.NewCmdVersion(f))

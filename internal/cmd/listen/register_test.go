@@ -1,0 +1,302 @@
+package listen
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/zalando/go-keyring"
+
+	"github.com/erzycall/erzycall/internal/listener"
+)
+
+// stub is one expected API request and its answer.
+type stub struct {
+	method, uri, reqBody string // reqBody "" means none
+	status               int
+	respBody             string
+	called               bool
+}
+
+// fakeAPI answers registered stubs in order, fails the test on any other
+// request and, at the end, on a stub that was never called.
+type fakeAPI struct {
+	t   *testing.T
+	srv *httptest.Server
+	mu  sync.Mutex
+	all []*stub
+}
+
+func newFakeAPI(t *testing.T) *fakeAPI {
+	t.Helper()
+	f := &fakeAPI{t: t}
+	f.srv = httptest.NewServer(http.HandlerFunc(f.serve))
+	t.Cleanup(func() {
+		f.srv.Close()
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		for _, s := range f.all {
+			if !s.called {
+				t.Errorf("stub %s %s was registered but never called", s.method, s.uri)
+			}
+		}
+	})
+	return f
+}
+
+func (f *fakeAPI) URL() string { return f.srv.URL + "/api/v1" }
+
+func (f *fakeAPI) register(method, uri, reqBody string, status int, respBody string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.all = append(f.all, &stub{method: method, uri: "/api/v1" + uri, reqBody: reqBody, status: status, respBody: respBody})
+}
+
+// called reports whether the stub for method uri was called.
+func (f *fakeAPI) called(method, uri string) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, s := range f.all {
+		if s.method == method && s.uri == "/api/v1"+uri && s.called {
+			return true
+		}
+	}
+	return false
+}
+
+func (f *fakeAPI) serve(w http.ResponseWriter, r *http.Request) {
+	body, _ := io.ReadAll(r.Body)
+	f.mu.Lock()
+	var s *stub
+	for _, c := range f.all {
+		if !c.called && c.method == r.Method && c.uri == r.RequestURI {
+			s = c
+			break
+		}
+	}
+	if s != nil {
+		s.called = true
+	}
+	f.mu.Unlock()
+	if s == nil {
+		f.t.Errorf("unexpected request %s %s %s", r.Method, r.RequestURI, body)
+		http.Error(w, "unexpected request", http.StatusTeapot)
+		return
+	}
+	if got := r.Header.Get("X-API-Key"); got != testKey {
+		f.t.Errorf("%s %s: X-API-Key = %q", r.Method, r.RequestURI, got)
+	}
+	if string(body) != s.reqBody {
+		f.t.Errorf("%s %s: body\n got %s\nwant %s", r.Method, r.RequestURI, body, s.reqBody)
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(s.status)
+	io.WriteString(w, s.respBody)
+}
+
+const (
+	tunnelURL  = "https://tunnel.example.dev/webhook"
+	apiSecret  = "whsec_fromtheapi0123456789abcdef"
+	epLeftover = `{"id":"wh_old","url":"https://old.example.dev/webhook","events":["call.ended"],"isActive":true,"description":"erzycall listen (temporary)"}`
+	epProd     = `{"id":"wh_prod","url":"https://example.com/webhook","events":["call.ended"],"isActive":true,"description":"Production"}`
+	epNew      = `{"id":"wh_new","url":"` + tunnelURL + `","events":["call.ended","call.failed"],"secret":"` + apiSecret + `","isActive":true,"description":"erzycall listen (temporary)"}`
+	createBody = `{"url":"` + tunnelURL + `","events":["call.ended","call.failed"],"description":"erzycall listen (temporary)"}`
+)
+
+func list(eps ...string) string { return `{"data":[` + strings.Join(eps, ",") + `]}` }
+
+func TestListen_RegisterCreatesVerifiesAndDeletes(t *testing.T) {
+	api := newFakeAPI(t)
+	api.register("GET", "/webhooks", "", 200, list(epProd, epLeftover))
+	api.register("POST", "/webhooks", createBody, 201, `{"data":`+epNew+`}`)
+	api.register("DELETE", "/webhooks/wh_new", "", 204, "")
+
+	e := newTestEnv(t, api.URL())
+	e.env["ERZYCALL_WEBHOOK_SECRET"] = "whsec_ignored"
+	r := start(t, e, "--addr", "127.0.0.1:0", "--register", tunnelURL, "--events", "call.ended,call.failed", "--format", "json")
+	if status, _ := post(t, r.url, apiSecret, payload(t, "call.ended", "r1")); status != 200 {
+		t.Errorf("delivery signed with the API's secret answered %d, want 200", status)
+	}
+	if status, _ := post(t, r.url, "whsec_ignored", payload(t, "call.ended", "r2")); status != 401 {
+		t.Errorf("delivery signed with the environment's secret answered %d, want 401", status)
+	}
+	if api.called("DELETE", "/webhooks/wh_new") {
+		t.Fatal("the endpoint was deleted while listening")
+	}
+	if err := r.stop(t); err != nil {
+		t.Fatalf("interrupted listen --register: %v", err)
+	}
+	if !api.called("DELETE", "/webhooks/wh_new") {
+		t.Error("the temporary endpoint was not deleted on exit")
+	}
+	stderr := e.errOut.String()
+	for _, want := range []string{
+		"Found 1 temporary endpoint(s) left by an earlier `erzycall listen --register`",
+		"  wh_old  https://old.example.dev/webhook",
+		"  erzycall webhooks delete wh_old --yes\n",
+		"Registered the temporary endpoint wh_new for " + tunnelURL,
+		"Deleted the temporary endpoint wh_new.",
+	} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, stderr)
+		}
+	}
+	if strings.Contains(e.out.String()+stderr, apiSecret) {
+		t.Errorf("the endpoint's secret was printed in full")
+	}
+	if !strings.HasPrefix(e.out.String(), `{"type":"ready"`) || strings.Contains(e.out.String(), "wh_old") {
+		t.Errorf("stdout is not only NDJSON:\n%s", e.out)
+	}
+}
+
+func TestListen_RegisterCountDeletesToo(t *testing.T) {
+	api := newFakeAPI(t)
+	api.register("GET", "/webhooks", "", 200, list())
+	api.register("POST", "/webhooks", createBody, 201, `{"data":`+epNew+`}`)
+	api.register("DELETE", "/webhooks/wh_new", "", 204, "")
+	e := newTestEnv(t, api.URL())
+	r := start(t, e, "--addr", "127.0.0.1:0", "--register", tunnelURL, "--events", "call.ended,call.failed", "--count", "1")
+	post(t, r.url, apiSecret, payload(t, "call.ended", "r1"))
+	if err := r.wait(t); err != nil {
+		t.Fatal(err)
+	}
+	if !api.called("DELETE", "/webhooks/wh_new") {
+		t.Error("the temporary endpoint was not deleted after --count")
+	}
+}
+
+func TestListen_RegisterKeep(t *testing.T) {
+	api := newFakeAPI(t)
+	api.register("GET", "/webhooks", "", 200, list())
+	api.register("POST", "/webhooks", createBody, 201, `{"data":`+epNew+`}`)
+	e := newTestEnv(t, api.URL())
+	r := start(t, e, "--addr", "127.0.0.1:0", "--register", tunnelURL, "--events", "call.ended,call.failed", "--keep")
+	if err := r.stop(t); err != nil {
+		t.Fatal(err)
+	}
+	if want := "Kept the endpoint wh_new (secret whsec_…cdef, not saved). Delete it with `erzycall webhooks delete wh_new --yes`."; !strings.Contains(e.errOut.String(), want) {
+		t.Errorf("stderr lacks %q:\n%s", want, e.errOut)
+	}
+}
+
+func TestListen_RegisterAllEventsByDefault(t *testing.T) {
+	api := newFakeAPI(t)
+	api.register("GET", "/webhooks", "", 200, list())
+	api.register("POST", "/webhooks",
+		`{"url":"`+tunnelURL+`","events":["call.started","call.ended","call.failed","call.scheduled","call.cancelled",`+
+			`"contact.created","contact.updated","contact.deleted"],"description":"erzycall listen (temporary)"}`,
+		201, `{"data":`+epNew+`}`)
+	api.register("DELETE", "/webhooks/wh_new", "", 404, `{"error":{"code":"not_found","message":"gone"}}`)
+	e := newTestEnv(t, api.URL())
+	r := start(t, e, "--addr", "127.0.0.1:0", "--register", tunnelURL)
+	// An endpoint someone already deleted is not a failure.
+	if err := r.stop(t); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestListen_RegisterAtTheLimitExits5(t *testing.T) {
+	var five []string
+	for i := range 5 {
+		five = append(five, fmt.Sprintf(`{"id":"wh_%d","url":"https://e%d.example.com/webhook","events":["call.ended"],"isActive":true,"description":"n%d"}`, i, i, i))
+	}
+	api := newFakeAPI(t)
+	api.register("GET", "/webhooks", "", 200, list(five...))
+	e := newTestEnv(t, api.URL())
+	err := runOnce(t, e, "--addr", "127.0.0.1:0", "--register", tunnelURL)
+	wantExit(t, err, 5, "already has 5 webhook endpoints")
+	for i := range 5 {
+		if want := fmt.Sprintf("  wh_%d  https://e%d.example.com/webhook", i, i); !strings.Contains(err.Error(), want) {
+			t.Errorf("the error does not list %q:\n%v", want, err)
+		}
+	}
+	if e.out.Len() > 0 {
+		t.Errorf("stdout = %q: the listener started", e.out)
+	}
+	if _, err := listener.ReadState(e.dir); err == nil {
+		t.Error("a state file was written")
+	}
+}
+
+func TestListen_RegisterRefusedExits5(t *testing.T) {
+	api := newFakeAPI(t)
+	api.register("GET", "/webhooks", "", 200, list(epProd))
+	api.register("POST", "/webhooks", createBody, 422,
+		`{"error":{"code":"limit_exceeded","message":"Maximum 5 webhook endpoints per organization"}}`)
+	e := newTestEnv(t, api.URL())
+	err := runOnce(t, e, "--addr", "127.0.0.1:0", "--register", tunnelURL, "--events", "call.ended,call.failed")
+	wantExit(t, err, 5, "Maximum 5 webhook endpoints per organization")
+	if !strings.Contains(err.Error(), "  wh_prod  https://example.com/webhook") || !strings.Contains(err.Error(), "Nothing was created") {
+		t.Errorf("error = %v", err)
+	}
+	if e.out.Len() > 0 {
+		t.Errorf("stdout = %q: the listener started", e.out)
+	}
+}
+
+// A create whose answer is lost may still have created the endpoint: it is
+// found and deleted, so nothing is left behind.
+func TestListen_RegisterFailureLeavesNothing(t *testing.T) {
+	api := newFakeAPI(t)
+	api.register("GET", "/webhooks", "", 200, list(epProd))
+	api.register("POST", "/webhooks", createBody, 500, `{"error":{"message":"boom"}}`)
+	api.register("GET", "/webhooks", "", 200, list(epProd, strings.Replace(epNew, "wh_new", "wh_orphan", 1)))
+	api.register("DELETE", "/webhooks/wh_orphan", "", 204, "")
+	e := newTestEnv(t, api.URL())
+	err := runOnce(t, e, "--addr", "127.0.0.1:0", "--register", tunnelURL, "--events", "call.ended,call.failed")
+	wantExit(t, err, 1, "register a temporary endpoint: create webhook: HTTP 500: boom")
+	if !strings.Contains(e.errOut.String(), "Deleted the temporary endpoint wh_orphan.") {
+		t.Errorf("stderr = %q", e.errOut)
+	}
+}
+
+func TestListen_RegisterBusyPortCallsNoAPI(t *testing.T) {
+	api := newFakeAPI(t) // no stub: any request fails the test
+	e := newTestEnv(t, api.URL())
+	r := start(t, e, "--addr", "127.0.0.1:0", "--secret", testSecret)
+	addr := strings.TrimSuffix(strings.TrimPrefix(r.url, "http://"), "/webhook")
+	wantExit(t, runOnce(t, e, "--addr", addr, "--register", tunnelURL), 1, "already in use")
+}
+
+func TestListen_Webhook(t *testing.T) {
+	keyring.MockInit()
+	e := newTestEnv(t, "")
+	const saved = "whsec_savedforwh_abc1234567890"
+	if _, err := e.store.WebhookSecrets().Save(context.Background(), "default", "wh_abc", saved, false); err != nil {
+		t.Fatal(err)
+	}
+	if err := runOnce(t, e, "--webhook", "wh_abc", "--print-secret"); err != nil {
+		t.Fatal(err)
+	}
+	if got := e.out.String(); got != saved+"\n" {
+		t.Errorf("--print-secret = %q", got)
+	}
+
+	e.out.Reset()
+	r := start(t, e, "--addr", "127.0.0.1:0", "--webhook", "wh_abc")
+	if status, _ := post(t, r.url, saved, payload(t, "call.ended", "w1")); status != 200 {
+		t.Errorf("delivery signed with the saved secret answered %d", status)
+	}
+	if err := r.stop(t); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(e.out.String(), "✓ signed") || strings.Contains(e.out.String(), saved) {
+		t.Errorf("stdout:\n%s", e.out)
+	}
+	if _, err := os.Stat(filepath.Join(e.dir, DevSecretFile)); err == nil {
+		t.Error("a dev secret was created")
+	}
+
+	err := runOnce(t, e, "--webhook", "wh_missing")
+	wantExit(t, err, 2, "`erzycall webhooks rotate-secret wh_missing --save-secret`")
+	if !strings.Contains(err.Error(), "webhooks create --save-secret") {
+		t.Errorf("error = %v", err)
+	}
+}
