@@ -12,6 +12,7 @@ import (
 	"github.com/erzycall/erzycall/internal/cmd/events"
 	"github.com/erzycall/erzycall/internal/cmd/listen"
 	"github.com/erzycall/erzycall/internal/cmd/sandbox"
+	"github.com/erzycall/erzycall/internal/cmd/trigger"
 	"github.com/erzycall/erzycall/internal/cmd/verify"
 	versionCmd "github.com/erzycall/erzycall/internal/cmd/version"
 	"github.com/erzycall/erzycall/internal/cmd/webhooks"
@@ -76,6 +77,7 @@ and verifies deliveries on your machine, and tests your handlers locally and in 
 	add(groupEndpoints, webhooks.NewCmdWebhooks(f), events.NewCmdEvents(f, nil))
 	add(groupLocal, listen.NewCmdListen(f, nil))
 	add(groupLocal, verify.NewCmdVerify(f, nil))
+	add(groupLocal, trigger.NewCmdTrigger(f, nil))
 	add(groupLocal, sandbox.NewCmdSandbox(f))
 	add(groupSetup, versionCmd.NewCmdVersion(f))
 	add(groupSetup, auth.NewCmdAuth(f))
