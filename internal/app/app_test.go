@@ -503,30 +503,3 @@ func TestRunOpenNeedsNoKey(t *testing.T) {
 		t.Errorf("plain http off loopback: exit %d stdout %q", r.code, r.out)
 	}
 }
-
-func TestCheckAPIURL(t *testing.T) {
-	for _, tc := range []struct {
-		url string
-		ok  bool
-	}{
-		{"https://app.erzycall.com/api/v1", true},
-		{"HTTPS://app.erzycall.com", true},
-		{"http://localhost:4010/api/v1", true},
-		{"http://127.0.0.1:4010", true},
-		{"http://127.9.9.9", true},
-		{"http://[::1]:4010", true},
-		{"http://api.localhost", true},
-		{"http://example.com", false},
-		{"http://localhost.example.com", false},
-		{"http://10.0.0.1", false},
-		{"ftp://example.com", false},
-		{"app.erzycall.com/api/v1", false},
-		{"", false},
-	} {
-		err := checkAPIURL(tc.url)
-		var fe *cmdutil.FlagError
-		if tc.ok && err != nil || !tc.ok && !errors.As(err, &fe) {
-			t.Errorf("checkAPIURL(%q) = %v, want ok=%v (a flag error when refused)", tc.url, err, tc.ok)
-		}
-	}
-}

@@ -76,7 +76,7 @@ func resolveConfig(f *cmdutil.Factory) (*cmdutil.Config, error) {
 		return nil, err
 	}
 	cfg.APIURL = firstNonEmpty(apiURL, api.DefaultBaseURL)
-	if err := checkAPIURL(cfg.APIURL); err != nil {
+	if err := cmdutil.CheckAPIURL(cfg.APIURL); err != nil {
 		return nil, err
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*credentials.DefaultKeyringTimeout)
@@ -91,9 +91,6 @@ func resolveConfig(f *cmdutil.Factory) (*cmdutil.Config, error) {
 	}
 	return cfg, nil
 }
-
-// checkAPIURL is cmdutil.CheckAPIURL, shared with `auth login`.
-func checkAPIURL(raw string) error { return cmdutil.CheckAPIURL(raw) }
 
 func firstNonEmpty(vals ...string) string {
 	for _, v := range vals {

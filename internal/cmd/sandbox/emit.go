@@ -5,10 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	mrand "math/rand/v2"
 	"net/http"
-	"os"
 	"strings"
 	"syscall"
 	"time"
@@ -20,9 +18,6 @@ import (
 	"github.com/erzycall/erzycall/internal/iostreams"
 	"github.com/erzycall/erzycall/internal/webhook"
 )
-
-// maxDataFile matches the sandbox's request body limit.
-const maxDataFile = 1 << 20
 
 // EmitOptions are the inputs of `sandbox emit`.
 type EmitOptions struct {
@@ -113,7 +108,7 @@ func resolveData(opts *EmitOptions) (webhook.Object, error) {
 	var data webhook.Object
 	switch {
 	case opts.DataFile != "":
-		obj, err := readDataFile(opts)
+		obj, err := cmdutil.ReadDataFile(opts.IO, opts.DataFile)
 		if err != nil {
 			return nil, err
 		}
@@ -134,40 +129,6 @@ func resolveData(opts *EmitOptions) (webhook.Object, error) {
 		return nil, cmdutil.FlagErrorf("invalid --data: %v", err)
 	}
 	return data, nil
-}
-
-func readDataFile(opts *EmitOptions) (webhook.Object, error) {
-	name := opts.DataFile
-	r := opts.IO.In
-	if name == "-" {
-		if opts.IO.IsStdinTTY() {
-			return nil, cmdutil.FlagErrorf("--data-file -: pipe a JSON object on standard input")
-		}
-		name = "standard input"
-	} else {
-		f, err := os.Open(name)
-		if err != nil {
-			return nil, cmdutil.FlagErrorf("read --data-file: %v", err)
-		}
-		defer f.Close()
-		r = f
-	}
-	raw, err := io.ReadAll(io.LimitReader(r, maxDataFile+1))
-	if err != nil {
-		return nil, cmdutil.FlagErrorf("read --data-file %s: %v", name, err)
-	}
-	if len(raw) > maxDataFile {
-		return nil, cmdutil.FlagErrorf("--data-file %s is larger than %d MiB", name, maxDataFile>>20)
-	}
-	v, err := webhook.ParseJSON(raw)
-	if err != nil {
-		return nil, cmdutil.FlagErrorf("--data-file %s: invalid JSON: %v", name, err)
-	}
-	obj, ok := v.(webhook.Object)
-	if !ok {
-		return nil, cmdutil.FlagErrorf(`--data-file %s must hold a JSON object, such as {"callId":"call_123"}`, name)
-	}
-	return obj, nil
 }
 
 // emitResult is the data of POST /sandbox/events, as far as emit shows it.

@@ -7,11 +7,9 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"io"
 	"math/rand/v2"
 	"net/http"
 	"net/url"
-	"os"
 	"strings"
 	"time"
 
@@ -29,8 +27,6 @@ import (
 const (
 	maxCount       = 1_000_000
 	maxConcurrency = 1000
-	// maxDataFile is far above any real event's data.
-	maxDataFile = 1 << 20
 	// defaultTimeout bounds each request, so CI never hangs on a stuck handler.
 	defaultTimeout = 30 * time.Second
 )
@@ -227,7 +223,7 @@ func checkURL(raw string) error {
 func resolveData(opts *Options) (webhook.Object, error) {
 	var data webhook.Object
 	if opts.DataFile != "" {
-		obj, err := readDataFile(opts)
+		obj, err := cmdutil.ReadDataFile(opts.IO, opts.DataFile)
 		if err != nil {
 			return nil, err
 		}
@@ -247,40 +243,6 @@ func resolveData(opts *Options) (webhook.Object, error) {
 		return nil, cmdutil.FlagErrorf("invalid --data: %v", err)
 	}
 	return data, nil
-}
-
-func readDataFile(opts *Options) (webhook.Object, error) {
-	name := opts.DataFile
-	r := opts.IO.In
-	if name == "-" {
-		if opts.IO.IsStdinTTY() {
-			return nil, cmdutil.FlagErrorf("--data-file -: pipe a JSON object on standard input")
-		}
-		name = "standard input"
-	} else {
-		f, err := os.Open(name)
-		if err != nil {
-			return nil, cmdutil.FlagErrorf("read --data-file: %v", err)
-		}
-		defer f.Close()
-		r = f
-	}
-	raw, err := io.ReadAll(io.LimitReader(r, maxDataFile+1))
-	if err != nil {
-		return nil, cmdutil.FlagErrorf("read --data-file %s: %v", name, err)
-	}
-	if len(raw) > maxDataFile {
-		return nil, cmdutil.FlagErrorf("--data-file %s is larger than %d MiB", name, maxDataFile>>20)
-	}
-	v, err := webhook.ParseJSON(raw)
-	if err != nil {
-		return nil, cmdutil.FlagErrorf("--data-file %s: invalid JSON: %v", name, err)
-	}
-	obj, ok := v.(webhook.Object)
-	if !ok {
-		return nil, cmdutil.FlagErrorf(`--data-file %s must hold a JSON object, such as {"id":"call_123"}`, name)
-	}
-	return obj, nil
 }
 
 func newRand() *rand.Rand {
