@@ -13,6 +13,7 @@ import (
 	"github.com/erzycall/erzycall/internal/api"
 	"github.com/erzycall/erzycall/internal/build"
 	"github.com/erzycall/erzycall/internal/cmdutil"
+	"github.com/erzycall/erzycall/internal/config"
 	"github.com/erzycall/erzycall/internal/credentials"
 	"github.com/erzycall/erzycall/internal/iostreams"
 )
@@ -28,7 +29,8 @@ func NewFactory(ios *iostreams.IOStreams, getenv func(string) string) *cmdutil.F
 		Getenv:    getenv,
 	}
 	f.Credentials = sync.OnceValue(func() *credentials.Store {
-		return credentials.New(credentials.Options{Stderr: ios.ErrOut})
+		// An empty Dir means config.Dir(), read when first needed.
+		return credentials.New(credentials.Options{Dir: getenv(config.DirEnv), Stderr: ios.ErrOut})
 	})
 	f.Resolver = func() *credentials.Resolver {
 		return &credentials.Resolver{

@@ -357,9 +357,9 @@ func padded(b []byte, s *styles, st lipgloss.Style, text string, width int) []by
 // (C0, DEL, C1), line separators and bidirectional overrides are escaped,
 // invalid UTF-8 becomes U+FFFD, and text longer than max runes is cut.
 func safe(text string, max int) string {
-	clean := true
+	clean := utf8.ValidString(text) // invalid bytes must take the slow path to become U+FFFD
 	for _, r := range text {
-		if needsEscape(r) {
+		if !clean || needsEscape(r) {
 			clean = false
 			break
 		}

@@ -173,7 +173,9 @@ func ParseJSON(data []byte) (any, error) {
 	if !utf8.Valid(data) {
 		data = toWellFormed(data)
 	}
-	p := parser{data: data}
+	// One copy of the input as a string: unescaped strings and numbers are
+	// substrings of it instead of one allocation each.
+	p := parser{data: data, src: string(data)}
 	if len(data) >= 3 && data[0] == 0xEF && data[1] == 0xBB && data[2] == 0xBF {
 		p.pos = 3
 	}
@@ -201,6 +203,7 @@ func Canonical(body []byte) ([]byte, error) {
 
 type parser struct {
 	data []byte
+	src  string // data as a string
 	pos  int
 	buf  []byte // scratch for strings with escapes
 }
@@ -405,7 +408,7 @@ func (p *parser) number() (any, error) {
 		}
 	}
 	p.pos = i
-	return json.Number(d[start:i]), nil
+	return json.Number(p.src[start:i]), nil
 }
 
 // commonKeys are the keys of documented payloads: looked up without
@@ -447,7 +450,7 @@ func (p *parser) str() (string, error) {
 		c := d[i]
 		if c == '"' {
 			p.pos = i + 1
-			return string(d[start:i]), nil
+			return p.src[start:i], nil
 		}
 		if c == '\\' || c < 0x20 {
 			break
