@@ -20,15 +20,16 @@ import (
 	"github.com/erzycall/erzycall/internal/iostreams"
 )
 
-// Exit codes, documented by `erzycall help exit-codes`.
+// The exit codes, defined in cmdutil so that commands returning an
+// ExitError name the same numbers.
 const (
-	ExitOK          = 0
-	ExitError       = 1
-	ExitUsage       = 2
-	ExitAuth        = 3
-	ExitNotFound    = 4
-	ExitRefused     = 5
-	ExitInterrupted = 130
+	ExitOK          = cmdutil.ExitOK
+	ExitError       = cmdutil.ExitFailure
+	ExitUsage       = cmdutil.ExitUsage
+	ExitAuth        = cmdutil.ExitAuth
+	ExitNotFound    = cmdutil.ExitNotFound
+	ExitRefused     = cmdutil.ExitRefused
+	ExitInterrupted = cmdutil.ExitInterrupted
 )
 
 // Main runs the command line of this process and returns its exit code.

@@ -32,6 +32,12 @@ func NewFactory(ios *iostreams.IOStreams, getenv func(string) string) *cmdutil.F
 		// An empty Dir means config.Dir(), read when first needed.
 		return credentials.New(credentials.Options{Dir: getenv(config.DirEnv), Stderr: ios.ErrOut})
 	})
+	f.ConfigDir = func() (string, error) {
+		if d := getenv(config.DirEnv); d != "" {
+			return d, nil
+		}
+		return config.Dir()
+	}
 	f.Resolver = func() *credentials.Resolver {
 		return &credentials.Resolver{
 			FlagKey: f.Flags.APIKey, FlagProfile: f.Flags.Profile, FlagAPIURL: f.Flags.APIURL,

@@ -5,6 +5,18 @@ import (
 	"fmt"
 )
 
+// Exit codes, documented by `erzycall help exit-codes`; internal/app maps
+// errors to them.
+const (
+	ExitOK          = 0
+	ExitFailure     = 1 // other failure: network, 5xx, a failed delivery or verification
+	ExitUsage       = 2 // usage or invalid input: nothing was sent
+	ExitAuth        = 3 // no API key, or the API answered 401/403
+	ExitNotFound    = 4 // the API answered 404
+	ExitRefused     = 5 // the API refused the request as invalid or over a limit
+	ExitInterrupted = 130
+)
+
 // FlagError is bad input on the command line: exit 2, nothing sent.
 type FlagError struct{ Err error }
 

@@ -43,6 +43,9 @@ type Factory struct {
 	Now       func() time.Time
 	Getenv    func(string) string
 
+	// ConfigDir is the configuration directory (ERZYCALL_CONFIG_DIR, else
+	// the OS default); it is not created.
+	ConfigDir func() (string, error)
 	// Config resolves the API URL and key (flag > env > stored profile).
 	// A missing key is not an error here: APIClient reports it.
 	Config func() (*Config, error)

@@ -56,6 +56,7 @@ func newTestEnv(t *testing.T, apiURL string) *testEnv {
 		Now:         func() time.Time { return testNow },
 		Getenv:      getenv,
 		Credentials: func() *credentials.Store { return e.store },
+		ConfigDir:   func() (string, error) { return e.env[config.DirEnv], nil },
 		Resolver:    func() *credentials.Resolver { return &credentials.Resolver{Getenv: getenv, Store: e.store} },
 		HTTPClient:  func() (*http.Client, error) { return nil, errors.New("no HTTP client in this test") },
 		APIClient: func() (*api.Client, error) {

@@ -5,9 +5,7 @@ package listen
 
 import (
 	"io"
-	"net"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
 
@@ -15,7 +13,6 @@ import (
 
 	"github.com/erzycall/erzycall/internal/api"
 	"github.com/erzycall/erzycall/internal/cmdutil"
-	"github.com/erzycall/erzycall/internal/config"
 	"github.com/erzycall/erzycall/internal/credentials"
 	"github.com/erzycall/erzycall/internal/iostreams"
 	"github.com/erzycall/erzycall/internal/listener"
@@ -82,14 +79,7 @@ func NewCmdListen(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command 
 		Credentials: f.Credentials,
 		Profile:     func() (string, error) { return f.Resolver().Profile() },
 	}
-	opts.ConfigDir = func() (string, error) {
-		if opts.Getenv != nil {
-			if d := opts.Getenv(config.DirEnv); d != "" {
-				return d, nil
-			}
-		}
-		return config.Dir()
-	}
+	opts.ConfigDir = f.ConfigDir
 	var (
 		secretFlags []string
 		format      string
@@ -170,7 +160,7 @@ request, a summary line); notices go to standard error.`,
 // validate checks the flags and fills opts; a bad value is a usage error
 // (exit 2), found before anything is bound or sent.
 func validate(opts *Options, secretFlags []string, format string) error {
-	if err := validateAddr(opts.Addr); err != nil {
+	if err := cmdutil.ValidateAddr(opts.Addr, DefaultAddr); err != nil {
 		return err
 	}
 	if !strings.HasPrefix(opts.Path, "/") {
@@ -252,17 +242,6 @@ func validate(opts *Options, secretFlags []string, format string) error {
 		if len(secretFlags) > 0 && len(opts.Secrets) == 0 {
 			return cmdutil.FlagErrorf("--secret is empty")
 		}
-	}
-	return nil
-}
-
-func validateAddr(addr string) error {
-	_, port, err := net.SplitHostPort(addr)
-	if err != nil {
-		return cmdutil.FlagErrorf("invalid --addr %q: give host:port, e.g. %s", addr, DefaultAddr)
-	}
-	if _, err := strconv.ParseUint(port, 10, 16); err != nil {
-		return cmdutil.FlagErrorf("invalid --addr %q: the port must be a number from 0 to 65535", addr)
 	}
 	return nil
 }

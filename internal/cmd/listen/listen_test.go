@@ -247,7 +247,8 @@ func TestListenURL(t *testing.T) {
 		{net.IPv4(192, 168, 1, 2), "http://192.168.1.2:4242/webhook", true},
 	}
 	for _, tt := range tests {
-		got, public := listenURL(&net.TCPAddr{IP: tt.ip, Port: 4242}, "/webhook")
+		got, public := cmdutil.LocalURL(&net.TCPAddr{IP: tt.ip, Port: 4242})
+		got += "/webhook"
 		if got != tt.want || public != tt.public {
 			t.Errorf("listenURL(%s) = %s, %v; want %s, %v", tt.ip, got, public, tt.want, tt.public)
 		}

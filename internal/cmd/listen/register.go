@@ -19,10 +19,6 @@ import (
 // run after Ctrl-C, when the user is waiting for the prompt.
 const cleanupTimeout = 15 * time.Second
 
-// exitRefused is the documented exit code of a request the API refused
-// (the endpoint limit among others).
-const exitRefused = 5
-
 // register creates the temporary endpoint of --register. On failure nothing
 // is left behind: an endpoint the API may have created anyway (the answer
 // was lost) is looked for and deleted.
@@ -33,7 +29,7 @@ func register(ctx context.Context, opts *Options, client *api.Client, errOut io.
 	}
 	reportLeftovers(errOut, existing)
 	if len(existing) >= webhook.MaxEndpoints {
-		return nil, &cmdutil.ExitError{Code: exitRefused, Err: fmt.Errorf(
+		return nil, &cmdutil.ExitError{Code: cmdutil.ExitRefused, Err: fmt.Errorf(
 			"cannot register a temporary endpoint: the organisation already has %d webhook endpoints, the maximum:\n%s"+
 				"Delete one with `erzycall webhooks delete ID --yes` and try again; nothing was created",
 			len(existing), endpointList(existing))}
@@ -49,7 +45,7 @@ func register(ctx context.Context, opts *Options, client *api.Client, errOut io.
 		var apiErr *api.Error
 		if errors.As(err, &apiErr) && apiErr.StatusCode < 500 {
 			if apiErr.StatusCode == http.StatusUnprocessableEntity {
-				return nil, &cmdutil.ExitError{Code: exitRefused, Err: fmt.Errorf(
+				return nil, &cmdutil.ExitError{Code: cmdutil.ExitRefused, Err: fmt.Errorf(
 					"the API refused the temporary endpoint: %w\nExisting endpoints:\n%s"+
 						"Nothing was created", err, endpointList(existing))}
 			}

@@ -13,7 +13,6 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -38,8 +37,6 @@ const (
 	// drainTimeout is how long cut-off handlers get to return, so that no
 	// delivery line is printed after the summary.
 	drainTimeout = time.Second
-	// exitInterrupted is the documented exit code of an interrupted command.
-	exitInterrupted = 130
 )
 
 func listenRun(ctx context.Context, opts *Options) error {
@@ -50,7 +47,7 @@ func listenRun(ctx context.Context, opts *Options) error {
 		opts.Rand = rand.Reader
 	}
 	// Server goroutines log to stderr too: one lock keeps lines whole.
-	errOut := &lockedWriter{w: opts.IO.ErrOut}
+	errOut := &cmdutil.LockedWriter{W: opts.IO.ErrOut}
 
 	secrets, source, err := resolveSecrets(ctx, opts)
 	if err != nil {
@@ -77,7 +74,8 @@ func listenRun(ctx context.Context, opts *Options) error {
 		return err
 	}
 	defer ln.Close() // after Serve it is already closed; this covers early returns
-	localURL, public := listenURL(ln.Addr(), opts.Path)
+	localURL, public := cmdutil.LocalURL(ln.Addr())
+	localURL += opts.Path
 	if opts.ForwardTo != "" && forwardsToItself(opts.ForwardTo, ln.Addr(), opts.Path) {
 		return cmdutil.FlagErrorf("--forward-to %s is this listener itself: every delivery would be forwarded to itself forever", opts.ForwardTo)
 	}
@@ -175,7 +173,7 @@ func listenRun(ctx context.Context, opts *Options) error {
 	select {
 	case <-ctx.Done():
 		if got := accepted.Load(); opts.Count > 0 && got < int64(opts.Count) {
-			result = &cmdutil.ExitError{Code: exitInterrupted, Err: fmt.Errorf(
+			result = &cmdutil.ExitError{Code: cmdutil.ExitInterrupted, Err: fmt.Errorf(
 				"interrupted after %d of %s", got, deliveries(opts.Count))}
 		}
 	case <-reached:
@@ -229,24 +227,6 @@ func bind(ctx context.Context, addr string) (net.Listener, error) {
 			"stop that process or pick another address, e.g. --addr 127.0.0.1:0", addr)
 	}
 	return nil, fmt.Errorf("cannot listen on %s: %w", addr, err)
-}
-
-// listenURL is the URL senders on this machine use: an unspecified address
-// (all interfaces) is reached through loopback. public reports whether other
-// machines can reach the listener too.
-func listenURL(addr net.Addr, path string) (u string, public bool) {
-	tcp, ok := addr.(*net.TCPAddr)
-	if !ok {
-		return "http://" + addr.String() + path, true
-	}
-	ip := tcp.IP
-	switch {
-	case ip.IsUnspecified() && ip.To4() != nil:
-		ip = net.IPv4(127, 0, 0, 1)
-	case ip.IsUnspecified():
-		ip = net.IPv6loopback
-	}
-	return "http://" + net.JoinHostPort(ip.String(), strconv.Itoa(tcp.Port)) + path, !tcp.IP.IsLoopback()
 }
 
 // forwardsToItself reports whether forwarding to raw would post back to this
@@ -351,16 +331,4 @@ func drain(inFlight *atomic.Int64, d time.Duration) {
 	for deadline := time.Now().Add(d); inFlight.Load() > 0 && time.Now().Before(deadline); {
 		time.Sleep(5 * time.Millisecond)
 	}
-}
-
-// lockedWriter serialises writes from the server's goroutines and ours.
-type lockedWriter struct {
-	mu sync.Mutex
-	w  io.Writer
-}
-
-func (l *lockedWriter) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.w.Write(p)
 }

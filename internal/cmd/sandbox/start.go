@@ -9,8 +9,6 @@ import (
 	"math"
 	"net"
 	"net/http"
-	"strconv"
-	"sync"
 	"syscall"
 	"time"
 
@@ -64,7 +62,7 @@ port, printed in the banner.`,
   erzycall sandbox start --state ./sandbox-state.json`,
 		Args: cmdutil.MaximumNArgs(0, "start takes no arguments; set the address with --addr"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := validateAddr(opts.Addr); err != nil {
+			if err := cmdutil.ValidateAddr(opts.Addr, DefaultAddr); err != nil {
 				return err
 			}
 			if !(opts.TimeScale > 0) || math.IsInf(opts.TimeScale, 0) {
@@ -82,24 +80,13 @@ port, printed in the banner.`,
 	return cmd
 }
 
-func validateAddr(addr string) error {
-	_, port, err := net.SplitHostPort(addr)
-	if err != nil {
-		return cmdutil.FlagErrorf("invalid --addr %q: give host:port, e.g. %s", addr, DefaultAddr)
-	}
-	if _, err := strconv.ParseUint(port, 10, 16); err != nil {
-		return cmdutil.FlagErrorf("invalid --addr %q: the port must be a number from 0 to 65535", addr)
-	}
-	return nil
-}
-
 func startRun(ctx context.Context, opts *StartOptions) error {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
 	// The sandbox logs from its own goroutines: one lock keeps lines whole.
-	out := &lockedWriter{w: opts.IO.Out}
-	errOut := &lockedWriter{w: opts.IO.ErrOut}
+	out := &cmdutil.LockedWriter{W: opts.IO.Out}
+	errOut := &cmdutil.LockedWriter{W: opts.IO.ErrOut}
 
 	var lc net.ListenConfig
 	ln, err := lc.Listen(ctx, "tcp", opts.Addr)
@@ -120,7 +107,7 @@ func startRun(ctx context.Context, opts *StartOptions) error {
 		return err
 	}
 
-	baseURL, public := baseURL(ln.Addr())
+	baseURL, public := cmdutil.LocalURL(ln.Addr())
 	if public {
 		fmt.Fprintf(errOut, "%s the sandbox listens on %s, reachable from other machines, and has no real authentication:\n"+
 			"  anyone who can reach it can use it, and the suggested key %s shows your endpoints and their secrets.\n"+
@@ -146,7 +133,7 @@ func startRun(ctx context.Context, opts *StartOptions) error {
 	select {
 	case serveErr = <-served:
 	case <-ctx.Done():
-		out.logf(opts.Now, "shutting down: waiting up to %s for requests and deliveries in flight (Ctrl-C again to quit at once)", shutdownTimeout)
+		logf(out, opts.Now, "shutting down: waiting up to %s for requests and deliveries in flight (Ctrl-C again to quit at once)", shutdownTimeout)
 	}
 
 	// The command's context is done by now: the steps below get their own.
@@ -169,24 +156,6 @@ func startRun(ctx context.Context, opts *StartOptions) error {
 		return errors.Join(fmt.Errorf("serve on %s: %w", ln.Addr(), serveErr), closeErr)
 	}
 	return closeErr
-}
-
-// baseURL is the URL clients on this machine use to reach addr: an
-// unspecified address (all interfaces) is reached through loopback. public
-// reports whether other machines can reach the sandbox too.
-func baseURL(addr net.Addr) (u string, public bool) {
-	tcp, ok := addr.(*net.TCPAddr)
-	if !ok {
-		return "http://" + addr.String(), true
-	}
-	ip := tcp.IP
-	switch {
-	case ip.IsUnspecified() && ip.To4() != nil:
-		ip = net.IPv4(127, 0, 0, 1)
-	case ip.IsUnspecified():
-		ip = net.IPv6loopback
-	}
-	return "http://" + net.JoinHostPort(ip.String(), strconv.Itoa(tcp.Port)), !tcp.IP.IsLoopback()
 }
 
 // closeError keeps the errors of Close that mean something was lost: having
@@ -214,19 +183,7 @@ func closeError(err error, errOut io.Writer) error {
 	return fmt.Errorf("stop sandbox: %w", errors.Join(kept...))
 }
 
-// lockedWriter serialises writes from the sandbox's goroutines and ours.
-type lockedWriter struct {
-	mu sync.Mutex
-	w  io.Writer
-}
-
-func (l *lockedWriter) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.w.Write(p)
-}
-
 // logf writes a line shaped like the sandbox's own log lines.
-func (l *lockedWriter) logf(now func() time.Time, format string, args ...any) {
+func logf(l io.Writer, now func() time.Time, format string, args ...any) {
 	fmt.Fprintf(l, "%s  %s\n", now().Format("15:04:05.000"), fmt.Sprintf(format, args...))
 }

@@ -111,7 +111,7 @@ func TestBaseURL(t *testing.T) {
 		{net.IPv6unspecified, "http://[::1]:8787", true},
 		{net.IPv4(192, 168, 1, 5), "http://192.168.1.5:8787", true},
 	} {
-		got, public := baseURL(&net.TCPAddr{IP: tc.ip, Port: 8787})
+		got, public := cmdutil.LocalURL(&net.TCPAddr{IP: tc.ip, Port: 8787})
 		if got != tc.want || public != tc.public {
 			t.Errorf("baseURL(%s) = %q, %v; want %q, %v", tc.ip, got, public, tc.want, tc.public)
 		}

@@ -51,6 +51,7 @@ func newTestEnv(t *testing.T) *testEnv {
 		Now:        func() time.Time { return testNow },
 		Getenv:     func(k string) string { return e.env[k] },
 		HTTPClient: func() (*http.Client, error) { return &http.Client{}, nil },
+		ConfigDir:  func() (string, error) { return e.env[config.DirEnv], nil },
 	}
 	return e
 }

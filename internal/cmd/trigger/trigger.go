@@ -16,7 +16,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/erzycall/erzycall/internal/cmdutil"
-	"github.com/erzycall/erzycall/internal/config"
 	"github.com/erzycall/erzycall/internal/iostreams"
 	"github.com/erzycall/erzycall/internal/listener"
 	"github.com/erzycall/erzycall/internal/sender"
@@ -69,16 +68,9 @@ func NewCmdTrigger(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command
 		IO:         f.IOStreams,
 		HTTPClient: f.HTTPClient,
 		Now:        f.Now,
-		ConfigDir: func() (string, error) {
-			if f.Getenv != nil {
-				if d := f.Getenv(config.DirEnv); d != "" {
-					return d, nil
-				}
-			}
-			return config.Dir()
-		},
-		Send: sender.Send,
-		Load: sender.Load,
+		ConfigDir:  f.ConfigDir,
+		Send:       sender.Send,
+		Load:       sender.Load,
 	}
 	var timestamp string
 	cmd := &cobra.Command{
