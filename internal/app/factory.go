@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"sync"
 	"time"
 
@@ -44,6 +45,7 @@ func NewFactory(ios *iostreams.IOStreams, getenv func(string) string) *cmdutil.F
 			Getenv: f.Getenv, Store: f.Credentials(),
 		}
 	}
+	f.APIURL = func() (string, error) { return resolveAPIURL(f.Resolver()) }
 	f.Config = sync.OnceValues(func() (*cmdutil.Config, error) { return resolveConfig(f) })
 	f.HTTPClient = func() (*http.Client, error) { return &http.Client{}, nil }
 	f.NewAPIClient = func(baseURL, apiKey string) (*api.Client, error) {
@@ -62,7 +64,7 @@ func NewFactory(ios *iostreams.IOStreams, getenv func(string) string) *cmdutil.F
 			return nil, &cmdutil.AuthError{Err: credentials.ErrNoKey}
 		}
 		if f.Flags.Debug {
-			fmt.Fprintf(ios.ErrOut, "[debug] API %s, key from %s (profile %s)\n", cfg.APIURL, cfg.KeySource, cfg.Profile)
+			fmt.Fprintf(ios.ErrOut, "[debug] API %s, key from %s (profile %s)\n", redactedURL(cfg.APIURL), cfg.KeySource, cfg.Profile)
 		}
 		return f.NewAPIClient(cfg.APIURL, cfg.APIKey)
 	})
@@ -79,12 +81,7 @@ func resolveConfig(f *cmdutil.Factory) (*cmdutil.Config, error) {
 		return nil, cmdutil.FlagErrorWrap(err)
 	}
 	cfg := &cmdutil.Config{Profile: profile}
-	apiURL, _, err := r.ResolveAPIURL()
-	if err != nil {
-		return nil, err
-	}
-	cfg.APIURL = firstNonEmpty(apiURL, api.DefaultBaseURL)
-	if err := cmdutil.CheckAPIURL(cfg.APIURL); err != nil {
+	if cfg.APIURL, err = resolveAPIURL(r); err != nil {
 		return nil, err
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*credentials.DefaultKeyringTimeout)
@@ -98,6 +95,28 @@ func resolveConfig(f *cmdutil.Factory) (*cmdutil.Config, error) {
 		cfg.APIKey, cfg.KeySource = res.Key, string(res.Source)
 	}
 	return cfg, nil
+}
+
+// resolveAPIURL is the checked API URL: flag > env > profile > default.
+// It reads no keyring.
+func resolveAPIURL(r *credentials.Resolver) (string, error) {
+	apiURL, _, err := r.ResolveAPIURL()
+	if err != nil {
+		return "", err
+	}
+	apiURL = firstNonEmpty(apiURL, api.DefaultBaseURL)
+	if err := cmdutil.CheckAPIURL(apiURL); err != nil {
+		return "", err
+	}
+	return apiURL, nil
+}
+
+// redactedURL hides any password in a URL shown in debug output.
+func redactedURL(raw string) string {
+	if u, err := url.Parse(raw); err == nil {
+		return u.Redacted()
+	}
+	return raw
 }
 
 func firstNonEmpty(vals ...string) string {

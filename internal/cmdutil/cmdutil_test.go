@@ -1,6 +1,7 @@
 package cmdutil
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -33,7 +34,7 @@ func TestConfirmDestructive(t *testing.T) {
 			ios.SetStdinTTY(tc.tty)
 			ios.SetStderrTTY(tc.tty)
 			in.WriteString(tc.input)
-			err := ConfirmDestructive(ios, tc.yes, "Delete wh_1?")
+			err := ConfirmDestructive(context.Background(), ios, tc.yes, "Delete wh_1?")
 			var fe *FlagError
 			switch {
 			case tc.wantFlag:

@@ -46,6 +46,9 @@ type Factory struct {
 	// ConfigDir is the configuration directory (ERZYCALL_CONFIG_DIR, else
 	// the OS default); it is not created.
 	ConfigDir func() (string, error)
+	// APIURL resolves and checks only the API URL, reading no keyring (for
+	// commands that need no key, like `webhooks open`).
+	APIURL func() (string, error)
 	// Config resolves the API URL and key (flag > env > stored profile).
 	// A missing key is not an error here: APIClient reports it.
 	Config func() (*Config, error)

@@ -6,6 +6,7 @@ package iostreams
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -139,12 +140,13 @@ func (s *IOStreams) ErrStyles() *Styles {
 }
 
 // Confirm asks a yes/no question on stderr; the default answer is no.
-func (s *IOStreams) Confirm(question string) (bool, error) {
+// Ctrl-C (ctx ending) abandons the question with ctx's error.
+func (s *IOStreams) Confirm(ctx context.Context, question string) (bool, error) {
 	if !s.CanPrompt() {
 		return false, ErrNoTerminal
 	}
 	fmt.Fprintf(s.ErrOut, "%s [y/N] ", question)
-	line, err := s.line()
+	line, err := readCtx(ctx, s.ErrOut, s.line)
 	if errors.Is(err, io.EOF) {
 		// Ctrl-D (or input closed) answers no, like an empty line.
 		fmt.Fprintln(s.ErrOut)
@@ -161,21 +163,53 @@ func (s *IOStreams) Confirm(question string) (bool, error) {
 }
 
 // ReadSecret asks for a secret on stderr without echoing what is typed.
-func (s *IOStreams) ReadSecret(prompt string) (string, error) {
+// Ctrl-C (ctx ending) abandons the question, with echo restored.
+func (s *IOStreams) ReadSecret(ctx context.Context, prompt string) (string, error) {
 	if !s.CanPrompt() {
 		return "", ErrNoTerminal
 	}
 	fmt.Fprint(s.ErrOut, prompt)
 	if s.inFd >= 0 && term.IsTerminal(s.inFd) {
-		b, err := term.ReadPassword(s.inFd)
+		state, err := term.GetState(s.inFd)
+		if err != nil {
+			return "", fmt.Errorf("read input: %w", err)
+		}
+		b, err := readCtx(ctx, s.ErrOut, func() ([]byte, error) { return term.ReadPassword(s.inFd) })
+		if ctx.Err() != nil {
+			_ = term.Restore(s.inFd, state)
+			return "", err
+		}
 		fmt.Fprintln(s.ErrOut)
 		if err != nil {
 			return "", fmt.Errorf("read input: %w", err)
 		}
 		return strings.TrimSpace(string(b)), nil
 	}
-	line, err := s.line()
+	line, err := readCtx(ctx, s.ErrOut, s.line)
 	return strings.TrimSpace(line), err
+}
+
+// readCtx runs a blocking read and gives up when ctx ends (Ctrl-C): the
+// signal is caught for a graceful exit, so the read itself never sees it.
+// The abandoned read goroutine ends with the process.
+func readCtx[T any](ctx context.Context, errOut io.Writer, read func() (T, error)) (T, error) {
+	type result struct {
+		v   T
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		v, err := read()
+		done <- result{v, err}
+	}()
+	select {
+	case r := <-done:
+		return r.v, r.err
+	case <-ctx.Done():
+		fmt.Fprintln(errOut)
+		var zero T
+		return zero, ctx.Err()
+	}
 }
 
 func (s *IOStreams) line() (string, error) {

@@ -1,7 +1,9 @@
 package iostreams
 
 import (
+	"context"
 	"errors"
+	"io"
 	"strings"
 	"testing"
 )
@@ -76,7 +78,7 @@ func TestConfirm(t *testing.T) {
 		s.SetStdinTTY(true)
 		s.SetStderrTTY(true)
 		in.WriteString(tc.input)
-		got, err := s.Confirm("Delete wh_1?")
+		got, err := s.Confirm(context.Background(), "Delete wh_1?")
 		if err != nil || got != tc.want {
 			t.Errorf("%q: Confirm = %v, %v; want %v", tc.input, got, err, tc.want)
 		}
@@ -90,7 +92,7 @@ func TestConfirmWithoutTerminal(t *testing.T) {
 	s, in, _, errOut := Test()
 	in.WriteString("y\n")
 	s.SetStdinTTY(true) // stderr is not a terminal
-	ok, err := s.Confirm("Sure?")
+	ok, err := s.Confirm(context.Background(), "Sure?")
 	if ok || !errors.Is(err, ErrNoTerminal) {
 		t.Errorf("Confirm = %v, %v; want false, ErrNoTerminal", ok, err)
 	}
@@ -103,7 +105,7 @@ func TestConfirmAtEndOfInputIsNo(t *testing.T) {
 	s, _, _, errOut := Test()
 	s.SetStdinTTY(true)
 	s.SetStderrTTY(true)
-	if ok, err := s.Confirm("Sure?"); ok || err != nil {
+	if ok, err := s.Confirm(context.Background(), "Sure?"); ok || err != nil {
 		t.Errorf("Confirm on closed input (Ctrl-D) = %v, %v; want false, nil", ok, err)
 	}
 	if errOut.String() != "Sure? [y/N] \n" {
@@ -120,10 +122,10 @@ func TestNeverPromptInCI(t *testing.T) {
 	if s.CanPrompt() {
 		t.Error("CanPrompt in CI")
 	}
-	if ok, err := s.Confirm("Sure?"); ok || !errors.Is(err, ErrNoTerminal) || errOut.Len() != 0 {
+	if ok, err := s.Confirm(context.Background(), "Sure?"); ok || !errors.Is(err, ErrNoTerminal) || errOut.Len() != 0 {
 		t.Errorf("Confirm in CI = %v, %v, stderr %q", ok, err, errOut.String())
 	}
-	if _, err := s.ReadSecret("Key: "); !errors.Is(err, ErrNoTerminal) {
+	if _, err := s.ReadSecret(context.Background(), "Key: "); !errors.Is(err, ErrNoTerminal) {
 		t.Errorf("ReadSecret in CI: %v", err)
 	}
 }
@@ -144,7 +146,7 @@ func TestReadSecretFromNonFileInput(t *testing.T) {
 	s.SetStdinTTY(true)
 	s.SetStderrTTY(true)
 	in.WriteString("  ek_test_abc \nrest\n")
-	got, err := s.ReadSecret("API key: ")
+	got, err := s.ReadSecret(context.Background(), "API key: ")
 	if err != nil || got != "ek_test_abc" {
 		t.Errorf("ReadSecret = %q, %v", got, err)
 	}
@@ -152,7 +154,7 @@ func TestReadSecretFromNonFileInput(t *testing.T) {
 		t.Errorf("stderr %q, stdout %q", errOut.String(), out.String())
 	}
 	// Input is buffered once: the next read continues where the first stopped.
-	if ok, err := s.Confirm("again?"); err != nil || ok {
+	if ok, err := s.Confirm(context.Background(), "again?"); err != nil || ok {
 		t.Errorf("second read = %v, %v; want false (\"rest\")", ok, err)
 	}
 }
@@ -184,5 +186,25 @@ func TestErrStylesFollowStderr(t *testing.T) {
 	s.SetColorEnabled(true) // drops the cached styles
 	if got := s.ErrStyles().Red.Render("error:"); !strings.Contains(got, "\x1b[") {
 		t.Errorf("stderr a terminal: %q, want colour", got)
+	}
+}
+
+func TestPromptsGiveUpWhenInterrupted(t *testing.T) {
+	pr, pw := io.Pipe() // input that never comes
+	defer pw.Close()
+	s, _, _, errOut := Test()
+	s.In = pr
+	s.SetStdinTTY(true)
+	s.SetStderrTTY(true)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if ok, err := s.Confirm(ctx, "Delete?"); ok || !errors.Is(err, context.Canceled) {
+		t.Fatalf("Confirm after Ctrl-C = %v, %v; want false, context.Canceled", ok, err)
+	}
+	if _, err := s.ReadSecret(ctx, "Key: "); !errors.Is(err, context.Canceled) {
+		t.Fatalf("ReadSecret after Ctrl-C: %v, want context.Canceled", err)
+	}
+	if !strings.HasPrefix(errOut.String(), "Delete? [y/N] \n") {
+		t.Errorf("stderr = %q: the prompt line should be ended", errOut.String())
 	}
 }

@@ -21,6 +21,8 @@ import (
 func NewCmdAuth(f *cmdutil.Factory) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "auth",
+		Args:  cmdutil.NoUnknownSubcommand,
+		RunE:  cmdutil.ShowHelp,
 		Short: "Log in, log out and show which API key is used",
 		Long: `Store an ErzyCall API key for a profile, and see which key erzycall uses.
 

@@ -100,7 +100,7 @@ func loginRun(ctx context.Context, opts *LoginOptions) error {
 		return err
 	}
 
-	key, err := readKey(opts.IO, opts.WithToken)
+	key, err := readKey(ctx, opts.IO, opts.WithToken)
 	if err != nil {
 		return err
 	}
@@ -139,7 +139,7 @@ func loginRun(ctx context.Context, opts *LoginOptions) error {
 }
 
 // readKey reads the key from standard input (--with-token) or a hidden prompt.
-func readKey(ios *iostreams.IOStreams, withToken bool) (string, error) {
+func readKey(ctx context.Context, ios *iostreams.IOStreams, withToken bool) (string, error) {
 	if withToken {
 		if ios.IsStdinTTY() {
 			// Typing here would echo the key on the screen.
@@ -159,7 +159,7 @@ func readKey(ios *iostreams.IOStreams, withToken bool) (string, error) {
 		return "", cmdutil.FlagErrorf("no terminal to ask for the API key: pipe it to `erzycall auth login --with-token` (or set %s for a single run)", credentials.EnvAPIKey)
 	}
 	fmt.Fprintln(ios.ErrOut, "Find your API key in the ErzyCall dashboard under Settings > API Keys.")
-	key, err := ios.ReadSecret("Paste your API key (ek_live_… or ek_test_…; input is hidden): ")
+	key, err := ios.ReadSecret(ctx, "Paste your API key (ek_live_… or ek_test_…; input is hidden): ")
 	if errors.Is(err, io.EOF) {
 		return "", cmdutil.FlagErrorf("no API key entered: nothing was saved")
 	}

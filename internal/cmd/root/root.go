@@ -46,7 +46,8 @@ and verifies deliveries on your machine, and tests your handlers locally and in 
 			}
 		},
 	}
-	cmd.SetVersionTemplate(`{{with .Name}}{{printf "%s " .}}{{end}}{{printf "version %s" .Version}}` + "\n")
+	info := build.Get()
+	cmd.SetVersionTemplate(versionCmd.Format(info))
 	cmd.SetOut(f.IOStreams.Out)
 	cmd.SetErr(f.IOStreams.ErrOut)
 	cmd.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
@@ -81,6 +82,13 @@ and verifies deliveries on your machine, and tests your handlers locally and in 
 	add(groupLocal, sandbox.NewCmdSandbox(f))
 	add(groupSetup, versionCmd.NewCmdVersion(f))
 	add(groupSetup, auth.NewCmdAuth(f))
+	// cobra's completion group would print help and exit 0 for a typo.
+	cmd.InitDefaultCompletionCmd()
+	for _, c := range cmd.Commands() {
+		if c.Name() == "completion" {
+			c.Args, c.RunE = cmdutil.NoUnknownSubcommand, cmdutil.ShowHelp
+		}
+	}
 	for _, t := range helpTopics() {
 		cmd.AddCommand(t)
 	}

@@ -12,6 +12,8 @@ import (
 func NewCmdSandbox(f *cmdutil.Factory) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "sandbox",
+		Args:  cmdutil.NoUnknownSubcommand,
+		RunE:  cmdutil.ShowHelp,
 		Short: "Run a local ErzyCall API that really delivers webhooks",
 		Long: `Run a local emulator of the ErzyCall webhooks API, for trying erzycall and testing
 webhook handlers without an account: in CI, on a plane, on a fresh machine.

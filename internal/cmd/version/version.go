@@ -26,11 +26,15 @@ func NewCmdVersion(f *cmdutil.Factory) *cobra.Command {
 			if out.IsJSON() {
 				return out.Write(f.IOStreams, info)
 			}
-			_, err := fmt.Fprintf(f.IOStreams.Out, "erzycall version %s\ncommit %s\nbuilt %s\n%s\n",
-				info.Version, info.Commit, info.Date, info.GoVersion)
+			_, err := fmt.Fprint(f.IOStreams.Out, Format(info))
 			return err
 		},
 	}
 	cmdutil.AddOutputFlags(cmd, &out)
 	return cmd
+}
+
+// Format is the text of `erzycall version` and `erzycall --version`.
+func Format(info build.Info) string {
+	return fmt.Sprintf("erzycall version %s\ncommit %s\nbuilt %s\n%s\n", info.Version, info.Commit, info.Date, info.GoVersion)
 }

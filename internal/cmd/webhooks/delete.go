@@ -33,7 +33,7 @@ func NewCmdDelete(f *cmdutil.Factory, runF func(*DeleteOptions) error) *cobra.Co
 		Example:           `  erzycall webhooks delete wh_abc123 --yes`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.ID = args[0]
-			if err := cmdutil.ConfirmDestructive(opts.IO, opts.Yes,
+			if err := cmdutil.ConfirmDestructive(cmd.Context(), opts.IO, opts.Yes,
 				fmt.Sprintf("Delete webhook endpoint %s? Deliveries to it stop at once.", opts.ID)); err != nil {
 				return err
 			}

@@ -146,6 +146,7 @@ func newTestEnv(t *testing.T, apiURL string) *testEnv {
 		Browser:   e.browser,
 		Now:       func() time.Time { return time.Date(2025, 1, 15, 10, 30, 0, 0, time.UTC) },
 		Getenv:    func(k string) string { return e.env[k] },
+		APIURL:    func() (string, error) { return apiURL, nil },
 		Config: func() (*cmdutil.Config, error) {
 			return &cmdutil.Config{APIURL: apiURL, APIKey: testKey, KeySource: "flag", Profile: "default"}, nil
 		},

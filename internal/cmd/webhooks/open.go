@@ -14,7 +14,7 @@ import (
 // OpenOptions are the inputs of `webhooks open`.
 type OpenOptions struct {
 	IO      *iostreams.IOStreams
-	Config  func() (*cmdutil.Config, error)
+	APIURL  func() (string, error)
 	Browser cmdutil.Browser
 	Getenv  func(string) string
 
@@ -23,7 +23,7 @@ type OpenOptions struct {
 
 // NewCmdOpen returns `webhooks open`.
 func NewCmdOpen(f *cmdutil.Factory, runF func(*OpenOptions) error) *cobra.Command {
-	opts := &OpenOptions{IO: f.IOStreams, Config: f.Config, Browser: f.Browser, Getenv: f.Getenv}
+	opts := &OpenOptions{IO: f.IOStreams, APIURL: f.APIURL, Browser: f.Browser, Getenv: f.Getenv}
 	cmd := &cobra.Command{
 		Use:   "open [ID]",
 		Short: "Open the webhooks page of the dashboard in a browser",
@@ -47,11 +47,11 @@ browser can start (no terminal, CI, a headless machine) the URL is printed inste
 
 func openRun(opts *OpenOptions) error {
 	// Only the API URL is needed, not a key: the dashboard has its own login.
-	cfg, err := opts.Config()
+	apiURL, err := opts.APIURL()
 	if err != nil {
 		return err
 	}
-	target := DashboardURL(cfg.APIURL, opts.ID)
+	target := DashboardURL(apiURL, opts.ID)
 	if !opts.IO.IsStdoutTTY() || opts.Getenv("CI") != "" || opts.Browser == nil {
 		fmt.Fprintln(opts.IO.Out, target)
 		return nil

@@ -47,7 +47,7 @@ On a terminal this asks first; in scripts pass --yes.`,
 			if err := opts.Output.Validate(); err != nil {
 				return err
 			}
-			if err := cmdutil.ConfirmDestructive(opts.IO, opts.Yes,
+			if err := cmdutil.ConfirmDestructive(cmd.Context(), opts.IO, opts.Yes,
 				fmt.Sprintf("Rotate the secret of %s? The current secret stops working at once.", opts.ID)); err != nil {
 				return err
 			}

@@ -4,6 +4,7 @@ package webhooks
 import (
 	"context"
 	"fmt"
+	"io"
 	"strings"
 	"time"
 
@@ -177,6 +178,9 @@ func completeEndpointIDs(f *cmdutil.Factory) cobra.CompletionFunc {
 		if len(args) > 0 {
 			return nil, cobra.ShellCompDirectiveNoFileComp
 		}
+		// Whatever goes wrong (no keyring, no key, no network) stays off the
+		// user's command line: shells show stderr of completions mid-line.
+		f.IOStreams.ErrOut = io.Discard
 		client, err := f.APIClient()
 		if err != nil {
 			return nil, cobra.ShellCompDirectiveNoFileComp
