@@ -199,8 +199,7 @@ func (c *Client) Do(ctx context.Context, method, path string, in, out any) error
 		case resp.StatusCode >= 200 && resp.StatusCode < 300:
 			return decodeData(resp.StatusCode, respBody, out)
 		default:
-			apiErr := decodeError(resp.StatusCode, resp.Header, respBody)
-			apiErr.redact(c.opts.APIKey)
+			apiErr := decodeError(resp.StatusCode, resp.Header, respBody, c.opts.APIKey)
 			if !idempotent || !retryableStatus(resp.StatusCode) {
 				return apiErr
 			}

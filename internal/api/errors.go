@@ -40,11 +40,13 @@ const maxMessageLen = 300
 // decodeError builds an *Error from any of the shapes an API may use:
 // {"error":{"code","message"}}, {"error":"..."}, {"message":"..."}, or a
 // body that is not JSON at all (then the status text and its first line).
-func decodeError(status int, header http.Header, body []byte) *Error {
+// Wherever the server echoed key back, it is replaced before anything is
+// shortened, so no part of the key survives a cut.
+func decodeError(status int, header http.Header, body []byte, key string) *Error {
 	e := &Error{StatusCode: status}
 	for _, h := range requestIDHeaders {
 		if v := header.Get(h); v != "" {
-			e.RequestID = clip(v, 100)
+			e.RequestID = v
 			break
 		}
 	}
@@ -87,19 +89,14 @@ func decodeError(status int, header http.Header, body []byte) *Error {
 		}
 		e.Message = strings.TrimPrefix(e.Message, ": ")
 	}
+	if key != "" {
+		r := strings.NewReplacer(key, "[redacted]")
+		e.Code, e.Message, e.RequestID = r.Replace(e.Code), r.Replace(e.Message), r.Replace(e.RequestID)
+	}
+	e.RequestID = clip(e.RequestID, 100)
 	e.Code = clip(e.Code, 100)
 	e.Message = clip(e.Message, maxMessageLen)
 	return e
-}
-
-// redact replaces key wherever a server echoed it back, so the key never
-// reaches the terminal or a log through an error message.
-func (e *Error) redact(key string) {
-	if key == "" {
-		return
-	}
-	r := strings.NewReplacer(key, "[redacted]")
-	e.Code, e.Message, e.RequestID = r.Replace(e.Code), r.Replace(e.Message), r.Replace(e.RequestID)
 }
 
 // scalar renders a JSON string or number as text, ignoring other shapes.

@@ -399,10 +399,11 @@ func TestRunUsageErrors(t *testing.T) {
 }
 
 func TestRunUnknownCommandIsAUsageError(t *testing.T) {
-	t.Skip("BUG(app): cobra's \"unknown command\" and cobra.NoArgs/MaximumNArgs errors are plain errors, so ExitCode maps them to 1, not 2")
-	r := runApp(t, nil, nil, "nosuch")
-	if r.code != 2 || r.out != "" || !strings.HasPrefix(r.errOut, "error: unknown command \"nosuch\" for \"erzycall\"") {
-		t.Errorf("exit %d stdout %q stderr %q", r.code, r.out, r.errOut)
+	for _, args := range [][]string{{"nosuch"}, {"webhooks", "nosuch"}, {"auth", "nosuch"}, {"sandbox", "nosuch"}, {"completion", "nosuch"}, {"version", "extra"}} {
+		r := runApp(t, nil, nil, args...)
+		if r.code != 2 || r.out != "" || !strings.HasPrefix(r.errOut, "error: ") {
+			t.Errorf("%v: exit %d stdout %q stderr %q", args, r.code, r.out, r.errOut)
+		}
 	}
 }
 

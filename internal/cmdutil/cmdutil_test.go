@@ -223,3 +223,14 @@ func TestAddOutputFlags(t *testing.T) {
 		t.Errorf("defaults %+v", d)
 	}
 }
+
+func TestJSONOutputDoesNotEscapeHTML(t *testing.T) {
+	ios, _, out, _ := iostreams.Test()
+	o := &OutputOptions{Format: FormatJSON}
+	if err := o.Write(ios, map[string]string{"description": "A&B <x>"}); err != nil {
+		t.Fatal(err)
+	}
+	if out.String() != "{\n  \"description\": \"A&B <x>\"\n}\n" {
+		t.Fatalf("stdout = %q", out.String())
+	}
+}

@@ -63,10 +63,14 @@ func (o *OutputOptions) IsJSON() bool { return o.Format == FormatJSON || o.JQ !=
 // Write prints data as JSON, filtered by --jq when given. String results of
 // a jq filter print raw, without quotes, so $(...) captures them directly.
 func (o *OutputOptions) Write(ios *iostreams.IOStreams, data any) error {
-	raw, err := json.Marshal(data)
-	if err != nil {
+	// No HTML escaping: a description "A&B <x>" prints as such, like jq would.
+	var enc bytes.Buffer
+	e := json.NewEncoder(&enc)
+	e.SetEscapeHTML(false)
+	if err := e.Encode(data); err != nil {
 		return fmt.Errorf("encode output: %w", err)
 	}
+	raw := bytes.TrimRight(enc.Bytes(), "\n")
 	if o.JQ == "" {
 		var buf bytes.Buffer
 		if err := json.Indent(&buf, raw, "", "  "); err != nil {

@@ -29,9 +29,10 @@ type IOStreams struct {
 
 	inTTY, outTTY, errTTY bool
 	neverPrompt           bool // CI is set: never ask, even on a terminal
-	colorEnabled          bool
-	inFd                  int // -1 when In is not a file
-	termWidth             int
+	colorEnabled          bool // for Out
+	errColorEnabled       bool // for ErrOut
+	colorForced           bool // CLICOLOR_FORCE
+	inFd                  int  // -1 when In is not a file
 
 	styles    *Styles
 	errStyles *Styles
@@ -53,12 +54,9 @@ func System() *IOStreams {
 		// a pseudo-terminal, but nobody is there to answer.
 		neverPrompt: os.Getenv("CI") != "",
 	}
-	if s.outTTY {
-		if w, _, err := term.GetSize(int(os.Stdout.Fd())); err == nil {
-			s.termWidth = w
-		}
-	}
 	s.colorEnabled = colorWanted(os.Getenv, s.outTTY)
+	s.errColorEnabled = colorWanted(os.Getenv, s.errTTY)
+	s.colorForced = os.Getenv("NO_COLOR") == "" && os.Getenv("CLICOLOR_FORCE") != "" && os.Getenv("CLICOLOR_FORCE") != "0"
 	return s
 }
 
@@ -98,23 +96,22 @@ func (s *IOStreams) SetStdinTTY(v bool) { s.inTTY = v }
 func (s *IOStreams) SetStdoutTTY(v bool) { s.outTTY = v }
 
 // SetStderrTTY overrides terminal detection (tests).
-func (s *IOStreams) SetStderrTTY(v bool) { s.errTTY = v }
+func (s *IOStreams) SetStderrTTY(v bool) {
+	s.errTTY = v
+	s.errColorEnabled = s.colorEnabled && (v || s.colorForced)
+	s.errStyles = nil
+}
 
 // ColorEnabled reports whether output to Out may carry colour.
 func (s *IOStreams) ColorEnabled() bool { return s.colorEnabled }
 
-// SetColorEnabled forces colour on or off (the --no-color flag, tests).
+// SetColorEnabled turns colour on or off (the --no-color flag, tests). Off
+// means off on both outputs; on, stderr is coloured only when it is a
+// terminal too (or CLICOLOR_FORCE says so).
 func (s *IOStreams) SetColorEnabled(v bool) {
 	s.colorEnabled = v
+	s.errColorEnabled = v && (s.errTTY || s.colorForced)
 	s.styles, s.errStyles = nil, nil
-}
-
-// TerminalWidth is the width of the terminal on Out, or 80 when unknown.
-func (s *IOStreams) TerminalWidth() int {
-	if s.termWidth > 0 {
-		return s.termWidth
-	}
-	return 80
 }
 
 // CanPrompt reports whether a question can be asked and answered: input
@@ -130,11 +127,11 @@ func (s *IOStreams) Styles() *Styles {
 	return s.styles
 }
 
-// ErrStyles returns styles for text written to ErrOut (coloured only when
-// colour is enabled and stderr is a terminal too).
+// ErrStyles returns styles for text written to ErrOut, coloured by the same
+// rules as Out but judged on stderr's own terminal.
 func (s *IOStreams) ErrStyles() *Styles {
 	if s.errStyles == nil {
-		s.errStyles = newStyles(s.ErrOut, s.colorEnabled && (s.errTTY || os.Getenv("CLICOLOR_FORCE") != ""))
+		s.errStyles = newStyles(s.ErrOut, s.errColorEnabled)
 	}
 	return s.errStyles
 }

@@ -40,9 +40,6 @@ func TestTestStreams(t *testing.T) {
 	if s.IsStdinTTY() || s.IsStdoutTTY() || s.IsStderrTTY() || s.ColorEnabled() || s.CanPrompt() {
 		t.Errorf("Test() streams claim a terminal or colour")
 	}
-	if w := s.TerminalWidth(); w != 80 {
-		t.Errorf("TerminalWidth = %d, want 80", w)
-	}
 }
 
 func TestCanPromptNeedsInputAndStderrTerminals(t *testing.T) {

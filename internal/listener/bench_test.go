@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/erzycall/erzycall/internal/webhook"
@@ -123,4 +124,39 @@ func TestBareHandlerBaseline(t *testing.T) {
 			t.Errorf("bare handler: %d, want %d", rec.Code, want)
 		}
 	}
+}
+
+// BenchmarkServeListenerForward is the handler's own cost with forwarding:
+// ServeHTTP called directly, the app a loopback server answering 200.
+func BenchmarkServeListenerForward(b *testing.B) {
+	app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		io.WriteString(w, "ok\n")
+	}))
+	defer app.Close()
+	benchServe(b, mustListener(b, Config{Format: FormatJSON, ForwardTo: app.URL + "/hook"}))
+}
+
+// BenchmarkDedupFull is one duplicate check once the window is full (a
+// delete and an insert per call), from all CPUs at once.
+func BenchmarkDedupFull(b *testing.B) {
+	d := newDedup(DuplicateWindow)
+	var h [32]byte
+	for i := range DuplicateWindow {
+		h[0], h[1], h[2] = byte(i), byte(i>>8), byte(i>>16)
+		d.seen(h)
+	}
+	var next atomic.Uint64
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		var h [32]byte
+		for pb.Next() {
+			n := next.Add(1) + DuplicateWindow
+			h[0], h[1], h[2], h[3] = byte(n), byte(n>>8), byte(n>>16), byte(n>>24)
+			if d.seen(h) {
+				b.Error("a new hash was seen as a duplicate")
+				return
+			}
+		}
+	})
 }

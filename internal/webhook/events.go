@@ -128,10 +128,12 @@ func ValidateEndpointURL(raw string) error {
 	}
 }
 
-// IsLoopbackHost reports whether host (no port) is localhost, in 127.0.0.0/8 or ::1.
+// IsLoopbackHost reports whether host (no port) is localhost, in 127.0.0.0/8
+// or ::1. Names under .localhost are not trusted: resolvers may send them to
+// the network's DNS server, which could answer anything.
 func IsLoopbackHost(host string) bool {
 	host = strings.TrimSuffix(strings.ToLower(host), ".")
-	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
+	if host == "localhost" {
 		return true
 	}
 	ip := net.ParseIP(strings.Trim(host, "[]"))

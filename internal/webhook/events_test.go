@@ -68,7 +68,7 @@ func TestValidateEndpointURL(t *testing.T) {
 
 func TestIsLoopbackHost(t *testing.T) {
 	for host, want := range map[string]bool{
-		"localhost": true, "LOCALHOST.": true, "app.localhost": true, "127.0.0.1": true,
+		"localhost": true, "LOCALHOST.": true, "app.localhost": false, "127.0.0.1": true,
 		"127.1.2.3": true, "::1": true, "[::1]": true, "example.com": false, "10.0.0.1": false, "": false,
 	} {
 		if got := IsLoopbackHost(host); got != want {

@@ -151,7 +151,7 @@ request, a summary line); notices go to standard error.`,
 	fl.StringVar(&opts.Webhook, "webhook", "", "verify with the secret saved for endpoint `ID`")
 	fl.BoolVar(&opts.Keep, "keep", false, "with --register: keep the endpoint on exit")
 
-	_ = cmd.RegisterFlagCompletionFunc("events", completeEvents)
+	_ = cmd.RegisterFlagCompletionFunc("events", cmdutil.CompleteEventList)
 	_ = cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions(
 		[]string{"pretty\tone line per delivery", "json\tNDJSON for jq"}, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
@@ -244,23 +244,4 @@ func validate(opts *Options, secretFlags []string, format string) error {
 		}
 	}
 	return nil
-}
-
-// completeEvents completes the last element of a comma-separated list.
-func completeEvents(_ *cobra.Command, _ []string, toComplete string) ([]string, cobra.ShellCompDirective) {
-	done, last := "", toComplete
-	if i := strings.LastIndex(toComplete, ","); i >= 0 {
-		done, last = toComplete[:i+1], toComplete[i+1:]
-	}
-	given := map[string]bool{}
-	for _, e := range strings.Split(done, ",") {
-		given[e] = true
-	}
-	var out []string
-	for _, e := range webhook.Events {
-		if !given[e.Name] && strings.HasPrefix(e.Name, last) {
-			out = append(out, done+e.Name+"\t"+e.Description)
-		}
-	}
-	return out, cobra.ShellCompDirectiveNoFileComp | cobra.ShellCompDirectiveNoSpace
 }

@@ -220,7 +220,7 @@ func TestParseSize(t *testing.T) {
 }
 
 func TestCompleteEvents(t *testing.T) {
-	got, dir := completeEvents(nil, nil, "call.ended,call.s")
+	got, dir := cmdutil.CompleteEventList(nil, nil, "call.ended,call.s")
 	want := []string{"call.ended,call.started\tAn outbound call was initiated", "call.ended,call.scheduled\tA call was scheduled for later"}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("completions = %q, want %q", got, want)
@@ -228,7 +228,7 @@ func TestCompleteEvents(t *testing.T) {
 	if dir&cobra.ShellCompDirectiveNoSpace == 0 {
 		t.Errorf("directive %v lacks NoSpace", dir)
 	}
-	all, _ := completeEvents(nil, nil, "")
+	all, _ := cmdutil.CompleteEventList(nil, nil, "")
 	if len(all) != len(webhook.Events) {
 		t.Errorf("%d completions for nothing typed, want %d", len(all), len(webhook.Events))
 	}

@@ -61,7 +61,7 @@ delivery ID, endpoint ID and URL, separated by tabs.`,
   echo '{"callId":"call_123","duration":42}' | erzycall sandbox emit call.ended --data-file -
   erzycall sandbox emit contact.created --jq '.deliveries[].deliveryId'`,
 		Args:              cmdutil.ExactArgs(1, "give the event to send, e.g. `erzycall sandbox emit call.ended`"),
-		ValidArgsFunction: completeEvents,
+		ValidArgsFunction: cmdutil.CompleteEventArg,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Event = args[0]
 			if !webhook.IsEvent(opts.Event) {
@@ -89,17 +89,6 @@ delivery ID, endpoint ID and URL, separated by tabs.`,
 	cmd.Flags().StringVar(&opts.DataFile, "data-file", "", "send the JSON object in `FILE` as data (\"-\": standard input)")
 	cmdutil.AddOutputFlags(cmd, &opts.Output)
 	return cmd
-}
-
-func completeEvents(_ *cobra.Command, args []string, _ string) ([]string, cobra.ShellCompDirective) {
-	if len(args) > 0 {
-		return nil, cobra.ShellCompDirectiveNoFileComp
-	}
-	var out []string
-	for _, e := range webhook.Events {
-		out = append(out, e.Name+"\t"+e.Description)
-	}
-	return out, cobra.ShellCompDirectiveNoFileComp
 }
 
 // resolveData turns --data-file and --data into the data object to send.

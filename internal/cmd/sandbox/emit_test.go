@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/erzycall/erzycall/internal/api"
+	"github.com/erzycall/erzycall/internal/cmdutil"
 	"github.com/erzycall/erzycall/internal/webhook"
 )
 
@@ -251,11 +252,11 @@ func TestEmitUnknownEventSendsNothing(t *testing.T) {
 }
 
 func TestCompleteEvents(t *testing.T) {
-	got, dir := completeEvents(nil, nil, "")
+	got, dir := cmdutil.CompleteEventArg(nil, nil, "")
 	if len(got) != len(webhook.Events) || got[1] != "call.ended\tA call completed" || dir != cobra.ShellCompDirectiveNoFileComp {
 		t.Errorf("completions = %q, %v", got, dir)
 	}
-	if got, _ := completeEvents(nil, []string{"call.ended"}, ""); len(got) != 0 {
+	if got, _ := cmdutil.CompleteEventArg(nil, []string{"call.ended"}, ""); len(got) != 0 {
 		t.Errorf("a second argument was completed: %q", got)
 	}
 }

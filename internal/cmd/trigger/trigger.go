@@ -108,7 +108,7 @@ request failed.`,
   # Load-test it: 10,000 events over 50 connections
   erzycall trigger call.ended --to http://localhost:3000/webhook --count 10000 --concurrency 50`,
 		Args:              cmdutil.ExactArgs(1, "give the event to send, e.g. `erzycall trigger call.ended`"),
-		ValidArgsFunction: completeEvents,
+		ValidArgsFunction: cmdutil.CompleteEventArg,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Event = args[0]
 			if err := validate(opts, f.Getenv, timestamp); err != nil {
@@ -135,17 +135,6 @@ request failed.`,
 	_ = cmd.RegisterFlagCompletionFunc("data", cobra.NoFileCompletions)
 	_ = cmd.RegisterFlagCompletionFunc("timestamp", cobra.NoFileCompletions)
 	return cmd
-}
-
-func completeEvents(_ *cobra.Command, args []string, _ string) ([]string, cobra.ShellCompDirective) {
-	if len(args) > 0 {
-		return nil, cobra.ShellCompDirectiveNoFileComp
-	}
-	out := make([]string, 0, len(webhook.Events))
-	for _, e := range webhook.Events {
-		out = append(out, e.Name+"\t"+e.Description)
-	}
-	return out, cobra.ShellCompDirectiveNoFileComp
 }
 
 // validate checks and resolves the flags: bad input is a usage error

@@ -204,11 +204,11 @@ func TestNewCmdTrigger(t *testing.T) {
 }
 
 func TestCompleteEvents(t *testing.T) {
-	got, _ := completeEvents(nil, nil, "")
+	got, _ := cmdutil.CompleteEventArg(nil, nil, "")
 	if len(got) != len(webhook.Events) || got[1] != "call.ended\tA call completed" {
 		t.Errorf("completions = %q", got)
 	}
-	if got, _ := completeEvents(nil, []string{"call.ended"}, ""); len(got) != 0 {
+	if got, _ := cmdutil.CompleteEventArg(nil, []string{"call.ended"}, ""); len(got) != 0 {
 		t.Errorf("second argument completions = %q", got)
 	}
 }

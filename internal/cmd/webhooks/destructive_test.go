@@ -156,7 +156,7 @@ func TestRotateSecretRun(t *testing.T) {
 		},
 		{
 			name: "piped --yes", args: []string{"--yes"}, resp: rotated,
-			stdout: "wh_abc123\thttps://example.com/webhook\tcall.ended\tactive\t\twhsec_NEW0123456789\n",
+			stdout: "wh_abc123\twhsec_NEW0123456789\n",
 		},
 		{name: "jq secret", args: []string{"--yes", "--jq", ".secret"}, resp: rotated, stdout: "whsec_NEW0123456789\n"},
 		{

@@ -37,7 +37,8 @@ func NewCmdRotateSecret(f *cmdutil.Factory, runF func(*RotateOptions) error) *co
 deploy the new one to your handler straight away (a handler can accept both
 while you switch, see ` + "`erzycall listen --secret`" + `).
 
-On a terminal this asks first; in scripts pass --yes.`,
+On a terminal this asks first; in scripts pass --yes. Piped, it prints
+ID<TAB>SECRET; --jq .secret gives the secret alone.`,
 		Args:              endpointIDArg("give the endpoint ID"),
 		ValidArgsFunction: completeEndpointIDs(f),
 		Example: `  erzycall webhooks rotate-secret wh_abc123
@@ -82,9 +83,11 @@ func rotateRun(ctx context.Context, opts *RotateOptions) error {
 		return opts.Output.Write(opts.IO, ep)
 	}
 	success(opts.IO, "Rotated the secret of %s: the old secret no longer verifies", ep.ID)
-	if ep.URL == "" && len(ep.Events) == 0 {
-		// The answer carried only the new secret: print that, not an empty
-		// endpoint whose zero isActive would read as "disabled".
+	// Piped, always ID<TAB>SECRET whatever else the API returned, so scripts
+	// can rely on the columns. On a terminal, an answer that carried only
+	// the new secret shows just that, not an empty endpoint whose zero
+	// isActive would read as "disabled".
+	if !opts.IO.IsStdoutTTY() || (ep.URL == "" && len(ep.Events) == 0) {
 		return printSecretOnly(opts.IO, ep)
 	}
 	return printEndpoint(opts.IO, ep, true)

@@ -98,7 +98,7 @@ the whole new list.`,
 	cmd.Flags().StringVar(&description, "description", "", "new description (\"\" clears it)")
 	cmd.Flags().BoolVar(&active, "active", true, "enable (true) or disable (false) the endpoint")
 	for _, name := range []string{"events", "add-events", "remove-events"} {
-		_ = cmd.RegisterFlagCompletionFunc(name, completeEvents)
+		_ = cmd.RegisterFlagCompletionFunc(name, cmdutil.CompleteEventList)
 	}
 	cmdutil.AddOutputFlags(cmd, &opts.Output)
 	return cmd

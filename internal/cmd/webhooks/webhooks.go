@@ -201,19 +201,6 @@ func completeEndpointIDs(f *cmdutil.Factory) cobra.CompletionFunc {
 	}
 }
 
-// completeEvents offers the documented event names for --events flags.
-func completeEvents(cmd *cobra.Command, args []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
-	prefix := ""
-	if i := strings.LastIndex(toComplete, ","); i >= 0 {
-		prefix = toComplete[:i+1]
-	}
-	out := make([]cobra.Completion, 0, len(webhook.Events))
-	for _, e := range webhook.Events {
-		out = append(out, cobra.CompletionWithDesc(prefix+e.Name, e.Description))
-	}
-	return out, cobra.ShellCompDirectiveNoFileComp
-}
-
 // endpointIDArg takes exactly one endpoint ID, refusing an empty one: it
 // would name the collection instead of an endpoint.
 func endpointIDArg(hint string) cobra.PositionalArgs {
