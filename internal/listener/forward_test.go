@@ -114,7 +114,7 @@ func TestForwardExactBytesAndHeaders(t *testing.T) {
 		t.Errorf("summary %+v", h.l.Summary())
 	}
 	lines := h.lines(t)
-	if len(lines) != 2 || lines[0] != "10:30:05  --> call.ended       fw1           ✓ signed  not in JSON.stringify form" {
+	if len(lines) != 2 || lines[0] != "10:30:05  --> call.ended       fw1                   ✓ signed  not in JSON.stringify form" {
 		t.Fatalf("lines %q", lines)
 	}
 	if m := outboundLine.FindStringSubmatch(lines[1]); m == nil || m[1] != "201" || m[2] != a.URL+"/hook" || !strings.HasSuffix(m[3], " ms") {

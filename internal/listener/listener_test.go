@@ -291,17 +291,17 @@ func TestPrettyOutput(t *testing.T) {
 		"  Secret   whsec_…cdef",
 		"  Forward  none: deliveries are answered 200 OK",
 		"  Events   all",
-		"10:30:05  --> call.ended       abc123        ✓ signed",
-		"10:30:05  --> call.ended       abc123        ✓ signed  duplicate",
+		"10:30:05  --> call.ended       abc123                ✓ signed",
+		"10:30:05  --> call.ended       abc123                ✓ signed  duplicate",
 		"10:30:05  --> contact.created  contact_0123456789abcdef  ✓ signed  stale",
-		"10:30:05  --> call.exploded    x1            ✓ signed  unknown event",
-		"10:30:05  --> call.failed      f1            ✗ invalid signature: it matches no configured secret (401)",
-		"10:30:05  --> call.failed      f1            ✗ missing X-Webhook-Signature header (401)",
-		"10:30:05  --> call.ended       sp            ✓ signed  not in JSON.stringify form",
-		"10:30:05  --> POST /webhook                  ✗ invalid payload: invalid JSON at offset 0: unexpected character 'n' (400)",
-		`10:30:05  --> call\x1b[31m.ended  id\u202e\x0a  ✓ signed  unknown event`,
-		"10:30:05  --> GET /webhook                   ✗ method not allowed: use POST (405)",
-		"10:30:05  --> POST /x                        ✗ not found (404)",
+		"10:30:05  --> call.exploded    x1                    ✓ signed  unknown event",
+		"10:30:05  --> call.failed      f1                    ✗ invalid signature: it matches no configured secret (401)",
+		"10:30:05  --> call.failed      f1                    ✗ missing X-Webhook-Signature header (401)",
+		"10:30:05  --> call.ended       sp                    ✓ signed  not in JSON.stringify form",
+		"10:30:05  --> POST /webhook                          ✗ invalid payload: invalid JSON at offset 0: unexpected character 'n' (400)",
+		`10:30:05  --> call\x1b[31m.ended  id\u202e\x0a          ✓ signed  unknown event`,
+		"10:30:05  --> GET /webhook                           ✗ method not allowed: use POST (405)",
+		"10:30:05  --> POST /x                                ✗ not found (404)",
 		"Summary: 11 received, 6 accepted (7 verified), 2 rejected, 1 invalid, 2 misrouted, 0 ignored",
 	}
 	got := h.lines(t)
@@ -342,7 +342,7 @@ func TestPrintBody(t *testing.T) {
 	h.post(t, payload(t, "call.ended", "abc123", payloadTime), testSecret)
 	h.post(t, []byte("not json\x1b]0;pwned\x07"), "")
 	want := []string{
-		"10:30:05  --> call.ended       abc123        ✓ signed",
+		"10:30:05  --> call.ended       abc123                ✓ signed",
 		"          {",
 		`            "event": "call.ended",`,
 		`            "timestamp": "2025-01-15T10:30:00.000Z",`,
@@ -352,7 +352,7 @@ func TestPrintBody(t *testing.T) {
 		`              "duration": 45`,
 		`            }`,
 		"          }",
-		"10:30:05  --> POST /webhook                  ✗ missing X-Webhook-Signature header (401)",
+		"10:30:05  --> POST /webhook                          ✗ missing X-Webhook-Signature header (401)",
 		`          not json\x1b]0;pwned\x07`,
 	}
 	if got := h.lines(t); strings.Join(got, "\n") != strings.Join(want, "\n") {
@@ -369,7 +369,7 @@ func TestColor(t *testing.T) {
 		t.Errorf("no ANSI colours with Color on: %q", out)
 	}
 	plain := regexp.MustCompile("\x1b\\[[0-9;]*m").ReplaceAllString(out, "")
-	if !strings.Contains(plain, "10:30:05  --> call.ended       abc123        ✓ signed\n") {
+	if !strings.Contains(plain, "10:30:05  --> call.ended       abc123                ✓ signed\n") {
 		t.Errorf("layout differs with colour: %q", plain)
 	}
 }
@@ -457,8 +457,8 @@ func TestSkipVerify(t *testing.T) {
 	}
 	h.post(t, payload(t, "call.ended", "u2", payloadTime), "whsec_whatever")
 	want := []string{
-		"10:30:05  --> call.ended       u1            • not verified",
-		"10:30:05  --> call.ended       u2            • not verified",
+		"10:30:05  --> call.ended       u1                    • not verified",
+		"10:30:05  --> call.ended       u2                    • not verified",
 	}
 	if got := h.lines(t); strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("got\n%s", strings.Join(got, "\n"))
@@ -744,7 +744,7 @@ func TestConcurrentDeliveries(t *testing.T) {
 				t.Fatalf("%d lines, want %d", len(lines), total)
 			}
 			seen := map[string]int{}
-			prettyLine := regexp.MustCompile(`^10:30:05  --> call\.ended       (id\d{5})       ✓ signed$`)
+			prettyLine := regexp.MustCompile(`^10:30:05  --> call\.ended       (id\d{5})               ✓ signed$`)
 			for _, line := range lines {
 				var id string
 				if format == FormatPretty {

@@ -135,7 +135,7 @@ func (s *styles) status(code int) lipgloss.Style {
 
 const (
 	eventWidth = 15 // len("contact.created")
-	idWidth    = 12
+	idWidth    = 20 // the sample ids: call_ + 12, contact_ + 12
 	maxField   = 60 // longer untrusted fields are cut
 	bodyIndent = "          "
 	maxRawBody = 4 << 10

@@ -36,7 +36,7 @@ func TestListen_PrettyVerifiedDelivery(t *testing.T) {
 		"  Secret   " + webhook.RedactSecret(testSecret) + "\n" +
 		"  Forward  none: deliveries are answered 200 OK\n" +
 		"  Events   all\n" +
-		"10:30:00  --> call.ended       abc123        ✓ signed\n" +
+		"10:30:00  --> call.ended       abc123                ✓ signed\n" +
 		"Summary: 1 received, 1 accepted (1 verified), 0 rejected, 0 invalid, 0 misrouted, 0 ignored\n"
 	if got := e.out.String(); got != want {
 		t.Errorf("stdout:\n%s\nwant:\n%s", got, want)
