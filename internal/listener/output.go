@@ -143,8 +143,8 @@ const (
 
 // printInbound writes the pretty line of a request (and its body when asked).
 //
-//	10:30:00  --> call.ended       abc123        ✓ signed  duplicate
-//	10:30:00  --> GET /other                     ✗ not found (404)
+//	10:30:00  --> call.ended       abc123                ✓ signed  duplicate
+//	10:30:00  --> GET /other                             ✗ not found (404)
 func (l *Listener) printInbound(d *Delivery, body []byte) {
 	s := &l.styles
 	p := l.getBuf()
