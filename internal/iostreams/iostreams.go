@@ -12,6 +12,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"sync"
 
 	"github.com/charmbracelet/lipgloss"
 	"github.com/muesli/termenv"
@@ -36,6 +37,7 @@ type IOStreams struct {
 
 	styles    *Styles
 	errStyles *Styles
+	readMu    sync.Mutex
 	readLine  *bufio.Reader
 }
 
@@ -209,7 +211,11 @@ func readCtx[T any](ctx context.Context, errOut io.Writer, read func() (T, error
 	}
 }
 
+// line reads one line of input. Reads are serialised: a read abandoned by
+// an interrupted prompt may still be running when the next prompt starts.
 func (s *IOStreams) line() (string, error) {
+	s.readMu.Lock()
+	defer s.readMu.Unlock()
 	if s.readLine == nil {
 		s.readLine = bufio.NewReader(s.In)
 	}
