@@ -14,6 +14,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/erzycall/erzycall/internal/testutil"
 	"github.com/erzycall/erzycall/internal/webhook"
 )
 
@@ -30,13 +31,13 @@ const (
 // faultHarness is a listener behind an http.Server with read timeouts.
 type faultHarness struct {
 	l    *Listener
-	out  *syncBuffer
+	out  *testutil.SyncBuffer
 	addr string
 }
 
 func newFaultHarness(t *testing.T, format Format) *faultHarness {
 	t.Helper()
-	fh := &faultHarness{out: &syncBuffer{}}
+	fh := &faultHarness{out: &testutil.SyncBuffer{}}
 	l, err := New(Config{Secrets: []string{testSecret}, Now: fixedNow, Out: fh.out, Format: format, MaxBody: faultMaxBody})
 	if err != nil {
 		t.Fatal(err)

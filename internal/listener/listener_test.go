@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/erzycall/erzycall/internal/testutil"
 	"github.com/erzycall/erzycall/internal/webhook"
 )
 
@@ -39,33 +40,15 @@ func payload(t testing.TB, event, id string, ts time.Time) []byte {
 	return b
 }
 
-// syncBuffer is a bytes.Buffer safe to read while the listener writes.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 type harness struct {
 	l   *Listener
-	out *syncBuffer
+	out *testutil.SyncBuffer
 	srv *httptest.Server
 }
 
 func newHarness(t *testing.T, cfg Config) *harness {
 	t.Helper()
-	h := &harness{out: &syncBuffer{}}
+	h := &harness{out: &testutil.SyncBuffer{}}
 	if cfg.Secrets == nil && !cfg.SkipVerify {
 		cfg.Secrets = []string{testSecret}
 	}
@@ -252,7 +235,7 @@ type errReader struct{}
 func (errReader) Read([]byte) (int, error) { return 0, errors.New("connection reset") }
 
 func TestReadError(t *testing.T) {
-	out := &syncBuffer{}
+	out := &testutil.SyncBuffer{}
 	l, err := New(Config{Secrets: []string{testSecret}, Out: out, Now: fixedNow, Format: FormatJSON})
 	if err != nil {
 		t.Fatal(err)
@@ -657,7 +640,7 @@ func TestOutputErrorDoesNotStopListener(t *testing.T) {
 // behind a slow terminal and are all written, whole, afterwards.
 type slowWriter struct {
 	release chan struct{}
-	buf     syncBuffer
+	buf     testutil.SyncBuffer
 	writes  atomic.Int32
 }
 

@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/erzycall/erzycall/internal/testutil"
 	"github.com/erzycall/erzycall/internal/webhook"
 )
 
@@ -387,7 +388,7 @@ func TestLoadGracefulShutdown(t *testing.T) {
 	app := newHashApp(100 * time.Millisecond) // slow, so that many are in flight
 	appLn := loopback(t)
 	serveOn(t, appLn, app)
-	out := &syncBuffer{}
+	out := &testutil.SyncBuffer{}
 	l, err := New(Config{
 		Secrets: []string{testSecret}, Now: fixedNow, Out: out, Format: FormatJSON,
 		ForwardTo: "http://" + appLn.Addr().String() + "/hook",

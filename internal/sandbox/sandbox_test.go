@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/erzycall/erzycall/internal/build"
+	"github.com/erzycall/erzycall/internal/testutil"
 	"github.com/erzycall/erzycall/internal/webhook"
 )
 
@@ -28,34 +29,16 @@ const (
 
 var fixedNow = time.Date(2025, 1, 15, 10, 30, 0, 0, time.UTC)
 
-// syncBuffer is a log writer safe for the server's goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 type harness struct {
 	t   *testing.T
 	srv *Server
 	api *httptest.Server
-	log *syncBuffer
+	log *testutil.SyncBuffer
 }
 
 func newHarness(t *testing.T, mod func(*Config)) *harness {
 	t.Helper()
-	h := &harness{t: t, log: &syncBuffer{}}
+	h := &harness{t: t, log: &testutil.SyncBuffer{}}
 	cfg := Config{
 		Log:       h.log,
 		Now:       func() time.Time { return fixedNow },

@@ -11,19 +11,19 @@ import (
 	"testing"
 	"time"
 
-	"github.com/spf13/cobra"
-
 	"github.com/erzycall/erzycall/internal/api"
 	"github.com/erzycall/erzycall/internal/cmdutil"
 	"github.com/erzycall/erzycall/internal/config"
 	"github.com/erzycall/erzycall/internal/credentials"
 	"github.com/erzycall/erzycall/internal/iostreams"
+	"github.com/erzycall/erzycall/internal/testutil"
 	"github.com/erzycall/erzycall/internal/webhook"
 )
 
 const (
-	testSecret = "whsec_0123456789abcdef0123456789abcdef"
-	testKey    = "ek_test_abc123"
+	testSecret    = "whsec_0123456789abcdef0123456789abcdef"
+	testKey       = "ek_test_abc123"
+	testUserAgent = "erzycall/test"
 )
 
 // testNow is the clock of every test; payloads are stamped with it so they
@@ -59,31 +59,15 @@ func newTestEnv(t *testing.T, apiURL string) *testEnv {
 		ConfigDir:   func() (string, error) { return e.env[config.DirEnv], nil },
 		Resolver:    func() *credentials.Resolver { return &credentials.Resolver{Getenv: getenv, Store: e.store} },
 		HTTPClient:  func() (*http.Client, error) { return nil, errors.New("no HTTP client in this test") },
-		APIClient: func() (*api.Client, error) {
-			if apiURL == "" {
-				t.Errorf("the command asked for an API client")
-				return nil, errors.New("no API in this test")
-			}
-			return api.New(api.Options{
-				BaseURL: apiURL, APIKey: testKey, UserAgent: "erzycall/test",
-				Sleep: func(ctx context.Context, _ time.Duration) error { return ctx.Err() },
-			})
-		},
+		APIClient:   testutil.APIClient(t, apiURL, testKey, testUserAgent),
 	}
 	return e
 }
 
-// execute runs cmd with args the way root does (flag errors are usage errors).
-func execute(ctx context.Context, cmd *cobra.Command, args []string) error {
-	cmd.SetArgs(args)
-	cmd.SetIn(strings.NewReader(""))
-	cmd.SetOut(io.Discard)
-	cmd.SetErr(io.Discard)
-	cmd.SilenceErrors = true
-	cmd.SilenceUsage = true
-	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return cmdutil.FlagErrorWrap(err) })
-	_, err := cmd.ExecuteContextC(ctx)
-	return err
+// newFakeAPI is a fake API that expects this package's key and user agent.
+func newFakeAPI(t *testing.T) *testutil.FakeAPI {
+	t.Helper()
+	return testutil.NewFakeAPI(t, testKey, testUserAgent)
 }
 
 // running is a listen command started in the background.
@@ -118,7 +102,7 @@ func tryStart(t *testing.T, e *testEnv, args ...string) (*running, error) {
 		return listenRun(ctx, o)
 	})
 	r := &running{cancel: cancel, done: make(chan error, 1)}
-	go func() { r.done <- execute(ctx, cmd, args) }()
+	go func() { r.done <- testutil.RunContext(ctx, t, cmd, args...) }()
 	select {
 	case r.url = <-ready:
 	case err := <-r.done:
@@ -169,7 +153,7 @@ func runOnce(t *testing.T, e *testEnv, args ...string) error {
 		}
 		return listenRun(context.Background(), o)
 	})
-	return execute(context.Background(), cmd, args)
+	return testutil.Run(t, cmd, args...)
 }
 
 // post sends body to url signed with secret ("" for no signature) and

@@ -1,7 +1,6 @@
 package listen
 
 import (
-	"context"
 	"net"
 	"reflect"
 	"testing"
@@ -11,6 +10,7 @@ import (
 
 	"github.com/erzycall/erzycall/internal/cmdutil"
 	"github.com/erzycall/erzycall/internal/listener"
+	"github.com/erzycall/erzycall/internal/testutil"
 	"github.com/erzycall/erzycall/internal/webhook"
 )
 
@@ -142,7 +142,7 @@ func TestNewCmdListen_Options(t *testing.T) {
 			}
 			var got *Options
 			cmd := NewCmdListen(e.f, func(o *Options) error { got = o; return nil })
-			err := execute(context.Background(), cmd, tt.args)
+			err := testutil.Run(t, cmd, tt.args...)
 			if tt.wantErr != "" {
 				wantExit(t, err, 2, tt.wantErr)
 				if got != nil {

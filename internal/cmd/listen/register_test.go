@@ -3,103 +3,15 @@ package listen
 import (
 	"context"
 	"fmt"
-	"io"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/zalando/go-keyring"
 
 	"github.com/erzycall/erzycall/internal/listener"
 )
-
-// stub is one expected API request and its answer.
-type stub struct {
-	method, uri, reqBody string // reqBody "" means none
-	status               int
-	respBody             string
-	called               bool
-}
-
-// fakeAPI answers registered stubs in order, fails the test on any other
-// request and, at the end, on a stub that was never called.
-type fakeAPI struct {
-	t   *testing.T
-	srv *httptest.Server
-	mu  sync.Mutex
-	all []*stub
-}
-
-func newFakeAPI(t *testing.T) *fakeAPI {
-	t.Helper()
-	f := &fakeAPI{t: t}
-	f.srv = httptest.NewServer(http.HandlerFunc(f.serve))
-	t.Cleanup(func() {
-		f.srv.Close()
-		f.mu.Lock()
-		defer f.mu.Unlock()
-		for _, s := range f.all {
-			if !s.called {
-				t.Errorf("stub %s %s was registered but never called", s.method, s.uri)
-			}
-		}
-	})
-	return f
-}
-
-func (f *fakeAPI) URL() string { return f.srv.URL + "/api/v1" }
-
-func (f *fakeAPI) register(method, uri, reqBody string, status int, respBody string) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.all = append(f.all, &stub{method: method, uri: "/api/v1" + uri, reqBody: reqBody, status: status, respBody: respBody})
-}
-
-// called reports whether the stub for method uri was called.
-func (f *fakeAPI) called(method, uri string) bool {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	for _, s := range f.all {
-		if s.method == method && s.uri == "/api/v1"+uri && s.called {
-			return true
-		}
-	}
-	return false
-}
-
-func (f *fakeAPI) serve(w http.ResponseWriter, r *http.Request) {
-	body, _ := io.ReadAll(r.Body)
-	f.mu.Lock()
-	var s *stub
-	for _, c := range f.all {
-		if !c.called && c.method == r.Method && c.uri == r.RequestURI {
-			s = c
-			break
-		}
-	}
-	if s != nil {
-		s.called = true
-	}
-	f.mu.Unlock()
-	if s == nil {
-		f.t.Errorf("unexpected request %s %s %s", r.Method, r.RequestURI, body)
-		http.Error(w, "unexpected request", http.StatusTeapot)
-		return
-	}
-	if got := r.Header.Get("X-API-Key"); got != testKey {
-		f.t.Errorf("%s %s: X-API-Key = %q", r.Method, r.RequestURI, got)
-	}
-	if string(body) != s.reqBody {
-		f.t.Errorf("%s %s: body\n got %s\nwant %s", r.Method, r.RequestURI, body, s.reqBody)
-	}
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(s.status)
-	io.WriteString(w, s.respBody)
-}
 
 const (
 	tunnelURL  = "https://tunnel.example.dev/webhook"
@@ -114,9 +26,9 @@ func list(eps ...string) string { return `{"data":[` + strings.Join(eps, ",") + 
 
 func TestListen_RegisterCreatesVerifiesAndDeletes(t *testing.T) {
 	api := newFakeAPI(t)
-	api.register("GET", "/webhooks", "", 200, list(epProd, epLeftover))
-	api.register("POST", "/webhooks", createBody, 201, `{"data":`+epNew+`}`)
-	api.register("DELETE", "/webhooks/wh_new", "", 204, "")
+	api.Register("GET", "/webhooks", "", 200, list(epProd, epLeftover))
+	api.Register("POST", "/webhooks", createBody, 201, `{"data":`+epNew+`}`)
+	api.Register("DELETE", "/webhooks/wh_new", "", 204, "")
 
 	e := newTestEnv(t, api.URL())
 	e.env["ERZYCALL_WEBHOOK_SECRET"] = "whsec_ignored"
@@ -127,13 +39,13 @@ func TestListen_RegisterCreatesVerifiesAndDeletes(t *testing.T) {
 	if status, _ := post(t, r.url, "whsec_ignored", payload(t, "call.ended", "r2")); status != 401 {
 		t.Errorf("delivery signed with the environment's secret answered %d, want 401", status)
 	}
-	if api.called("DELETE", "/webhooks/wh_new") {
+	if api.Called("DELETE", "/webhooks/wh_new") {
 		t.Fatal("the endpoint was deleted while listening")
 	}
 	if err := r.stop(t); err != nil {
 		t.Fatalf("interrupted listen --register: %v", err)
 	}
-	if !api.called("DELETE", "/webhooks/wh_new") {
+	if !api.Called("DELETE", "/webhooks/wh_new") {
 		t.Error("the temporary endpoint was not deleted on exit")
 	}
 	stderr := e.errOut.String()
@@ -158,24 +70,24 @@ func TestListen_RegisterCreatesVerifiesAndDeletes(t *testing.T) {
 
 func TestListen_RegisterCountDeletesToo(t *testing.T) {
 	api := newFakeAPI(t)
-	api.register("GET", "/webhooks", "", 200, list())
-	api.register("POST", "/webhooks", createBody, 201, `{"data":`+epNew+`}`)
-	api.register("DELETE", "/webhooks/wh_new", "", 204, "")
+	api.Register("GET", "/webhooks", "", 200, list())
+	api.Register("POST", "/webhooks", createBody, 201, `{"data":`+epNew+`}`)
+	api.Register("DELETE", "/webhooks/wh_new", "", 204, "")
 	e := newTestEnv(t, api.URL())
 	r := start(t, e, "--addr", "127.0.0.1:0", "--register", tunnelURL, "--events", "call.ended,call.failed", "--count", "1")
 	post(t, r.url, apiSecret, payload(t, "call.ended", "r1"))
 	if err := r.wait(t); err != nil {
 		t.Fatal(err)
 	}
-	if !api.called("DELETE", "/webhooks/wh_new") {
+	if !api.Called("DELETE", "/webhooks/wh_new") {
 		t.Error("the temporary endpoint was not deleted after --count")
 	}
 }
 
 func TestListen_RegisterKeep(t *testing.T) {
 	api := newFakeAPI(t)
-	api.register("GET", "/webhooks", "", 200, list())
-	api.register("POST", "/webhooks", createBody, 201, `{"data":`+epNew+`}`)
+	api.Register("GET", "/webhooks", "", 200, list())
+	api.Register("POST", "/webhooks", createBody, 201, `{"data":`+epNew+`}`)
 	e := newTestEnv(t, api.URL())
 	r := start(t, e, "--addr", "127.0.0.1:0", "--register", tunnelURL, "--events", "call.ended,call.failed", "--keep")
 	if err := r.stop(t); err != nil {
@@ -188,12 +100,12 @@ func TestListen_RegisterKeep(t *testing.T) {
 
 func TestListen_RegisterAllEventsByDefault(t *testing.T) {
 	api := newFakeAPI(t)
-	api.register("GET", "/webhooks", "", 200, list())
-	api.register("POST", "/webhooks",
+	api.Register("GET", "/webhooks", "", 200, list())
+	api.Register("POST", "/webhooks",
 		`{"url":"`+tunnelURL+`","events":["call.started","call.ended","call.failed","call.scheduled","call.cancelled",`+
 			`"contact.created","contact.updated","contact.deleted"],"description":"erzycall listen (temporary)"}`,
 		201, `{"data":`+epNew+`}`)
-	api.register("DELETE", "/webhooks/wh_new", "", 404, `{"error":{"code":"not_found","message":"gone"}}`)
+	api.Register("DELETE", "/webhooks/wh_new", "", 404, `{"error":{"code":"not_found","message":"gone"}}`)
 	e := newTestEnv(t, api.URL())
 	r := start(t, e, "--addr", "127.0.0.1:0", "--register", tunnelURL)
 	// An endpoint someone already deleted is not a failure.
@@ -208,7 +120,7 @@ func TestListen_RegisterAtTheLimitExits5(t *testing.T) {
 		five = append(five, fmt.Sprintf(`{"id":"wh_%d","url":"https://e%d.example.com/webhook","events":["call.ended"],"isActive":true,"description":"n%d"}`, i, i, i))
 	}
 	api := newFakeAPI(t)
-	api.register("GET", "/webhooks", "", 200, list(five...))
+	api.Register("GET", "/webhooks", "", 200, list(five...))
 	e := newTestEnv(t, api.URL())
 	err := runOnce(t, e, "--addr", "127.0.0.1:0", "--register", tunnelURL)
 	wantExit(t, err, 5, "already has 5 webhook endpoints")
@@ -227,8 +139,8 @@ func TestListen_RegisterAtTheLimitExits5(t *testing.T) {
 
 func TestListen_RegisterRefusedExits5(t *testing.T) {
 	api := newFakeAPI(t)
-	api.register("GET", "/webhooks", "", 200, list(epProd))
-	api.register("POST", "/webhooks", createBody, 422,
+	api.Register("GET", "/webhooks", "", 200, list(epProd))
+	api.Register("POST", "/webhooks", createBody, 422,
 		`{"error":{"code":"limit_exceeded","message":"Maximum 5 webhook endpoints per organization"}}`)
 	e := newTestEnv(t, api.URL())
 	err := runOnce(t, e, "--addr", "127.0.0.1:0", "--register", tunnelURL, "--events", "call.ended,call.failed")
@@ -245,10 +157,10 @@ func TestListen_RegisterRefusedExits5(t *testing.T) {
 // found and deleted, so nothing is left behind.
 func TestListen_RegisterFailureLeavesNothing(t *testing.T) {
 	api := newFakeAPI(t)
-	api.register("GET", "/webhooks", "", 200, list(epProd))
-	api.register("POST", "/webhooks", createBody, 500, `{"error":{"message":"boom"}}`)
-	api.register("GET", "/webhooks", "", 200, list(epProd, strings.Replace(epNew, "wh_new", "wh_orphan", 1)))
-	api.register("DELETE", "/webhooks/wh_orphan", "", 204, "")
+	api.Register("GET", "/webhooks", "", 200, list(epProd))
+	api.Register("POST", "/webhooks", createBody, 500, `{"error":{"message":"boom"}}`)
+	api.Register("GET", "/webhooks", "", 200, list(epProd, strings.Replace(epNew, "wh_new", "wh_orphan", 1)))
+	api.Register("DELETE", "/webhooks/wh_orphan", "", 204, "")
 	e := newTestEnv(t, api.URL())
 	err := runOnce(t, e, "--addr", "127.0.0.1:0", "--register", tunnelURL, "--events", "call.ended,call.failed")
 	wantExit(t, err, 1, "register a temporary endpoint: create webhook: HTTP 500: boom")

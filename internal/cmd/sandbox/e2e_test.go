@@ -19,29 +19,12 @@ import (
 	"github.com/erzycall/erzycall/internal/app"
 	"github.com/erzycall/erzycall/internal/iostreams"
 	emulator "github.com/erzycall/erzycall/internal/sandbox"
+	"github.com/erzycall/erzycall/internal/testutil"
 	"github.com/erzycall/erzycall/internal/webhook"
 )
 
 // waitTimeout bounds every wait of these tests.
 const waitTimeout = 10 * time.Second
-
-// syncBuffer is written by the sandbox's goroutines while the test reads it.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // eventually polls cond until it holds or waitTimeout passes.
 func eventually(t *testing.T, what string, cond func() bool) {
@@ -66,7 +49,7 @@ func env(t *testing.T, vars ...string) func(string) string {
 // runningSandbox is `erzycall sandbox start` running in a goroutine.
 type runningSandbox struct {
 	apiURL      string
-	out, errOut *syncBuffer
+	out, errOut *testutil.SyncBuffer
 	cancel      context.CancelFunc
 	done        chan int
 	once        sync.Once
@@ -78,7 +61,7 @@ var apiLine = regexp.MustCompile(`(?m)^  API: +(http://127\.0\.0\.1:[0-9]+/api/v
 func startSandbox(t *testing.T, args ...string) *runningSandbox {
 	t.Helper()
 	ios, _, _, _ := iostreams.Test()
-	r := &runningSandbox{out: &syncBuffer{}, errOut: &syncBuffer{}, done: make(chan int, 1)}
+	r := &runningSandbox{out: &testutil.SyncBuffer{}, errOut: &testutil.SyncBuffer{}, done: make(chan int, 1)}
 	ios.Out, ios.ErrOut = r.out, r.errOut
 	f := app.NewFactory(ios, env(t))
 	var ctx context.Context

@@ -16,6 +16,7 @@ import (
 
 	"github.com/erzycall/erzycall/internal/api"
 	"github.com/erzycall/erzycall/internal/cmdutil"
+	"github.com/erzycall/erzycall/internal/testutil"
 	"github.com/erzycall/erzycall/internal/webhook"
 )
 
@@ -85,19 +86,9 @@ func TestNewCmdEmit(t *testing.T) {
 			e.ios.SetStdinTTY(tc.stdinTTY)
 			var got *EmitOptions
 			cmd := NewCmdEmit(e.f, func(o *EmitOptions) error { got = o; return nil })
-			err := run(t, cmd, tc.args...)
-			if tc.wantFlagErr != "" {
-				wantFlagError(t, err, tc.wantFlagErr)
-				if got != nil {
-					t.Error("runF was called despite the usage error")
-				}
+			err := testutil.Run(t, cmd, tc.args...)
+			if !testutil.WantParsed(t, err, got != nil, tc.wantFlagErr) {
 				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got == nil {
-				t.Fatal("runF was not called")
 			}
 			if got.IO != e.ios || got.APIClient == nil {
 				t.Error("dependencies not injected")
@@ -218,11 +209,11 @@ func TestEmitRun(t *testing.T) {
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			fake := newFakeAPI(t, "POST", "/api/v1/sandbox/events", tc.reqBody, tc.status, tc.resp)
+			fake := newFakeAPI(t, "POST", "/sandbox/events", tc.reqBody, tc.status, tc.resp)
 			e := newTestEnv(t, fake.URL())
 			e.ios.SetStdoutTTY(tc.tty)
 			e.stdin.WriteString(`{"id":"call_1","duration":42}`)
-			err := run(t, NewCmdEmit(e.f, nil), tc.args...)
+			err := testutil.Run(t, NewCmdEmit(e.f, nil), tc.args...)
 			if tc.wantErr != "" {
 				var apiErr *api.Error
 				if err == nil || !strings.Contains(err.Error(), tc.wantErr) || !errors.As(err, &apiErr) || apiErr.StatusCode != tc.wantStatus {
@@ -242,12 +233,10 @@ func TestEmitRun(t *testing.T) {
 func TestEmitUnknownEventSendsNothing(t *testing.T) {
 	fake := newFakeAPI(t, "", "", "", 0, "")
 	e := newTestEnv(t, fake.URL())
-	wantFlagError(t, run(t, NewCmdEmit(e.f, nil), "call.endd"), "did you mean call.ended?")
+	testutil.WantFlagError(t, testutil.Run(t, NewCmdEmit(e.f, nil), "call.endd"), "did you mean call.ended?")
 	e.wantOutput(t, "", "")
-	fake.mu.Lock()
-	defer fake.mu.Unlock()
-	if fake.calls != 0 {
-		t.Errorf("%d requests sent", fake.calls)
+	if n := fake.Requests(); n != 0 {
+		t.Errorf("%d requests sent", n)
 	}
 }
 
@@ -286,7 +275,7 @@ func TestEmitNoSandboxRunning(t *testing.T) {
 	addr := ln.Addr().String()
 	ln.Close() // nothing listens there now
 	e := newTestEnv(t, "http://"+addr+"/api/v1")
-	err = run(t, NewCmdEmit(e.f, nil), "call.ended")
+	err = testutil.Run(t, NewCmdEmit(e.f, nil), "call.ended")
 	if err == nil || !strings.HasSuffix(err.Error(), "\nIs the sandbox running? Start it with `erzycall sandbox start`") {
 		t.Errorf("error = %v, want a hint to start the sandbox", err)
 	}

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/erzycall/erzycall/internal/cmdutil"
+	"github.com/erzycall/erzycall/internal/testutil"
 )
 
 func TestNewCmdStart(t *testing.T) {
@@ -40,19 +41,9 @@ func TestNewCmdStart(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			e := newTestEnv(t, "")
 			var got *StartOptions
-			err := run(t, NewCmdStart(e.f, func(o *StartOptions) error { got = o; return nil }), tc.args...)
-			if tc.wantFlagErr != "" {
-				wantFlagError(t, err, tc.wantFlagErr)
-				if got != nil {
-					t.Error("runF was called despite the usage error")
-				}
+			err := testutil.Run(t, NewCmdStart(e.f, func(o *StartOptions) error { got = o; return nil }), tc.args...)
+			if !testutil.WantParsed(t, err, got != nil, tc.wantFlagErr) {
 				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got == nil {
-				t.Fatal("runF was not called")
 			}
 			if got.IO != e.ios || got.Now == nil {
 				t.Error("dependencies not injected")
@@ -72,7 +63,7 @@ func TestStartPortInUse(t *testing.T) {
 	}
 	defer ln.Close()
 	e := newTestEnv(t, "")
-	err = run(t, NewCmdStart(e.f, nil), "--addr", ln.Addr().String())
+	err = testutil.Run(t, NewCmdStart(e.f, nil), "--addr", ln.Addr().String())
 	want := fmt.Sprintf("cannot listen on %s: the address is already in use", ln.Addr())
 	if err == nil || !strings.HasPrefix(err.Error(), want) {
 		t.Fatalf("error = %v, want it to start with %q", err, want)
@@ -91,7 +82,7 @@ func TestStartBadStateFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	e := newTestEnv(t, "")
-	err := run(t, NewCmdStart(e.f, nil), "--addr", "127.0.0.1:0", "--state", path)
+	err := testutil.Run(t, NewCmdStart(e.f, nil), "--addr", "127.0.0.1:0", "--state", path)
 	if err == nil || !strings.Contains(err.Error(), "read state "+path) {
 		t.Fatalf("error = %v, want it to name the state file", err)
 	}

@@ -13,13 +13,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/spf13/cobra"
-
 	"github.com/erzycall/erzycall/internal/build"
 	"github.com/erzycall/erzycall/internal/cmdutil"
 	"github.com/erzycall/erzycall/internal/config"
 	"github.com/erzycall/erzycall/internal/iostreams"
 	"github.com/erzycall/erzycall/internal/sender"
+	"github.com/erzycall/erzycall/internal/testutil"
 	"github.com/erzycall/erzycall/internal/webhook"
 )
 
@@ -62,28 +61,11 @@ func (e *testEnv) tty(on bool) *testEnv {
 	return e
 }
 
-// run executes cmd with args.
-func run(t *testing.T, cmd *cobra.Command, args ...string) error {
-	t.Helper()
-	cmd.SetArgs(args)
-	var stray bytes.Buffer
-	cmd.SetOut(&stray)
-	cmd.SetErr(&stray)
-	cmd.SilenceErrors = true
-	cmd.SilenceUsage = true
-	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return cmdutil.FlagErrorWrap(err) })
-	_, err := cmd.ExecuteContextC(context.Background())
-	if stray.Len() > 0 {
-		t.Errorf("cobra wrote directly: %q", stray.String())
-	}
-	return err
-}
-
 // runTrigger runs `trigger args` for real, with latencies and elapsed
 // times fixed so that the output can be compared exactly.
 func runTrigger(t *testing.T, e *testEnv, args ...string) error {
 	t.Helper()
-	return run(t, NewCmdTrigger(e.f, func(o *Options) error {
+	return testutil.Run(t, NewCmdTrigger(e.f, func(o *Options) error {
 		send, load := o.Send, o.Load
 		o.Send = func(ctx context.Context, c *http.Client, url, secret string, body []byte) (sender.Result, error) {
 			r, err := send(ctx, c, url, secret, body)
@@ -111,12 +93,7 @@ func runTrigger(t *testing.T, e *testEnv, args ...string) error {
 // wantOutput compares stdout and stderr exactly.
 func (e *testEnv) wantOutput(t *testing.T, stdout, stderr string) {
 	t.Helper()
-	if got := e.out.String(); got != stdout {
-		t.Errorf("stdout:\n%s\nwant:\n%s\n(quoted: got %q)", got, stdout, got)
-	}
-	if got := e.errOut.String(); got != stderr {
-		t.Errorf("stderr:\n%s\nwant:\n%s\n(quoted: got %q)", got, stderr, got)
-	}
+	testutil.WantOutput(t, e.out, e.errOut, stdout, stderr)
 }
 
 // exitCode mirrors internal/app.ExitCode for the errors trigger returns

@@ -2,7 +2,6 @@ package trigger
 
 import (
 	"encoding/json"
-	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -10,6 +9,7 @@ import (
 	"time"
 
 	"github.com/erzycall/erzycall/internal/cmdutil"
+	"github.com/erzycall/erzycall/internal/testutil"
 	"github.com/erzycall/erzycall/internal/webhook"
 )
 
@@ -177,19 +177,9 @@ func TestNewCmdTrigger(t *testing.T) {
 			}
 			e.stdin.WriteString(tc.stdin)
 			var got *Options
-			err := run(t, NewCmdTrigger(e.f, func(o *Options) error { got = o; return nil }), tc.args...)
-			if tc.wantFlagErr != "" {
-				var fe *cmdutil.FlagError
-				if !errors.As(err, &fe) || !strings.Contains(err.Error(), tc.wantFlagErr) {
-					t.Fatalf("error = %v (%T), want a usage error containing %q", err, err, tc.wantFlagErr)
-				}
-				if got != nil {
-					t.Error("runF was called despite the usage error")
-				}
+			err := testutil.Run(t, NewCmdTrigger(e.f, func(o *Options) error { got = o; return nil }), tc.args...)
+			if !testutil.WantParsed(t, err, got != nil, tc.wantFlagErr) {
 				return
-			}
-			if err != nil || got == nil {
-				t.Fatalf("err = %v, runF called = %v", err, got != nil)
 			}
 			if got.IO != e.ios {
 				t.Error("IO not taken from the factory")

@@ -3,14 +3,16 @@ package webhooks
 import (
 	"regexp"
 	"testing"
+
+	"github.com/erzycall/erzycall/internal/testutil"
 )
 
 func TestListColoursStatusOnATerminal(t *testing.T) {
 	fake := newFakeAPI(t)
-	fake.register("GET", "/webhooks", "", 200, `{"data":[`+epActive+`,`+epDisabled+`]}`)
+	fake.Register("GET", "/webhooks", "", 200, `{"data":[`+epActive+`,`+epDisabled+`]}`)
 	e := newTestEnv(t, fake.URL()).tty(true)
 	e.ios.SetColorEnabled(true)
-	if err := run(t, NewCmdList(e.f, nil)); err != nil {
+	if err := testutil.Run(t, NewCmdList(e.f, nil)); err != nil {
 		t.Fatal(err)
 	}
 	out := e.out.String()
@@ -31,10 +33,10 @@ func TestListColoursStatusOnATerminal(t *testing.T) {
 
 func TestPipedOutputHasNoColourEvenWhenEnabled(t *testing.T) {
 	fake := newFakeAPI(t)
-	fake.register("GET", "/webhooks", "", 200, `{"data":[`+epActive+`]}`)
+	fake.Register("GET", "/webhooks", "", 200, `{"data":[`+epActive+`]}`)
 	e := newTestEnv(t, fake.URL())
 	e.ios.SetColorEnabled(true) // CLICOLOR_FORCE on a pipe
-	if err := run(t, NewCmdList(e.f, nil)); err != nil {
+	if err := testutil.Run(t, NewCmdList(e.f, nil)); err != nil {
 		t.Fatal(err)
 	}
 	e.wantOutput(t, "wh_abc123\thttps://example.com/webhook\tcall.ended,contact.created\tactive\tMy production webhook\n", "")

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/erzycall/erzycall/internal/api"
+	"github.com/erzycall/erzycall/internal/testutil"
 )
 
 func TestNewCmdCreate(t *testing.T) {
@@ -85,16 +86,9 @@ func TestNewCmdCreate(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			e := newTestEnv(t, "")
 			var got *CreateOptions
-			err := run(t, NewCmdCreate(e.f, func(o *CreateOptions) error { got = o; return nil }), tc.args...)
-			if tc.wantFlagErr != "" {
-				wantFlagError(t, err, tc.wantFlagErr)
-				if got != nil {
-					t.Error("runF was called despite the usage error")
-				}
+			err := testutil.Run(t, NewCmdCreate(e.f, func(o *CreateOptions) error { got = o; return nil }), tc.args...)
+			if !testutil.WantParsed(t, err, got != nil, tc.wantFlagErr) {
 				return
-			}
-			if err != nil || got == nil {
-				t.Fatalf("err = %v, runF called = %v", err, got != nil)
 			}
 			if got.URL != tc.url || got.Description != tc.desc || !reflect.DeepEqual(got.Events, tc.events) || got.Output.JQ != tc.jq {
 				t.Errorf("got url %q events %q desc %q jq %q\nwant url %q events %q desc %q jq %q",
@@ -140,9 +134,9 @@ func TestCreateRun(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			fake := newFakeAPI(t)
-			fake.register("POST", "/webhooks", reqBody, 201, data(epWithSecret))
+			fake.Register("POST", "/webhooks", reqBody, 201, data(epWithSecret))
 			e := newTestEnv(t, fake.URL()).tty(tc.tty)
-			if err := run(t, NewCmdCreate(e.f, nil), append(append([]string{}, args...), tc.extra...)...); err != nil {
+			if err := testutil.Run(t, NewCmdCreate(e.f, nil), append(append([]string{}, args...), tc.extra...)...); err != nil {
 				t.Fatalf("create: %v", err)
 			}
 			e.wantOutput(t, tc.stdout, "")
@@ -152,10 +146,10 @@ func TestCreateRun(t *testing.T) {
 
 func TestCreateRunWithoutDescription(t *testing.T) {
 	fake := newFakeAPI(t)
-	fake.register("POST", "/webhooks", `{"url":"http://localhost:3000/webhook","events":["call.failed"]}`, 201,
+	fake.Register("POST", "/webhooks", `{"url":"http://localhost:3000/webhook","events":["call.failed"]}`, 201,
 		data(`{"id":"wh_9","url":"http://localhost:3000/webhook","events":["call.failed"],"secret":"whsec_x","isActive":true}`))
 	e := newTestEnv(t, fake.URL())
-	if err := run(t, NewCmdCreate(e.f, nil), "--url", "http://localhost:3000/webhook", "--events", "call.failed"); err != nil {
+	if err := testutil.Run(t, NewCmdCreate(e.f, nil), "--url", "http://localhost:3000/webhook", "--events", "call.failed"); err != nil {
 		t.Fatal(err)
 	}
 	e.wantOutput(t, "wh_9\thttp://localhost:3000/webhook\tcall.failed\tactive\t\twhsec_x\n", "")
@@ -163,10 +157,10 @@ func TestCreateRunWithoutDescription(t *testing.T) {
 
 func TestCreateRunRefused(t *testing.T) {
 	fake := newFakeAPI(t)
-	fake.register("POST", "/webhooks", `{"url":"https://example.com/h","events":["call.ended"]}`, 422,
+	fake.Register("POST", "/webhooks", `{"url":"https://example.com/h","events":["call.ended"]}`, 422,
 		`{"error":{"code":"limit_exceeded","message":"Maximum 5 webhook endpoints per organization"}}`)
 	e := newTestEnv(t, fake.URL()).tty(true)
-	err := run(t, NewCmdCreate(e.f, nil), "--url", "https://example.com/h", "--events", "call.ended")
+	err := testutil.Run(t, NewCmdCreate(e.f, nil), "--url", "https://example.com/h", "--events", "call.ended")
 	var apiErr *api.Error
 	if !errors.As(err, &apiErr) || apiErr.StatusCode != 422 ||
 		err.Error() != "create webhook: HTTP 422 limit_exceeded: Maximum 5 webhook endpoints per organization" {
@@ -178,7 +172,7 @@ func TestCreateRunRefused(t *testing.T) {
 func TestCreateRunUsageErrorSendsNothing(t *testing.T) {
 	fake := newFakeAPI(t) // no stub: any request fails the test
 	e := newTestEnv(t, fake.URL())
-	err := run(t, NewCmdCreate(e.f, nil), "--url", "http://example.com/h", "--events", "call.ended")
-	wantFlagError(t, err, "must use https://")
+	err := testutil.Run(t, NewCmdCreate(e.f, nil), "--url", "http://example.com/h", "--events", "call.ended")
+	testutil.WantFlagError(t, err, "must use https://")
 	e.wantOutput(t, "", "")
 }

@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/erzycall/erzycall/internal/cmdutil"
+	"github.com/erzycall/erzycall/internal/testutil"
 )
 
 const (
@@ -39,7 +40,7 @@ func TestNewCmdRotateSecret(t *testing.T) {
 				e.prompt(tc.prompt)
 			}
 			var got *RotateOptions
-			err := run(t, NewCmdRotateSecret(e.f, func(o *RotateOptions) error { got = o; return nil }), tc.args...)
+			err := testutil.Run(t, NewCmdRotateSecret(e.f, func(o *RotateOptions) error { got = o; return nil }), tc.args...)
 			checkDestructive(t, e, err, got != nil, tc.wantErr, tc.wantFlagErr, tc.wantStderr)
 			if got != nil && (got.ID != "wh_abc123" || got.Yes != tc.yes || got.Output.JQ != tc.jq) {
 				t.Errorf("got ID %q yes %v jq %q", got.ID, got.Yes, got.Output.JQ)
@@ -73,7 +74,7 @@ func TestNewCmdDelete(t *testing.T) {
 				e.prompt(tc.prompt)
 			}
 			var got *DeleteOptions
-			err := run(t, NewCmdDelete(e.f, func(o *DeleteOptions) error { got = o; return nil }), tc.args...)
+			err := testutil.Run(t, NewCmdDelete(e.f, func(o *DeleteOptions) error { got = o; return nil }), tc.args...)
 			checkDestructive(t, e, err, got != nil, tc.wantErr, tc.wantFlagErr, tc.wantStderr)
 			if got != nil && (got.ID != "wh_abc123" || got.Yes != tc.yes) {
 				t.Errorf("got ID %q yes %v", got.ID, got.Yes)
@@ -86,7 +87,7 @@ func checkDestructive(t *testing.T, e *testEnv, err error, called bool, wantErr 
 	t.Helper()
 	switch {
 	case wantFlagErr != "":
-		wantFlagError(t, err, wantFlagErr)
+		testutil.WantFlagError(t, err, wantFlagErr)
 	case wantErr != nil:
 		if !errors.Is(err, wantErr) {
 			t.Errorf("error = %v, want %v", err, wantErr)
@@ -120,9 +121,9 @@ func TestDestructiveCommandsSendNothingUnconfirmed(t *testing.T) {
 			if tc.prompt != "" {
 				e.prompt(tc.prompt)
 			}
-			err := run(t, tc.newCmd(e.f), "wh_abc123")
+			err := testutil.Run(t, tc.newCmd(e.f), "wh_abc123")
 			if tc.want == nil {
-				wantFlagError(t, err, "--yes is required")
+				testutil.WantFlagError(t, err, "--yes is required")
 			} else if !errors.Is(err, tc.want) {
 				t.Errorf("error = %v, want %v", err, tc.want)
 			}
@@ -179,12 +180,12 @@ func TestRotateSecretRun(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			fake := newFakeAPI(t)
-			fake.register("POST", "/webhooks/wh_abc123/rotate-secret", "", 200, data(tc.resp))
+			fake.Register("POST", "/webhooks/wh_abc123/rotate-secret", "", 200, data(tc.resp))
 			e := newTestEnv(t, fake.URL()).tty(tc.tty)
 			if tc.prompt != "" {
 				e.prompt(tc.prompt)
 			}
-			if err := run(t, NewCmdRotateSecret(e.f, nil), append([]string{"wh_abc123"}, tc.args...)...); err != nil {
+			if err := testutil.Run(t, NewCmdRotateSecret(e.f, nil), append([]string{"wh_abc123"}, tc.args...)...); err != nil {
 				t.Fatalf("rotate-secret: %v", err)
 			}
 			e.wantOutput(t, tc.stdout, tc.stderr)
@@ -194,9 +195,9 @@ func TestRotateSecretRun(t *testing.T) {
 
 func TestRotateSecretRunIsNotRetried(t *testing.T) {
 	fake := newFakeAPI(t)
-	fake.register("POST", "/webhooks/wh_abc123/rotate-secret", "", 503, `{"error":"busy"}`) // exactly once
+	fake.Register("POST", "/webhooks/wh_abc123/rotate-secret", "", 503, `{"error":"busy"}`) // exactly once
 	e := newTestEnv(t, fake.URL())
-	err := run(t, NewCmdRotateSecret(e.f, nil), "wh_abc123", "--yes")
+	err := testutil.Run(t, NewCmdRotateSecret(e.f, nil), "wh_abc123", "--yes")
 	if err == nil || err.Error() != "rotate secret of wh_abc123: HTTP 503: busy" {
 		t.Fatalf("error = %v", err)
 	}
@@ -221,12 +222,12 @@ func TestDeleteRun(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			fake := newFakeAPI(t)
-			fake.register("DELETE", "/webhooks/wh_abc123", "", tc.status, "")
+			fake.Register("DELETE", "/webhooks/wh_abc123", "", tc.status, "")
 			e := newTestEnv(t, fake.URL()).tty(tc.tty)
 			if tc.prompt != "" {
 				e.prompt(tc.prompt)
 			}
-			if err := run(t, NewCmdDelete(e.f, nil), append([]string{"wh_abc123"}, tc.args...)...); err != nil {
+			if err := testutil.Run(t, NewCmdDelete(e.f, nil), append([]string{"wh_abc123"}, tc.args...)...); err != nil {
 				t.Fatalf("delete: %v", err)
 			}
 			e.wantOutput(t, tc.stdout, tc.stderr)
@@ -236,10 +237,10 @@ func TestDeleteRun(t *testing.T) {
 
 func TestDeleteRunRetriedOn503(t *testing.T) {
 	fake := newFakeAPI(t)
-	fake.register("DELETE", "/webhooks/wh_abc123", "", 503, "")
-	fake.register("DELETE", "/webhooks/wh_abc123", "", 204, "")
+	fake.Register("DELETE", "/webhooks/wh_abc123", "", 503, "")
+	fake.Register("DELETE", "/webhooks/wh_abc123", "", 204, "")
 	e := newTestEnv(t, fake.URL()).tty(true)
-	if err := run(t, NewCmdDelete(e.f, nil), "wh_abc123", "--yes"); err != nil {
+	if err := testutil.Run(t, NewCmdDelete(e.f, nil), "wh_abc123", "--yes"); err != nil {
 		t.Fatal(err)
 	}
 	e.wantOutput(t, "✓ Deleted webhook endpoint wh_abc123\n", "")

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/erzycall/erzycall/internal/api"
+	"github.com/erzycall/erzycall/internal/testutil"
 )
 
 func TestNewCmdGet(t *testing.T) {
@@ -24,16 +25,9 @@ func TestNewCmdGet(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			e := newTestEnv(t, "")
 			var got *GetOptions
-			err := run(t, NewCmdGet(e.f, func(o *GetOptions) error { got = o; return nil }), tc.args...)
-			if tc.wantFlagErr != "" {
-				wantFlagError(t, err, tc.wantFlagErr)
-				if got != nil {
-					t.Error("runF was called despite the usage error")
-				}
+			err := testutil.Run(t, NewCmdGet(e.f, func(o *GetOptions) error { got = o; return nil }), tc.args...)
+			if !testutil.WantParsed(t, err, got != nil, tc.wantFlagErr) {
 				return
-			}
-			if err != nil || got == nil {
-				t.Fatalf("err = %v, runF called = %v", err, got != nil)
 			}
 			if got.ID != tc.id || got.Output.Format != tc.format || got.Output.JQ != tc.jq {
 				t.Errorf("got ID %q output %q/%q", got.ID, got.Output.Format, got.Output.JQ)
@@ -91,9 +85,9 @@ func TestGetRun(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			fake := newFakeAPI(t)
-			fake.register("GET", "/webhooks/wh_abc123", "", 200, tc.resp)
+			fake.Register("GET", "/webhooks/wh_abc123", "", 200, tc.resp)
 			e := newTestEnv(t, fake.URL()).tty(tc.tty)
-			if err := run(t, NewCmdGet(e.f, nil), append([]string{"wh_abc123"}, tc.args...)...); err != nil {
+			if err := testutil.Run(t, NewCmdGet(e.f, nil), append([]string{"wh_abc123"}, tc.args...)...); err != nil {
 				t.Fatalf("get: %v", err)
 			}
 			e.wantOutput(t, tc.stdout, tc.stderr)
@@ -103,9 +97,9 @@ func TestGetRun(t *testing.T) {
 
 func TestGetRunEscapesID(t *testing.T) {
 	fake := newFakeAPI(t)
-	fake.register("GET", "/webhooks/wh%2F1%3Fx=y", "", 200, data(epActive))
+	fake.Register("GET", "/webhooks/wh%2F1%3Fx=y", "", 200, data(epActive))
 	e := newTestEnv(t, fake.URL())
-	if err := run(t, NewCmdGet(e.f, nil), "wh/1?x=y", "--jq", ".id"); err != nil {
+	if err := testutil.Run(t, NewCmdGet(e.f, nil), "wh/1?x=y", "--jq", ".id"); err != nil {
 		t.Fatal(err)
 	}
 	e.wantOutput(t, "wh_abc123\n", "")
@@ -113,9 +107,9 @@ func TestGetRunEscapesID(t *testing.T) {
 
 func TestGetRunNotFound(t *testing.T) {
 	fake := newFakeAPI(t)
-	fake.register("GET", "/webhooks/wh_nope", "", 404, `{"message":"Webhook not found"}`)
+	fake.Register("GET", "/webhooks/wh_nope", "", 404, `{"message":"Webhook not found"}`)
 	e := newTestEnv(t, fake.URL()).tty(true)
-	err := run(t, NewCmdGet(e.f, nil), "wh_nope")
+	err := testutil.Run(t, NewCmdGet(e.f, nil), "wh_nope")
 	var apiErr *api.Error
 	if !errors.As(err, &apiErr) || apiErr.StatusCode != 404 || err.Error() != "get webhook wh_nope: HTTP 404: Webhook not found" {
 		t.Fatalf("error = %v", err)

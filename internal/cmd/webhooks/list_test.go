@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/erzycall/erzycall/internal/api"
+	"github.com/erzycall/erzycall/internal/testutil"
 )
 
 func TestNewCmdList(t *testing.T) {
@@ -26,16 +27,9 @@ func TestNewCmdList(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			e := newTestEnv(t, "")
 			var got *ListOptions
-			err := run(t, NewCmdList(e.f, func(o *ListOptions) error { got = o; return nil }), tc.args...)
-			if tc.wantFlagErr != "" {
-				wantFlagError(t, err, tc.wantFlagErr)
-				if got != nil {
-					t.Error("runF was called despite the usage error")
-				}
+			err := testutil.Run(t, NewCmdList(e.f, func(o *ListOptions) error { got = o; return nil }), tc.args...)
+			if !testutil.WantParsed(t, err, got != nil, tc.wantFlagErr) {
 				return
-			}
-			if err != nil || got == nil {
-				t.Fatalf("err = %v, runF called = %v", err, got != nil)
 			}
 			if got.Output.Format != tc.format || got.Output.JQ != tc.jq {
 				t.Errorf("output = %q/%q, want %q/%q", got.Output.Format, got.Output.JQ, tc.format, tc.jq)
@@ -112,9 +106,9 @@ func TestListRun(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			fake := newFakeAPI(t)
-			fake.register("GET", "/webhooks", "", 200, tc.resp)
+			fake.Register("GET", "/webhooks", "", 200, tc.resp)
 			e := newTestEnv(t, fake.URL()).tty(tc.tty)
-			if err := run(t, NewCmdList(e.f, nil), tc.args...); err != nil {
+			if err := testutil.Run(t, NewCmdList(e.f, nil), tc.args...); err != nil {
 				t.Fatalf("list: %v", err)
 			}
 			e.wantOutput(t, tc.stdout, tc.stderr)
@@ -124,9 +118,9 @@ func TestListRun(t *testing.T) {
 
 func TestListRunAPIError(t *testing.T) {
 	fake := newFakeAPI(t)
-	fake.register("GET", "/webhooks", "", 401, `{"error":{"code":"unauthorized","message":"Invalid API key"}}`)
+	fake.Register("GET", "/webhooks", "", 401, `{"error":{"code":"unauthorized","message":"Invalid API key"}}`)
 	e := newTestEnv(t, fake.URL()).tty(true)
-	err := run(t, NewCmdList(e.f, nil))
+	err := testutil.Run(t, NewCmdList(e.f, nil))
 	var apiErr *api.Error
 	if !errors.As(err, &apiErr) || apiErr.StatusCode != 401 || err.Error() != "list webhooks: HTTP 401 unauthorized: Invalid API key" {
 		t.Fatalf("error = %v", err)

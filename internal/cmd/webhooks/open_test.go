@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/erzycall/erzycall/internal/api"
+	"github.com/erzycall/erzycall/internal/testutil"
 )
 
 const dashboard = "https://app.erzycall.com/settings/api-keys?tab=webhooks"
@@ -23,16 +24,9 @@ func TestNewCmdOpen(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			e := newTestEnv(t, "")
 			var got *OpenOptions
-			err := run(t, NewCmdOpen(e.f, func(o *OpenOptions) error { got = o; return nil }), tc.args...)
-			if tc.wantFlagErr != "" {
-				wantFlagError(t, err, tc.wantFlagErr)
-				if got != nil {
-					t.Error("runF was called despite the usage error")
-				}
+			err := testutil.Run(t, NewCmdOpen(e.f, func(o *OpenOptions) error { got = o; return nil }), tc.args...)
+			if !testutil.WantParsed(t, err, got != nil, tc.wantFlagErr) {
 				return
-			}
-			if err != nil || got == nil {
-				t.Fatalf("err = %v, runF called = %v", err, got != nil)
 			}
 			if got.ID != tc.id || got.Browser != e.browser {
 				t.Errorf("ID %q, browser %v", got.ID, got.Browser)
@@ -82,7 +76,7 @@ func TestOpenRun(t *testing.T) {
 			if tc.ci {
 				e.env["CI"] = "true"
 			}
-			if err := run(t, NewCmdOpen(e.f, nil), tc.args...); err != nil {
+			if err := testutil.Run(t, NewCmdOpen(e.f, nil), tc.args...); err != nil {
 				t.Fatalf("open: %v", err)
 			}
 			e.wantOutput(t, tc.stdout, tc.stderr)

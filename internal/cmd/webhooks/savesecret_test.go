@@ -9,6 +9,7 @@ import (
 	"github.com/zalando/go-keyring"
 
 	"github.com/erzycall/erzycall/internal/credentials"
+	"github.com/erzycall/erzycall/internal/testutil"
 )
 
 // mapKeyring is an in-memory keyring for the credentials store.
@@ -40,11 +41,11 @@ func withStore(t *testing.T, e *testEnv) *credentials.Store {
 
 func TestCreateSaveSecretStoresItForListen(t *testing.T) {
 	fake := newFakeAPI(t)
-	fake.register("POST", "/webhooks", `{"url":"https://example.com/webhook","events":["call.ended"]}`, 201, data(epWithSecret))
+	fake.Register("POST", "/webhooks", `{"url":"https://example.com/webhook","events":["call.ended"]}`, 201, data(epWithSecret))
 	e := newTestEnv(t, fake.URL())
 	store := withStore(t, e)
 	// Rebuild the command after the store is in place: the saver reads it lazily anyway.
-	if err := run(t, NewCmdCreate(e.f, nil), "--url", "https://example.com/webhook", "--events", "call.ended", "--save-secret", "--jq", ".id"); err != nil {
+	if err := testutil.Run(t, NewCmdCreate(e.f, nil), "--url", "https://example.com/webhook", "--events", "call.ended", "--save-secret", "--jq", ".id"); err != nil {
 		t.Fatal(err)
 	}
 	got, _, err := store.WebhookSecrets().Lookup(context.Background(), "default", "wh_abc123")
@@ -61,13 +62,13 @@ func TestCreateSaveSecretStoresItForListen(t *testing.T) {
 
 func TestRotateSaveSecretReplacesTheSavedOne(t *testing.T) {
 	fake := newFakeAPI(t)
-	fake.register("POST", "/webhooks/wh_abc123/rotate-secret", "", 200, data(`{"id":"wh_abc123","secret":"whsec_new0000000000"}`))
+	fake.Register("POST", "/webhooks/wh_abc123/rotate-secret", "", 200, data(`{"id":"wh_abc123","secret":"whsec_new0000000000"}`))
 	e := newTestEnv(t, fake.URL())
 	store := withStore(t, e)
 	if _, err := store.WebhookSecrets().Save(context.Background(), "default", "wh_abc123", "whsec_old0000000000", false); err != nil {
 		t.Fatal(err)
 	}
-	if err := run(t, NewCmdRotateSecret(e.f, nil), "wh_abc123", "--yes", "--save-secret"); err != nil {
+	if err := testutil.Run(t, NewCmdRotateSecret(e.f, nil), "wh_abc123", "--yes", "--save-secret"); err != nil {
 		t.Fatal(err)
 	}
 	got, _, err := store.WebhookSecrets().Lookup(context.Background(), "default", "wh_abc123")
@@ -81,13 +82,13 @@ func TestRotateSaveSecretReplacesTheSavedOne(t *testing.T) {
 
 func TestSaveSecretFailureOnlyWarns(t *testing.T) {
 	fake := newFakeAPI(t)
-	fake.register("POST", "/webhooks", `{"url":"https://example.com/webhook","events":["call.ended"]}`, 201, data(epWithSecret))
+	fake.Register("POST", "/webhooks", `{"url":"https://example.com/webhook","events":["call.ended"]}`, 201, data(epWithSecret))
 	e := newTestEnv(t, fake.URL())
 	cmd := NewCmdCreate(e.f, func(o *CreateOptions) error {
 		o.SaveSecret = func(context.Context, string, string) (string, error) { return "", errors.New("disk full") }
 		return createRun(context.Background(), o)
 	})
-	if err := run(t, cmd, "--url", "https://example.com/webhook", "--events", "call.ended", "--save-secret", "--jq", ".id"); err != nil {
+	if err := testutil.Run(t, cmd, "--url", "https://example.com/webhook", "--events", "call.ended", "--save-secret", "--jq", ".id"); err != nil {
 		t.Fatalf("a failed local save must not fail the create: %v", err)
 	}
 	e.wantOutput(t, "wh_abc123\n", "warning: could not save the secret of wh_abc123 locally: disk full\n")

@@ -2,6 +2,8 @@ package webhooks
 
 import (
 	"testing"
+
+	"github.com/erzycall/erzycall/internal/testutil"
 )
 
 func TestNewCmdToggle(t *testing.T) {
@@ -26,16 +28,9 @@ func TestNewCmdToggle(t *testing.T) {
 			if tc.enable {
 				cmd = NewCmdEnable(e.f, runF)
 			}
-			err := run(t, cmd, tc.args...)
-			if tc.wantFlagErr != "" {
-				wantFlagError(t, err, tc.wantFlagErr)
-				if got != nil {
-					t.Error("runF was called despite the usage error")
-				}
+			err := testutil.Run(t, cmd, tc.args...)
+			if !testutil.WantParsed(t, err, got != nil, tc.wantFlagErr) {
 				return
-			}
-			if err != nil || got == nil {
-				t.Fatalf("err = %v, runF called = %v", err, got != nil)
 			}
 			if got.ID != "wh_1" || got.Active != tc.active {
 				t.Errorf("got ID %q active %v, want wh_1 %v", got.ID, got.Active, tc.active)
@@ -85,13 +80,13 @@ func TestToggleRun(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			fake := newFakeAPI(t)
-			fake.register("PATCH", "/webhooks/wh_abc123", tc.patch, 200, data(tc.resp))
+			fake.Register("PATCH", "/webhooks/wh_abc123", tc.patch, 200, data(tc.resp))
 			e := newTestEnv(t, fake.URL()).tty(tc.tty)
 			cmd := NewCmdDisable(e.f, nil)
 			if tc.enable {
 				cmd = NewCmdEnable(e.f, nil)
 			}
-			if err := run(t, cmd, append([]string{"wh_abc123"}, tc.args...)...); err != nil {
+			if err := testutil.Run(t, cmd, append([]string{"wh_abc123"}, tc.args...)...); err != nil {
 				t.Fatalf("toggle: %v", err)
 			}
 			e.wantOutput(t, tc.stdout, "")

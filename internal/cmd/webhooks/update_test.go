@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/erzycall/erzycall/internal/api"
+	"github.com/erzycall/erzycall/internal/testutil"
 )
 
 func TestNewCmdUpdate(t *testing.T) {
@@ -61,16 +62,9 @@ func TestNewCmdUpdate(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			e := newTestEnv(t, "")
 			var got *UpdateOptions
-			err := run(t, NewCmdUpdate(e.f, func(o *UpdateOptions) error { got = o; return nil }), tc.args...)
-			if tc.wantFlagErr != "" {
-				wantFlagError(t, err, tc.wantFlagErr)
-				if got != nil {
-					t.Error("runF was called despite the usage error")
-				}
+			err := testutil.Run(t, NewCmdUpdate(e.f, func(o *UpdateOptions) error { got = o; return nil }), tc.args...)
+			if !testutil.WantParsed(t, err, got != nil, tc.wantFlagErr) {
 				return
-			}
-			if err != nil || got == nil {
-				t.Fatalf("err = %v, runF called = %v", err, got != nil)
 			}
 			if got.ID != "wh_1" {
 				t.Errorf("ID = %q", got.ID)
@@ -136,11 +130,11 @@ func TestUpdateRun(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			fake := newFakeAPI(t)
 			if tc.get {
-				fake.register("GET", "/webhooks/wh_abc123", "", 200, data(epActive))
+				fake.Register("GET", "/webhooks/wh_abc123", "", 200, data(epActive))
 			}
-			fake.register("PATCH", "/webhooks/wh_abc123", tc.patch, 200, data(updated))
+			fake.Register("PATCH", "/webhooks/wh_abc123", tc.patch, 200, data(updated))
 			e := newTestEnv(t, fake.URL()).tty(tc.tty)
-			if err := run(t, NewCmdUpdate(e.f, nil), append([]string{"wh_abc123"}, tc.args...)...); err != nil {
+			if err := testutil.Run(t, NewCmdUpdate(e.f, nil), append([]string{"wh_abc123"}, tc.args...)...); err != nil {
 				t.Fatalf("update: %v", err)
 			}
 			e.wantOutput(t, tc.stdout, tc.stderr)
@@ -151,10 +145,10 @@ func TestUpdateRun(t *testing.T) {
 func TestUpdateRunMergeLimits(t *testing.T) {
 	t.Run("removing every event", func(t *testing.T) {
 		fake := newFakeAPI(t)
-		fake.register("GET", "/webhooks/wh_abc123", "", 200, data(epActive)) // no PATCH may follow
+		fake.Register("GET", "/webhooks/wh_abc123", "", 200, data(epActive)) // no PATCH may follow
 		e := newTestEnv(t, fake.URL())
-		err := run(t, NewCmdUpdate(e.f, nil), "wh_abc123", "--remove-events", "call.ended,contact.created")
-		wantFlagError(t, err, "an endpoint needs at least one event: to stop deliveries, use `erzycall webhooks disable`")
+		err := testutil.Run(t, NewCmdUpdate(e.f, nil), "wh_abc123", "--remove-events", "call.ended,contact.created")
+		testutil.WantFlagError(t, err, "an endpoint needs at least one event: to stop deliveries, use `erzycall webhooks disable`")
 		e.wantOutput(t, "", "")
 	})
 	t.Run("more than ten events", func(t *testing.T) {
@@ -162,18 +156,18 @@ func TestUpdateRunMergeLimits(t *testing.T) {
 		// still held to the documented limit before anything is sent.
 		current := `{"id":"wh_abc123","events":["x.1","x.2","x.3","x.4","x.5","x.6","x.7","x.8","x.9","x.10"]}`
 		fake := newFakeAPI(t)
-		fake.register("GET", "/webhooks/wh_abc123", "", 200, data(current))
+		fake.Register("GET", "/webhooks/wh_abc123", "", 200, data(current))
 		e := newTestEnv(t, fake.URL())
-		err := run(t, NewCmdUpdate(e.f, nil), "wh_abc123", "--add-events", "call.ended")
-		wantFlagError(t, err, "that makes 11 events: an endpoint takes at most 10")
+		err := testutil.Run(t, NewCmdUpdate(e.f, nil), "wh_abc123", "--add-events", "call.ended")
+		testutil.WantFlagError(t, err, "that makes 11 events: an endpoint takes at most 10")
 	})
 }
 
 func TestUpdateRunGetFails(t *testing.T) {
 	fake := newFakeAPI(t)
-	fake.register("GET", "/webhooks/wh_gone", "", 404, `{"error":"not found"}`)
+	fake.Register("GET", "/webhooks/wh_gone", "", 404, `{"error":"not found"}`)
 	e := newTestEnv(t, fake.URL())
-	err := run(t, NewCmdUpdate(e.f, nil), "wh_gone", "--add-events", "call.ended")
+	err := testutil.Run(t, NewCmdUpdate(e.f, nil), "wh_gone", "--add-events", "call.ended")
 	var apiErr *api.Error
 	if !errors.As(err, &apiErr) || apiErr.StatusCode != 404 || err.Error() != "get webhook wh_gone: HTTP 404: not found" {
 		t.Fatalf("error = %v", err)
