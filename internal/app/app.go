@@ -63,38 +63,9 @@ func Run(ctx context.Context, f *cmdutil.Factory, args []string) int {
 	return code
 }
 
-// ExitCode maps an error to the documented exit code.
-func ExitCode(err error) int {
-	var (
-		exitErr *cmdutil.ExitError
-		flagErr *cmdutil.FlagError
-		authErr *cmdutil.AuthError
-		apiErr  *api.Error
-	)
-	switch {
-	case err == nil:
-		return ExitOK
-	case errors.As(err, &exitErr):
-		return exitErr.Code
-	case errors.As(err, &flagErr):
-		return ExitUsage
-	case errors.As(err, &authErr):
-		return ExitAuth
-	case errors.As(err, &apiErr):
-		switch apiErr.StatusCode {
-		case 401, 403:
-			return ExitAuth
-		case 404:
-			return ExitNotFound
-		case 400, 409, 422:
-			return ExitRefused
-		}
-		return ExitError
-	case errors.Is(err, context.Canceled):
-		return ExitInterrupted
-	}
-	return ExitError
-}
+// ExitCode maps an error to the documented exit code: cmdutil.ExitCode,
+// the one mapping, kept there so command tests can use it too.
+func ExitCode(err error) int { return cmdutil.ExitCode(err) }
 
 func printError(ios *iostreams.IOStreams, cmd *cobra.Command, err error, code int) {
 	var exitErr *cmdutil.ExitError

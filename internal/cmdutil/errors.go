@@ -1,11 +1,14 @@
 package cmdutil
 
 import (
+	"context"
 	"errors"
 	"fmt"
+
+	"github.com/erzycall/erzycall/internal/api"
 )
 
-// Exit codes, documented by `erzycall help exit-codes`; internal/app maps
+// Exit codes, documented by `erzycall help exit-codes`; ExitCode below maps
 // errors to them.
 const (
 	ExitOK          = 0
@@ -62,3 +65,37 @@ var ErrSilent = &ExitError{Code: 1}
 
 // ErrCancel is returned when the user declines a confirmation.
 var ErrCancel = errors.New("cancelled: nothing was changed")
+
+// ExitCode maps an error to the documented exit code. It is the one place
+// that does (internal/app applies it to every command).
+func ExitCode(err error) int {
+	var (
+		exitErr *ExitError
+		flagErr *FlagError
+		authErr *AuthError
+		apiErr  *api.Error
+	)
+	switch {
+	case err == nil:
+		return ExitOK
+	case errors.As(err, &exitErr):
+		return exitErr.Code
+	case errors.As(err, &flagErr):
+		return ExitUsage
+	case errors.As(err, &authErr):
+		return ExitAuth
+	case errors.As(err, &apiErr):
+		switch apiErr.StatusCode {
+		case 401, 403:
+			return ExitAuth
+		case 404:
+			return ExitNotFound
+		case 400, 409, 422:
+			return ExitRefused
+		}
+		return ExitFailure
+	case errors.Is(err, context.Canceled):
+		return ExitInterrupted
+	}
+	return ExitFailure
+}

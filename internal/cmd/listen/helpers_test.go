@@ -11,7 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/erzycall/erzycall/internal/api"
 	"github.com/erzycall/erzycall/internal/cmdutil"
 	"github.com/erzycall/erzycall/internal/config"
 	"github.com/erzycall/erzycall/internal/credentials"
@@ -188,33 +187,9 @@ func payload(t *testing.T, event, id string) []byte {
 	return b
 }
 
-// exitCode maps err like internal/app does for the errors this command
-// returns (app cannot be imported here: it imports this package).
-func exitCode(err error) int {
-	var (
-		exitErr *cmdutil.ExitError
-		flagErr *cmdutil.FlagError
-		authErr *cmdutil.AuthError
-		apiErr  *api.Error
-	)
-	switch {
-	case err == nil:
-		return 0
-	case errors.As(err, &exitErr):
-		return exitErr.Code
-	case errors.As(err, &flagErr):
-		return 2
-	case errors.As(err, &authErr):
-		return 3
-	case errors.As(err, &apiErr) && (apiErr.StatusCode == 400 || apiErr.StatusCode == 409 || apiErr.StatusCode == 422):
-		return 5
-	}
-	return 1
-}
-
 func wantExit(t *testing.T, err error, code int, msg string) {
 	t.Helper()
-	if got := exitCode(err); got != code {
+	if got := cmdutil.ExitCode(err); got != code {
 		t.Fatalf("exit code %d (error %v), want %d", got, err, code)
 	}
 	if msg != "" && (err == nil || !strings.Contains(err.Error(), msg)) {

@@ -3,7 +3,6 @@ package trigger
 import (
 	"bytes"
 	"context"
-	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -94,26 +93,6 @@ func runTrigger(t *testing.T, e *testEnv, args ...string) error {
 func (e *testEnv) wantOutput(t *testing.T, stdout, stderr string) {
 	t.Helper()
 	testutil.WantOutput(t, e.out, e.errOut, stdout, stderr)
-}
-
-// exitCode mirrors internal/app.ExitCode for the errors trigger returns
-// (app cannot be imported here: it imports this package).
-func exitCode(err error) int {
-	var (
-		exitErr *cmdutil.ExitError
-		flagErr *cmdutil.FlagError
-	)
-	switch {
-	case err == nil:
-		return 0
-	case errors.As(err, &exitErr):
-		return exitErr.Code
-	case errors.As(err, &flagErr):
-		return 2
-	case errors.Is(err, context.Canceled):
-		return 130
-	}
-	return 1
 }
 
 // delivery is one request the fake handler received.

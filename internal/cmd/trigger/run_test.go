@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/erzycall/erzycall/internal/cmdutil"
 	"github.com/erzycall/erzycall/internal/listener"
 	"github.com/erzycall/erzycall/internal/sender"
 	"github.com/erzycall/erzycall/internal/testutil"
@@ -92,7 +93,7 @@ func TestTriggerRun(t *testing.T) {
 			e := newTestEnv(t).tty(tc.tty)
 			args := append([]string{"call.ended", "--to", h.URL(), "--secret", testSecret}, fixedData...)
 			err := runTrigger(t, e, append(args, tc.args...)...)
-			if code := exitCode(err); code != tc.code {
+			if code := cmdutil.ExitCode(err); code != tc.code {
 				t.Errorf("exit code %d (%v), want %d", code, err, tc.code)
 			}
 			if tc.errMsg != "" && (err == nil || maskPort(err.Error()) != tc.errMsg) {
@@ -223,7 +224,7 @@ func TestTriggerListener(t *testing.T) {
 			t.Fatal(err)
 		}
 		err := runTrigger(t, e, "call.ended", "--secret", "whsec_wrong")
-		if exitCode(err) != 1 {
+		if cmdutil.ExitCode(err) != 1 {
 			t.Errorf("err = %v", err)
 		}
 		h.only(t, "whsec_wrong")
@@ -231,9 +232,9 @@ func TestTriggerListener(t *testing.T) {
 	t.Run("no listener", func(t *testing.T) {
 		e := newTestEnv(t)
 		err := runTrigger(t, e, "call.ended")
-		if exitCode(err) != 2 || !errors.Is(err, listener.ErrNoListener) ||
+		if cmdutil.ExitCode(err) != 2 || !errors.Is(err, listener.ErrNoListener) ||
 			err.Error() != "no running `erzycall listen` found: start one, or give --to and --secret" {
-			t.Errorf("err = %v (exit %d)", err, exitCode(err))
+			t.Errorf("err = %v (exit %d)", err, cmdutil.ExitCode(err))
 		}
 		e.wantOutput(t, "", "")
 	})
@@ -244,7 +245,7 @@ func TestTriggerListener(t *testing.T) {
 			t.Fatal(err)
 		}
 		err := runTrigger(t, e, "call.ended")
-		if exitCode(err) != 1 || !strings.Contains(err.Error(), "no answer from "+url+": dial tcp") ||
+		if cmdutil.ExitCode(err) != 1 || !strings.Contains(err.Error(), "no answer from "+url+": dial tcp") ||
 			!strings.HasSuffix(err.Error(), "\nIs `erzycall listen` (pid 4242) still running? Start it again, or give --to and --secret.") {
 			t.Errorf("err = %v", err)
 		}
@@ -269,7 +270,7 @@ func TestTriggerNoAnswer(t *testing.T) {
 		addr := closedAddr(t)
 		err := runTrigger(t, e, append([]string{"call.ended", "--to", "http://" + addr + "/webhook", "--secret", testSecret}, fixedData...)...)
 		want := "no answer from http://" + addr + "/webhook: dial tcp " + addr + ": connect: connection refused"
-		if exitCode(err) != 1 || err.Error() != want {
+		if cmdutil.ExitCode(err) != 1 || err.Error() != want {
 			t.Errorf("err = %v, want %q", err, want)
 		}
 		e.wantOutput(t, "→ call.ended call_ab12cd34ef56 to http://"+addr+"/webhook\n", "")
@@ -286,7 +287,7 @@ func TestTriggerNoAnswer(t *testing.T) {
 		defer close(release)
 		e := newTestEnv(t)
 		err := runTrigger(t, e, "call.ended", "--to", srv.URL, "--secret", testSecret, "--timeout", "50ms")
-		if want := "no answer from " + srv.URL + " within 50ms (--timeout)"; exitCode(err) != 1 || err == nil || err.Error() != want {
+		if want := "no answer from " + srv.URL + " within 50ms (--timeout)"; cmdutil.ExitCode(err) != 1 || err == nil || err.Error() != want {
 			t.Errorf("err = %v, want %q", err, want)
 		}
 	})
@@ -302,7 +303,7 @@ func TestTriggerNoAnswer(t *testing.T) {
 		cmd.SetArgs([]string{"call.ended", "--to", srv.URL, "--secret", testSecret})
 		cmd.SilenceErrors, cmd.SilenceUsage = true, true
 		err := cmd.ExecuteContext(ctx)
-		if exitCode(err) != 130 || err.Error() != "send call.ended: context canceled" {
+		if cmdutil.ExitCode(err) != 130 || err.Error() != "send call.ended: context canceled" {
 			t.Errorf("err = %v, want context.Canceled", err)
 		}
 	})
@@ -443,7 +444,7 @@ func TestTriggerLoad(t *testing.T) {
 		})
 		e := newTestEnv(t).tty(true)
 		err := runTrigger(t, e, "call.ended", "--to", h.URL(), "--secret", testSecret, "-n", "100", "-c", "3")
-		if exitCode(err) != 1 || err.Error() != "exit status 1" {
+		if cmdutil.ExitCode(err) != 1 || err.Error() != "exit status 1" {
 			t.Errorf("err = %v", err)
 		}
 		e.wantOutput(t, lines(
@@ -454,7 +455,7 @@ func TestTriggerLoad(t *testing.T) {
 
 		e2 := newTestEnv(t)
 		err = runTrigger(t, e2, "call.ended", "--to", h.URL(), "--secret", testSecret, "-n", "100", "-c", "3", "--jq", ".failed")
-		if want := "14 of 100 deliveries failed: 10 × 500 Internal Server Error, 4 × 401 Unauthorized"; exitCode(err) != 1 || err.Error() != want {
+		if want := "14 of 100 deliveries failed: 10 × 500 Internal Server Error, 4 × 401 Unauthorized"; cmdutil.ExitCode(err) != 1 || err.Error() != want {
 			t.Errorf("err = %v, want %q", err, want)
 		}
 		e2.wantOutput(t, "14\n", "")
@@ -463,7 +464,7 @@ func TestTriggerLoad(t *testing.T) {
 		e := newTestEnv(t)
 		addr := closedAddr(t)
 		err := runTrigger(t, e, "call.ended", "--to", "http://"+addr+"/", "--secret", testSecret, "-n", "5", "-c", "2")
-		if want := "5 of 5 deliveries failed: 5 × connection refused"; exitCode(err) != 1 || err.Error() != want {
+		if want := "5 of 5 deliveries failed: 5 × connection refused"; cmdutil.ExitCode(err) != 1 || err.Error() != want {
 			t.Errorf("err = %v, want %q", err, want)
 		}
 		e.wantOutput(t, lines("sent\t5", "succeeded\t0", "failed\t5", "elapsed_ms\t400.000", "per_second\t12.5",
