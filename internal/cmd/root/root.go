@@ -87,6 +87,9 @@ and verifies deliveries on your machine, and tests your handlers locally and in 
 	for _, c := range cmd.Commands() {
 		if c.Name() == "completion" {
 			c.Args, c.RunE = cmdutil.NoUnknownSubcommand, cmdutil.ShowHelp
+			c.Example = `  erzycall completion bash > ~/.local/share/bash-completion/completions/erzycall
+  erzycall completion zsh > "${fpath[1]}/_erzycall"
+  erzycall completion fish > ~/.config/fish/completions/erzycall.fish`
 		}
 	}
 	for _, t := range helpTopics() {
