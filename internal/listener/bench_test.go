@@ -2,9 +2,6 @@ package listener
 
 import (
 	"bytes"
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/hex"
 	"io"
 	"math/rand/v2"
 	"net/http"
@@ -13,28 +10,9 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/erzycall/erzycall/internal/testutil"
 	"github.com/erzycall/erzycall/internal/webhook"
 )
-
-// bareHandler is the baseline the listener must keep pace with: read the
-// body, check the HMAC, answer 200.
-func bareHandler(secret string) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, err := io.ReadAll(io.LimitReader(r.Body, DefaultMaxBody))
-		if err != nil {
-			http.Error(w, "bad body", http.StatusBadRequest)
-			return
-		}
-		m := hmac.New(sha256.New, []byte(secret))
-		m.Write(body)
-		want := "sha256=" + hex.EncodeToString(m.Sum(nil))
-		if !hmac.Equal([]byte(want), []byte(r.Header.Get(webhook.SignatureHeader))) {
-			http.Error(w, "invalid signature", http.StatusUnauthorized)
-			return
-		}
-		io.WriteString(w, "OK\n")
-	})
-}
 
 func benchBody(b *testing.B) ([]byte, string) {
 	body, err := webhook.NewPayload("call.ended", payloadTime, webhook.SampleData("call.ended", rand.New(rand.NewPCG(1, 1)), payloadTime))
@@ -62,7 +40,9 @@ func benchServe(b *testing.B, h http.Handler) {
 	}
 }
 
-func BenchmarkServeBare(b *testing.B) { benchServe(b, bareHandler(testSecret)) }
+func BenchmarkServeBare(b *testing.B) {
+	benchServe(b, testutil.BareReceiver(testSecret, DefaultMaxBody))
+}
 
 func BenchmarkServeListenerPretty(b *testing.B) {
 	benchServe(b, mustListener(b, Config{Format: FormatPretty}))
@@ -106,7 +86,7 @@ func benchHTTP(b *testing.B, h http.Handler) {
 	})
 }
 
-func BenchmarkHTTPBare(b *testing.B) { benchHTTP(b, bareHandler(testSecret)) }
+func BenchmarkHTTPBare(b *testing.B) { benchHTTP(b, testutil.BareReceiver(testSecret, DefaultMaxBody)) }
 
 func BenchmarkHTTPListener(b *testing.B) {
 	benchHTTP(b, mustListener(b, Config{Format: FormatPretty}))
@@ -119,7 +99,7 @@ func TestBareHandlerBaseline(t *testing.T) {
 		rec := httptest.NewRecorder()
 		req := httptest.NewRequest("POST", "/webhook", bytes.NewReader(body))
 		req.Header.Set(webhook.SignatureHeader, sig)
-		bareHandler(testSecret).ServeHTTP(rec, req)
+		testutil.BareReceiver(testSecret, DefaultMaxBody).ServeHTTP(rec, req)
 		if rec.Code != want {
 			t.Errorf("bare handler: %d, want %d", rec.Code, want)
 		}

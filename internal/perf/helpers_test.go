@@ -2,9 +2,6 @@ package perf
 
 import (
 	"bytes"
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -44,26 +41,6 @@ func newDeliveries(tb testing.TB, n int) *deliveries {
 		d.bodies[i], d.sigs[i] = body, webhook.Sign(secret, body)
 	}
 	return d
-}
-
-// bareHandler is the baseline: read the body, check the HMAC, answer 200.
-// It is what a minimal hand-written receiver does.
-func bareHandler() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, err := io.ReadAll(io.LimitReader(r.Body, listener.DefaultMaxBody))
-		if err != nil {
-			http.Error(w, "bad body", http.StatusBadRequest)
-			return
-		}
-		m := hmac.New(sha256.New, []byte(secret))
-		m.Write(body)
-		want := "sha256=" + hex.EncodeToString(m.Sum(nil))
-		if !hmac.Equal([]byte(want), []byte(r.Header.Get(webhook.SignatureHeader))) {
-			http.Error(w, "invalid signature", http.StatusUnauthorized)
-			return
-		}
-		io.WriteString(w, "OK\n")
-	})
 }
 
 // appHandler is a local app: it reads the body and answers 200.

@@ -7,9 +7,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"runtime"
 	"strings"
 	"sync"
@@ -17,21 +15,9 @@ import (
 	"syscall"
 	"testing"
 	"time"
-)
 
-// buildBinary builds cmd/erzycall into a temporary directory.
-func buildBinary(t *testing.T) string {
-	t.Helper()
-	if testing.Short() {
-		t.Skip("builds the binary")
-	}
-	bin := filepath.Join(t.TempDir(), "erzycall")
-	out, err := exec.Command("go", "build", "-o", bin, "github.com/erzycall/erzycall/cmd/erzycall").CombinedOutput()
-	if err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	return bin
-}
+	"github.com/erzycall/erzycall/internal/testutil"
+)
 
 // TestSIGTERMUnderLoad runs the real `erzycall listen --forward-to` with 32
 // senders keeping it busy against a slow app, then sends SIGTERM: the
@@ -42,7 +28,7 @@ func TestSIGTERMUnderLoad(t *testing.T) {
 	if runtime.GOOS == "windows" {
 		t.Skip("sends SIGTERM")
 	}
-	bin := buildBinary(t)
+	bin := testutil.BuildErzycall(t)
 	const conns = 32
 	var inFlight atomic.Int64
 	var mu sync.Mutex
@@ -60,13 +46,7 @@ func TestSIGTERMUnderLoad(t *testing.T) {
 	})) + "/hook"
 
 	cmd := exec.Command(bin, "listen", "--addr", "127.0.0.1:0", "--format", "json", "--secret", secret, "--forward-to", appURL)
-	var env []string
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "ERZYCALL_") {
-			env = append(env, kv)
-		}
-	}
-	cmd.Env = append(env, "ERZYCALL_CONFIG_DIR="+t.TempDir(), "NO_COLOR=1")
+	cmd.Env = testutil.Environ("ERZYCALL_CONFIG_DIR="+t.TempDir(), "NO_COLOR=1")
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
 	stdout, err := cmd.StdoutPipe()

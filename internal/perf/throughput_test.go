@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/erzycall/erzycall/internal/listener"
+	"github.com/erzycall/erzycall/internal/testutil"
 )
 
 // BenchmarkThroughput sends signed deliveries over loopback keep-alive
@@ -37,7 +38,7 @@ func benchThroughput(b *testing.B, conns int) {
 	const round = 1000
 	d := newDeliveries(b, 20000)
 	l := newListener(b, listener.Config{Format: listener.FormatJSON})
-	targets := [2]string{serve(b, l) + listener.DefaultPath, serve(b, bareHandler()) + listener.DefaultPath}
+	targets := [2]string{serve(b, l) + listener.DefaultPath, serve(b, testutil.BareReceiver(secret, listener.DefaultMaxBody)) + listener.DefaultPath}
 	clients := [2]*http.Client{newClient(conns), newClient(conns)}
 	defer clients[0].CloseIdleConnections()
 	defer clients[1].CloseIdleConnections()

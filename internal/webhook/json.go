@@ -314,20 +314,32 @@ func (p *parser) object(depth int) (any, error) {
 				}
 			}
 		}
-		p.skipSpace()
-		if p.pos >= len(p.data) {
-			return nil, p.errorf("unexpected end of input, want ',' or '}'")
+		done, err := p.next('}')
+		if err != nil {
+			return nil, err
 		}
-		switch p.data[p.pos] {
-		case ',':
-			p.pos++
-		case '}':
-			p.pos++
+		if done {
 			return obj, nil
-		default:
-			return nil, p.errorf("unexpected %s, want ',' or '}'", p.describe())
 		}
 	}
+}
+
+// next consumes what follows a member or element: ',' (more to come) or
+// closing (done).
+func (p *parser) next(closing byte) (done bool, err error) {
+	p.skipSpace()
+	if p.pos >= len(p.data) {
+		return false, p.errorf("unexpected end of input, want ',' or '%c'", closing)
+	}
+	switch p.data[p.pos] {
+	case ',':
+		p.pos++
+		return false, nil
+	case closing:
+		p.pos++
+		return true, nil
+	}
+	return false, p.errorf("unexpected %s, want ',' or '%c'", p.describe(), closing)
 }
 
 func (p *parser) array(depth int) (any, error) {
@@ -348,18 +360,12 @@ func (p *parser) array(depth int) (any, error) {
 			return nil, err
 		}
 		arr = append(arr, v)
-		p.skipSpace()
-		if p.pos >= len(p.data) {
-			return nil, p.errorf("unexpected end of input, want ',' or ']'")
+		done, err := p.next(']')
+		if err != nil {
+			return nil, err
 		}
-		switch p.data[p.pos] {
-		case ',':
-			p.pos++
-		case ']':
-			p.pos++
+		if done {
 			return arr, nil
-		default:
-			return nil, p.errorf("unexpected %s, want ',' or ']'", p.describe())
 		}
 	}
 }

@@ -22,4 +22,4 @@ go tool pprof -sample_index=alloc_objects -top -nodecount 15 "$OUT/listener.test
 echo
 echo "== share of the loopback benchmark's CPU spent in the listener's handler"
 go test -run '^$' -bench 'Throughput' -benchtime 40000x -cpuprofile "$OUT/tp.cpu" -o "$OUT/perf.test" ./internal/perf | grep '^Benchmark'
-go tool pprof -top -cum "$OUT/perf.test" "$OUT/tp.cpu" 2>/dev/null | grep -E 'Total samples|Listener\)\.ServeHTTP$|bareHandler'
+go tool pprof -top -cum "$OUT/perf.test" "$OUT/tp.cpu" 2>/dev/null | grep -E 'Total samples|Listener\)\.ServeHTTP$|BareReceiver'

@@ -13,27 +13,21 @@ import (
 	"time"
 
 	"github.com/erzycall/erzycall/internal/listener"
+	"github.com/erzycall/erzycall/internal/testutil"
 )
 
 // TestEndToEnd runs the real binary: listen, a signed delivery, SIGINT, the
 // summary, exit 0.
 func TestEndToEnd(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds the binary")
-	}
 	if runtime.GOOS == "windows" {
 		t.Skip("sends SIGINT")
 	}
+	bin := testutil.BuildErzycall(t)
 	tmp := t.TempDir()
-	bin := filepath.Join(tmp, "erzycall")
-	build := exec.Command("go", "build", "-o", bin, "github.com/erzycall/erzycall/cmd/erzycall")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
 
 	cfgDir := filepath.Join(tmp, "config")
 	cmd := exec.Command(bin, "listen", "--addr", "127.0.0.1:0", "--format", "json")
-	cmd.Env = append(cleanEnv(), "ERZYCALL_CONFIG_DIR="+cfgDir, "NO_COLOR=1")
+	cmd.Env = testutil.Environ("ERZYCALL_CONFIG_DIR="+cfgDir, "NO_COLOR=1")
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
 	stdout, err := cmd.StdoutPipe()
@@ -109,15 +103,4 @@ func TestEndToEnd(t *testing.T) {
 	if _, err := listener.ReadState(cfgDir); !errors.Is(err, listener.ErrNoListener) {
 		t.Errorf("state file after exit: %v", err)
 	}
-}
-
-// cleanEnv is the test's environment without erzycall's own variables.
-func cleanEnv() []string {
-	var env []string
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "ERZYCALL_") {
-			env = append(env, kv)
-		}
-	}
-	return env
 }
