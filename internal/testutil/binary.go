@@ -17,7 +17,7 @@ func BuildErzycall(t *testing.T) string {
 		t.Skip("builds the binary")
 	}
 	bin := filepath.Join(t.TempDir(), "erzycall")
-	out, err := exec.CommandContext(context.Background(), "go", "build", "-o", bin, "github.com/erzycall/erzycall/cmd/erzycall").CombinedOutput()
+	out, err := exec.CommandContext(context.Background(), "go", "build", "-o", bin, "github.com/erzycall/erzycall/cmd/erzycall").CombinedOutput() //nolint:gosec // G204: bin is a path in the test's own temp dir
 	if err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
