@@ -20,24 +20,6 @@ func ValidateAddr(addr, example string) error {
 	return nil
 }
 
-// LocalURL is the http:// base URL clients on this machine use to reach a
-// server bound to addr: an unspecified address (all interfaces) is reached
-// through loopback. public reports whether other machines can reach it too.
-func LocalURL(addr net.Addr) (u string, public bool) {
-	tcp, ok := addr.(*net.TCPAddr)
-	if !ok {
-		return "http://" + addr.String(), true
-	}
-	ip := tcp.IP
-	switch {
-	case ip.IsUnspecified() && ip.To4() != nil:
-		ip = net.IPv4(127, 0, 0, 1)
-	case ip.IsUnspecified():
-		ip = net.IPv6loopback
-	}
-	return "http://" + net.JoinHostPort(ip.String(), strconv.Itoa(tcp.Port)), !tcp.IP.IsLoopback()
-}
-
 // LockedWriter serialises writes from several goroutines, so that lines
 // written in one Write call never interleave.
 type LockedWriter struct {

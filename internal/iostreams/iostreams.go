@@ -124,7 +124,7 @@ func (s *IOStreams) CanPrompt() bool { return s.inTTY && s.errTTY && !s.neverPro
 // Styles returns styles for text written to Out.
 func (s *IOStreams) Styles() *Styles {
 	if s.styles == nil {
-		s.styles = newStyles(s.Out, s.colorEnabled)
+		s.styles = NewStyles(s.Out, s.colorEnabled)
 	}
 	return s.styles
 }
@@ -133,7 +133,7 @@ func (s *IOStreams) Styles() *Styles {
 // rules as Out but judged on stderr's own terminal.
 func (s *IOStreams) ErrStyles() *Styles {
 	if s.errStyles == nil {
-		s.errStyles = newStyles(s.ErrOut, s.errColorEnabled)
+		s.errStyles = NewStyles(s.ErrOut, s.errColorEnabled)
 	}
 	return s.errStyles
 }
@@ -231,7 +231,9 @@ type Styles struct {
 	Bold, Dim, Green, Red, Yellow, Cyan lipgloss.Style
 }
 
-func newStyles(w io.Writer, color bool) *Styles {
+// NewStyles returns styles rendered for w, coloured or not. Streams build
+// their own (Styles, ErrStyles); this is for writers that are not one.
+func NewStyles(w io.Writer, color bool) *Styles {
 	r := lipgloss.NewRenderer(w)
 	if color {
 		r.SetColorProfile(termenv.ANSI)

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/erzycall/erzycall/internal/webhook"
 )
 
 // NewForwardClient returns the client used to forward deliveries when
@@ -69,6 +71,7 @@ type forwardResponse struct {
 	status          int
 	contentType     []string
 	contentEncoding []string
+	location        []string // a redirect's target, passed back with it
 	body            []byte
 }
 
@@ -77,6 +80,9 @@ func (fr *forwardResponse) write(w http.ResponseWriter) {
 	h["Content-Type"] = fr.contentType // nil: no sniffing, send none, as the app did
 	if fr.contentEncoding != nil {
 		h["Content-Encoding"] = fr.contentEncoding
+	}
+	if fr.location != nil {
+		h["Location"] = fr.location
 	}
 	w.WriteHeader(fr.status)
 	_, _ = w.Write(fr.body) // a sender that hung up gets nothing: no one to tell
@@ -98,6 +104,13 @@ func (l *Listener) forward(r *http.Request, body []byte, d *Delivery) *forwardRe
 	start := time.Now()
 	resp, err := l.doForward(ctx, r, body)
 	fr.Latency = time.Since(start)
+	if err != nil && l.cutOff.Load() {
+		// The session ended before the app answered: the sender never got
+		// an answer either, so this is no 502.
+		fr.Err = ErrShutdown.Error()
+		d.Status, d.Err = 0, ErrShutdown
+		return &forwardResponse{status: http.StatusServiceUnavailable, contentType: textPlain, body: []byte("shutting down\n")}
+	}
 	if err != nil {
 		fr.Err = l.describeForwardError(err)
 		d.Status = http.StatusBadGateway
@@ -120,6 +133,12 @@ func (l *Listener) doForward(ctx context.Context, r *http.Request, body []byte) 
 		return nil, err
 	}
 	req.Header = forwardHeaders(r.Header)
+	if l.cfg.ForwardSecret != "" {
+		req.Header[webhook.SignatureHeader] = []string{webhook.Sign(l.cfg.ForwardSecret, body)}
+	}
+	if l.via != nil {
+		req.Header["Via"] = append(req.Header["Via"], l.via...)
+	}
 	resp, err := l.client.Do(req)
 	if err != nil {
 		return nil, err
@@ -132,6 +151,9 @@ func (l *Listener) doForward(ctx context.Context, r *http.Request, body []byte) 
 		status:          resp.StatusCode,
 		contentType:     resp.Header["Content-Type"],
 		contentEncoding: resp.Header["Content-Encoding"],
+	}
+	if resp.StatusCode >= 300 && resp.StatusCode < 400 {
+		out.location = resp.Header["Location"]
 	}
 	if out.body, err = io.ReadAll(io.LimitReader(resp.Body, MaxForwardResponse)); err != nil {
 		return nil, fmt.Errorf("read the app's response: %w", err)

@@ -246,8 +246,8 @@ func TestForwardResponseCappedAndRedirectNotFollowed(t *testing.T) {
 
 	h = newHarness(t, Config{ForwardTo: a.URL + "/redirect"})
 	res = h.post(t, payload(t, "call.ended", "r", payloadTime), testSecret)
-	if res.status != 302 {
-		t.Errorf("sender got %d, want the app's 302", res.status)
+	if res.status != 302 || res.header.Get("Location") != "/elsewhere" {
+		t.Errorf("sender got %d with Location %q, want the app's 302 with its Location", res.status, res.header.Get("Location"))
 	}
 	for _, r := range a.requests() {
 		if r.path == "/elsewhere" {

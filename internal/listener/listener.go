@@ -18,6 +18,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/erzycall/erzycall/internal/iostreams"
 	"github.com/erzycall/erzycall/internal/webhook"
 )
 
@@ -58,12 +59,21 @@ type Config struct {
 	ForwardTo      string
 	ForwardTimeout time.Duration // 0: no timeout beyond the sender's own
 	Client         *http.Client  // for forwarding; nil: NewForwardClient()
+	// ForwardSecret, when set, re-signs forwarded deliveries: their
+	// X-Webhook-Signature is made with this secret over the same bytes, so
+	// the app verifies with a secret that outlives the session's.
+	ForwardSecret string
+	// LoopToken, when set, names this listener in the Via header of what
+	// it forwards; a request that carries it came back through a loop and
+	// is refused (508), so one delivery never fans out.
+	LoopToken string
 
-	Now       func() time.Time // default time.Now
-	Out       io.Writer        // where lines go (stdout); required
-	Format    Format           // default FormatPretty
-	PrintBody bool             // pretty: also print the indented JSON body
-	Color     bool             // pretty: ANSI colours
+	Now       func() time.Time  // default time.Now
+	Out       io.Writer         // where lines go (stdout); required
+	Format    Format            // default FormatPretty
+	PrintBody bool              // pretty: also print the indented JSON body
+	Color     bool              // pretty: ANSI colours
+	Styles    *iostreams.Styles // Out's styles (nil: none)
 
 	// OnDelivery, when set, is called once per request (including refused
 	// and ignored ones) after the response was written and the line was
@@ -80,6 +90,10 @@ var (
 	ErrBodyTooLarge     = errors.New("body too large")
 	ErrInvalidPayload   = errors.New("invalid payload")
 	ErrReadBody         = errors.New("cannot read the request body")
+	ErrLoop             = errors.New("forwarding loop: this request was forwarded by this listener")
+	// ErrShutdown marks a delivery cut off when the session ended before
+	// the app answered.
+	ErrShutdown = errors.New("shutdown")
 )
 
 // Delivery describes one request and what was done with it.
@@ -104,6 +118,10 @@ type Delivery struct {
 	// NonCanonical: the body is not JSON.stringify(JSON.parse(body)), so a
 	// Node handler written from the docs computes a different HMAC.
 	NonCanonical bool
+	// NonCanonicalHeader: the signature matched, but the header is not in
+	// the exact form sha256=<64 lowercase hex digits> that the documented
+	// handler compares byte for byte (it would reject it).
+	NonCanonicalHeader bool
 
 	BodyRead   bool // the body was read in full (BodySHA256 is set)
 	BodySHA256 [sha256.Size]byte
@@ -158,7 +176,9 @@ type Listener struct {
 	styles     styles
 	seen       *dedup
 	n          counters
-	bufs       sync.Pool // *[]byte request bodies and output lines
+	via        []string    // the Via value forwards carry; nil without LoopToken
+	cutOff     atomic.Bool // set by CutOff: failing forwards are shutdown casualties
+	bufs       sync.Pool   // *[]byte request bodies and output lines
 }
 
 // New checks cfg, fills in defaults and returns a Listener.
@@ -194,7 +214,7 @@ func New(cfg Config) (*Listener, error) {
 		cfg:      cfg,
 		verifier: webhook.NewVerifier(cfg.Secrets...),
 		out:      newLineWriter(cfg.Out),
-		styles:   newStyles(cfg.Out, cfg.Color),
+		styles:   newStyles(cfg.Styles, cfg.Color),
 		seen:     newDedup(DuplicateWindow),
 	}
 	for _, e := range cfg.Events {
@@ -204,6 +224,9 @@ func New(cfg Config) (*Listener, error) {
 			}
 			l.events[e] = true
 		}
+	}
+	if cfg.LoopToken != "" {
+		l.via = []string{"1.1 erzycall-" + cfg.LoopToken}
 	}
 	if cfg.ForwardTo != "" {
 		u, err := url.Parse(cfg.ForwardTo)
@@ -252,6 +275,10 @@ func (l *Listener) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		l.refuse(w, &d, http.StatusMethodNotAllowed, ErrMethodNotAllowed, &l.n.misrouted, nil)
 		return
 	}
+	if l.via != nil && l.looped(r) {
+		l.refuse(w, &d, http.StatusLoopDetected, ErrLoop, &l.n.misrouted, nil)
+		return
+	}
 
 	bufp := l.getBuf()
 	defer l.putBuf(bufp)
@@ -288,6 +315,7 @@ func (l *Listener) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		d.Verified, d.MatchedSecret = true, i
+		d.NonCanonicalHeader = !canonicalHeader(header)
 		l.n.verified.Add(1)
 	}
 	if perr != nil {
@@ -338,6 +366,37 @@ func (l *Listener) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 var allowPost = []string{http.MethodPost}
 
+// canonicalHeader reports whether a signature header is exactly
+// sha256=<64 lowercase hex digits>: what the documented handler builds and
+// compares byte for byte.
+func canonicalHeader(h string) bool {
+	const prefix = "sha256="
+	if len(h) != len(prefix)+2*sha256.Size || h[:len(prefix)] != prefix {
+		return false
+	}
+	for i := len(prefix); i < len(h); i++ {
+		if c := h[i]; (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+// looped reports whether r carries this listener's own Via entry.
+func (l *Listener) looped(r *http.Request) bool {
+	for _, v := range r.Header["Via"] {
+		if strings.Contains(v, l.via[0]) {
+			return true
+		}
+	}
+	return false
+}
+
+// CutOff marks the end of the session: forwards that fail from now on were
+// cut short by the shutdown, and are recorded as such (no status, error
+// "shutdown"), not as a 502 the sender never received.
+func (l *Listener) CutOff() { l.cutOff.Store(true) }
+
 func count(c *atomic.Int64, b bool) {
 	if b {
 		c.Add(1)
@@ -375,6 +434,8 @@ func refusalText(status int) string {
 		return "method not allowed"
 	case http.StatusNotFound:
 		return "not found"
+	case http.StatusLoopDetected:
+		return "loop detected"
 	}
 	return http.StatusText(status)
 }

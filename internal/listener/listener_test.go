@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/erzycall/erzycall/internal/iostreams"
 	"github.com/erzycall/erzycall/internal/testutil"
 	"github.com/erzycall/erzycall/internal/webhook"
 )
@@ -56,6 +57,9 @@ func newHarness(t *testing.T, cfg Config) *harness {
 		cfg.Now = fixedNow
 	}
 	cfg.Out = h.out
+	if cfg.Color && cfg.Styles == nil {
+		cfg.Styles = iostreams.NewStyles(h.out, true)
+	}
 	l, err := New(cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -63,6 +67,8 @@ func newHarness(t *testing.T, cfg Config) *harness {
 	h.l = l
 	h.srv = httptest.NewServer(l) // 127.0.0.1
 	t.Cleanup(h.srv.Close)
+	// A sender sees the listener's answer as it is: a 3xx is not followed.
+	h.srv.Client().CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	return h
 }
 
@@ -254,7 +260,7 @@ func TestReadError(t *testing.T) {
 func TestPrettyOutput(t *testing.T) {
 	h := newHarness(t, Config{Tolerance: time.Minute})
 	good := payload(t, "call.ended", "abc123", payloadTime)
-	h.l.Ready("http://127.0.0.1:4242/webhook", false)
+	h.l.Ready(Banner{URL: "http://127.0.0.1:4242/webhook", Secrets: []string{"whsec_…cdef"}})
 	h.post(t, good, testSecret)
 	h.post(t, good, testSecret)
 	h.post(t, payload(t, "contact.created", "contact_0123456789abcdef", payloadTime.Add(-2*time.Minute)), testSecret)
@@ -270,7 +276,7 @@ func TestPrettyOutput(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []string{
-		"Ready! Listening on http://127.0.0.1:4242/webhook",
+		"Ready! Listening on http://127.0.0.1:4242/webhook (Ctrl-C to quit)",
 		"  Secret   whsec_…cdef",
 		"  Forward  none: deliveries are answered 200 OK",
 		"  Events   all",
@@ -298,25 +304,50 @@ func TestPrettyOutput(t *testing.T) {
 
 func TestReadyVariants(t *testing.T) {
 	h := newHarness(t, Config{Secrets: []string{"whsec_dev_secret_value_1"}, Events: []string{"call.ended", " contact.created "}, ForwardTo: "http://127.0.0.1:9/hook", ForwardTimeout: 2 * time.Second})
-	h.l.Ready("http://localhost:4242/webhook", true)
-	want := "Ready! Listening on http://localhost:4242/webhook\n" +
+	h.l.Ready(Banner{
+		URL: "http://localhost:4242/webhook", Secrets: []string{"whsec_dev_secret_value_1"}, SecretNote: "development secret",
+		TryIt: "erzycall trigger call.ended",
+	})
+	want := "Ready! Listening on http://localhost:4242/webhook (Ctrl-C to quit)\n" +
 		"  Secret   whsec_dev_secret_value_1 (development secret)\n" +
 		"  Forward  http://127.0.0.1:9/hook (timeout 2s)\n" +
-		"  Events   call.ended, contact.created\n"
+		"  Events   call.ended, contact.created\n" +
+		"  Try it   erzycall trigger call.ended   (from another terminal)\n"
+	if got := h.out.String(); got != want {
+		t.Errorf("got\n%s\nwant\n%s", got, want)
+	}
+
+	// A temporary endpoint through a tunnel, forwards re-signed.
+	h = newHarness(t, Config{Secrets: []string{"whsec_endpoint"}, ForwardTo: "http://127.0.0.1:9/hook"})
+	h.l.Ready(Banner{
+		URL: "http://127.0.0.1:4242/webhook", PublicURL: "https://a-b.trycloudflare.com/webhook", Tunnel: "cloudflared",
+		EndpointID: "wh_1", Secrets: []string{"whsec_endpoint"}, SecretNote: "the endpoint's signing secret, valid for this session",
+		ForwardSecret: "whsec_dev",
+	})
+	want = "Ready! Listening on http://127.0.0.1:4242/webhook (Ctrl-C to quit)\n" +
+		"  Public   https://a-b.trycloudflare.com/webhook (through the cloudflared tunnel)\n" +
+		"  Endpoint wh_1, temporary: deleted when listen exits\n" +
+		"  Secret   whsec_endpoint (the endpoint's signing secret, valid for this session)\n" +
+		"  Forward  http://127.0.0.1:9/hook\n" +
+		"           re-signed with your development secret whsec_dev\n" +
+		"  Events   all\n"
 	if got := h.out.String(); got != want {
 		t.Errorf("got\n%s\nwant\n%s", got, want)
 	}
 
 	h = newHarness(t, Config{SkipVerify: true, Format: FormatJSON})
-	h.l.Ready("http://localhost:4242/webhook", false)
-	if got, want := h.out.String(), `{"type":"ready","url":"http://localhost:4242/webhook","forwardTo":null,"verify":false,"secrets":[],"events":null}`+"\n"; got != want {
+	h.l.Ready(Banner{URL: "http://localhost:4242/webhook"})
+	if got, want := h.out.String(), `{"type":"ready","url":"http://localhost:4242/webhook","publicUrl":null,"endpoint":null,"forwardTo":null,"forwardSecret":null,"verify":false,"secrets":[],"events":null}`+"\n"; got != want {
 		t.Errorf("got  %s\nwant %s", got, want)
 	}
 
-	h = newHarness(t, Config{Secrets: []string{"whsec_new_secret_abcd1234", "whsec_old_secret_wxyz9876"}, Format: FormatJSON, ForwardTo: "http://127.0.0.1:9/hook"})
-	h.l.Ready("http://localhost:4242/webhook", false)
-	if got := h.out.String(); !strings.Contains(got, `"secrets":["whsec_…1234","whsec_…9876"]`) || !strings.Contains(got, `"forwardTo":"http://127.0.0.1:9/hook"`) || strings.Contains(got, "abcd1234") {
-		t.Errorf("ready line %s", got)
+	h = newHarness(t, Config{Secrets: []string{"whsec_new_secret_abcd1234"}, Format: FormatJSON, ForwardTo: "http://127.0.0.1:9/hook"})
+	h.l.Ready(Banner{
+		URL: "http://localhost:4242/webhook", PublicURL: "https://x.example/webhook", EndpointID: "wh_2",
+		Secrets: []string{"whsec_new_secret_abcd1234"}, ForwardSecret: "whsec_dev",
+	})
+	if got, want := h.out.String(), `{"type":"ready","url":"http://localhost:4242/webhook","publicUrl":"https://x.example/webhook","endpoint":"wh_2","forwardTo":"http://127.0.0.1:9/hook","forwardSecret":"whsec_dev","verify":true,"secrets":["whsec_new_secret_abcd1234"],"events":null}`+"\n"; got != want {
+		t.Errorf("got  %s\nwant %s", got, want)
 	}
 }
 
@@ -482,7 +513,7 @@ func TestNDJSONSchema(t *testing.T) {
 	}))
 	defer app.Close()
 	h := newHarness(t, Config{Format: FormatJSON, ForwardTo: app.URL + "/hook", MaxBody: 4096})
-	h.l.Ready(h.srv.URL+"/webhook", false)
+	h.l.Ready(Banner{URL: h.srv.URL + "/webhook", Secrets: []string{"whsec_…cdef"}})
 	good := payload(t, "call.ended", "abc123", payloadTime)
 	h.post(t, good, testSecret)
 	h.post(t, good, "")

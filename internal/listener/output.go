@@ -1,11 +1,9 @@
 package listener
 
 import (
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
-	"math"
 	"strconv"
 	"strings"
 	"sync"
@@ -13,8 +11,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/charmbracelet/lipgloss"
-	"github.com/muesli/termenv"
 
+	"github.com/erzycall/erzycall/internal/iostreams"
 	"github.com/erzycall/erzycall/internal/webhook"
 )
 
@@ -86,32 +84,23 @@ func (lw *lineWriter) flush() error {
 // returns the first error writing to it.
 func (l *Listener) Flush() error { return l.out.flush() }
 
+// styles are the listener's names for the styles of the stream it writes
+// to (iostreams builds them, so colour follows the same rules everywhere).
 type styles struct {
 	color                             bool
 	dim, bold, ok, bad, warn, info    lipgloss.Style
 	status2xx, status3xx, status4xx5x lipgloss.Style
 }
 
-// newStyles builds the styles from a renderer on w whose colour profile is
-// forced by the color flag: nothing sniffs the terminal or its background.
-func newStyles(w io.Writer, color bool) styles {
-	profile := termenv.Ascii
-	if color {
-		profile = termenv.ANSI
+func newStyles(st *iostreams.Styles, color bool) styles {
+	if st == nil {
+		st = iostreams.NewStyles(io.Discard, false)
+		color = false
 	}
-	r := lipgloss.NewRenderer(w, termenv.WithProfile(profile))
-	r.SetColorProfile(profile)
 	return styles{
-		color:       color,
-		dim:         r.NewStyle().Foreground(lipgloss.Color("8")),
-		bold:        r.NewStyle().Bold(true),
-		ok:          r.NewStyle().Foreground(lipgloss.Color("2")),
-		bad:         r.NewStyle().Foreground(lipgloss.Color("1")),
-		warn:        r.NewStyle().Foreground(lipgloss.Color("3")),
-		info:        r.NewStyle().Foreground(lipgloss.Color("6")),
-		status2xx:   r.NewStyle().Foreground(lipgloss.Color("2")),
-		status3xx:   r.NewStyle().Foreground(lipgloss.Color("6")),
-		status4xx5x: r.NewStyle().Foreground(lipgloss.Color("1")),
+		color: color,
+		dim:   st.Dim, bold: st.Bold, ok: st.Green, bad: st.Red, warn: st.Yellow, info: st.Cyan,
+		status2xx: st.Green, status3xx: st.Cyan, status4xx5x: st.Red,
 	}
 }
 
@@ -178,6 +167,7 @@ func (l *Listener) printInbound(d *Delivery, body []byte) {
 		{d.Stale, "stale"},
 		{d.UnknownEvent, "unknown event"},
 		{d.NonCanonical, "not in JSON.stringify form"},
+		{d.NonCanonicalHeader, "header not sha256=<lowercase hex>"},
 	} {
 		if m.on {
 			b = append(b, "  "...)
@@ -248,101 +238,6 @@ func (l *Listener) printOutbound(d *Delivery) {
 	*p = b[:0]
 }
 
-// printJSON writes the NDJSON line of a request.
-func (l *Listener) printJSON(d *Delivery) {
-	p := l.getBuf()
-	defer l.putBuf(p)
-	b := (*p)[:0]
-	b = append(b, `{"type":"delivery","receivedAt":`...)
-	b = webhook.AppendString(b, webhook.FormatTimestamp(d.ReceivedAt))
-	b = append(b, `,"method":`...)
-	b = webhook.AppendString(b, d.Method)
-	b = append(b, `,"path":`...)
-	b = webhook.AppendString(b, d.Path)
-	b = append(b, `,"event":`...)
-	b = appendStringOrNull(b, d.Event)
-	b = append(b, `,"id":`...)
-	b = appendStringOrNull(b, d.ID)
-	b = append(b, `,"verified":`...)
-	b = strconv.AppendBool(b, d.Verified)
-	b = append(b, `,"matchedSecret":`...)
-	if d.MatchedSecret >= 0 {
-		b = strconv.AppendInt(b, int64(d.MatchedSecret), 10)
-	} else {
-		b = append(b, "null"...)
-	}
-	b = append(b, `,"error":`...)
-	if d.Err != nil {
-		b = webhook.AppendString(b, d.Err.Error())
-	} else {
-		b = append(b, "null"...)
-	}
-	b = append(b, `,"duplicate":`...)
-	b = strconv.AppendBool(b, d.Duplicate)
-	b = append(b, `,"stale":`...)
-	b = strconv.AppendBool(b, d.Stale)
-	b = append(b, `,"unknownEvent":`...)
-	b = strconv.AppendBool(b, d.UnknownEvent)
-	b = append(b, `,"canonical":`...)
-	if d.Payload != nil && d.Err == nil {
-		b = strconv.AppendBool(b, !d.NonCanonical)
-	} else {
-		b = append(b, "null"...)
-	}
-	b = append(b, `,"bodySha256":`...)
-	if d.BodyRead {
-		b = append(b, '"')
-		b = hex.AppendEncode(b, d.BodySHA256[:])
-		b = append(b, '"')
-	} else {
-		b = append(b, "null"...)
-	}
-	b = append(b, `,"bodyBytes":`...)
-	b = strconv.AppendInt(b, d.BodyBytes, 10)
-	b = append(b, `,"status":`...)
-	b = strconv.AppendInt(b, int64(d.Status), 10)
-	b = append(b, `,"data":`...)
-	b = l.appendData(b, d)
-	if f := d.Forward; f != nil {
-		b = append(b, `,"forward":{"url":`...)
-		b = webhook.AppendString(b, f.URL)
-		b = append(b, `,"status":`...)
-		if f.Status > 0 {
-			b = strconv.AppendInt(b, int64(f.Status), 10)
-		} else {
-			b = append(b, "null"...)
-		}
-		b = append(b, `,"latencyMs":`...)
-		b = webhook.AppendNumber(b, math.Round(float64(f.Latency.Microseconds()))/1000)
-		b = append(b, `,"error":`...)
-		b = appendStringOrNull(b, f.Err)
-		b = append(b, '}')
-	}
-	b = append(b, "}\n"...)
-	l.out.write(b)
-	*p = b[:0]
-}
-
-func (l *Listener) appendData(b []byte, d *Delivery) []byte {
-	data, ok := d.Payload.Get("data")
-	if !ok {
-		return append(b, "null"...)
-	}
-	n := len(b)
-	b, err := webhook.AppendMarshal(b, data)
-	if err != nil {
-		return append(b[:n], "null"...)
-	}
-	return b
-}
-
-func appendStringOrNull(b []byte, s string) []byte {
-	if s == "" {
-		return append(b, "null"...)
-	}
-	return webhook.AppendString(b, s)
-}
-
 // padded appends the safe form of text, styled, then spaces up to width.
 func padded(b []byte, s *styles, st lipgloss.Style, text string, width int) []byte {
 	text = safe(text, maxField)
@@ -394,55 +289,63 @@ func needsEscape(r rune) bool {
 		(r >= '\u202a' && r <= '\u202e') || (r >= '\u2066' && r <= '\u2069') || r == '\u200e' || r == '\u200f'
 }
 
+// Banner is what Ready announces before the first delivery.
+type Banner struct {
+	URL        string // the local URL senders post to
+	PublicURL  string // the registered public URL, when there is one
+	Tunnel     string // the tunnel engine that carries PublicURL, if any
+	EndpointID string // the endpoint registered for PublicURL
+	Keep       bool   // the endpoint stays after the session
+	// Secrets are shown as given: the caller redacts those that are not
+	// the session's own.
+	Secrets    []string
+	SecretNote string // what the secrets are, e.g. "development secret"
+	// ForwardSecret, when forwards are re-signed, is the secret they are
+	// signed with: the one the app must verify with.
+	ForwardSecret string
+	// TryIt is a command that sends a test event from another terminal.
+	TryIt string
+}
+
 // Ready prints what the listener is doing, before the first delivery: the
-// URL senders should use, the secret (shown in full only when devSecret says
-// it is a throwaway development secret, else redacted), the forward target
-// and the event filter. In JSON format it is the first NDJSON line.
-func (l *Listener) Ready(url string, devSecret bool) {
-	secrets := make([]string, len(l.cfg.Secrets))
-	for i, sec := range l.cfg.Secrets {
-		secrets[i] = sec
-		if !devSecret {
-			secrets[i] = webhook.RedactSecret(sec)
-		}
-	}
+// URL senders should use, the secret, the forward target and the event
+// filter. In JSON format it is the first NDJSON line.
+func (l *Listener) Ready(b Banner) {
 	if l.cfg.Format == FormatJSON {
-		ready := struct {
-			Type      string   `json:"type"`
-			URL       string   `json:"url"`
-			ForwardTo *string  `json:"forwardTo"`
-			Verify    bool     `json:"verify"`
-			Secrets   []string `json:"secrets"`
-			Events    []string `json:"events"`
-		}{"ready", url, nil, !l.cfg.SkipVerify, secrets, l.eventList()}
-		if l.cfg.ForwardTo != "" {
-			ready.ForwardTo = &l.cfg.ForwardTo
-		}
-		if l.cfg.SkipVerify {
-			ready.Secrets = []string{}
-		}
-		l.writeJSONLine(ready)
+		l.writeJSONLine(l.readyLine(b))
 		return
 	}
 	s := &l.styles
-	var b []byte
-	b = s.add(b, s.ok, "Ready!")
-	b = append(b, " Listening on "...)
-	b = s.add(b, s.bold, url)
-	b = append(b, '\n')
+	var out []byte
+	out = s.add(out, s.ok, "Ready!")
+	out = append(out, " Listening on "...)
+	out = s.add(out, s.bold, b.URL)
+	out = append(out, " (Ctrl-C to quit)\n"...)
 	field := func(name, value string) {
-		b = append(b, "  "...)
-		b = s.add(b, s.dim, fmt.Sprintf("%-9s", name))
-		b = append(b, value...)
-		b = append(b, '\n')
+		out = append(out, "  "...)
+		out = s.add(out, s.dim, fmt.Sprintf("%-9s", name))
+		out = append(out, value...)
+		out = append(out, '\n')
+	}
+	if b.PublicURL != "" {
+		via := "registered with ErzyCall"
+		if b.Tunnel != "" {
+			via = "through the " + b.Tunnel + " tunnel"
+		}
+		field("Public", b.PublicURL+" ("+via+")")
+		fate := "temporary: deleted when listen exits"
+		if b.Keep {
+			fate = "kept when listen exits (--keep)"
+		}
+		field("Endpoint", b.EndpointID+", "+fate)
 	}
 	switch {
 	case l.cfg.SkipVerify:
 		field("Secret", "none: signatures are not verified")
-	case devSecret:
-		field("Secret", strings.Join(secrets, ", ")+" (development secret)")
+	case b.SecretNote != "":
+		field("Secret", strings.Join(b.Secrets, ", ")+" ("+b.SecretNote+")")
 	default:
-		field("Secret", strings.Join(secrets, ", "))
+		field("Secret", strings.Join(b.Secrets, ", "))
 	}
 	if l.cfg.ForwardTo != "" {
 		to := l.cfg.ForwardTo
@@ -450,6 +353,9 @@ func (l *Listener) Ready(url string, devSecret bool) {
 			to += " (timeout " + l.cfg.ForwardTimeout.String() + ")"
 		}
 		field("Forward", to)
+		if b.ForwardSecret != "" {
+			field("", "re-signed with your development secret "+b.ForwardSecret)
+		}
 	} else {
 		field("Forward", "none: deliveries are answered 200 OK")
 	}
@@ -458,7 +364,41 @@ func (l *Listener) Ready(url string, devSecret bool) {
 	} else {
 		field("Events", "all")
 	}
-	l.out.write(b)
+	if b.TryIt != "" {
+		field("Try it", b.TryIt+"   (from another terminal)")
+	}
+	l.out.write(out)
+}
+
+// readyLine is the first NDJSON line.
+type readyLine struct {
+	Type          string   `json:"type"` // always "ready"
+	URL           string   `json:"url"`
+	PublicURL     *string  `json:"publicUrl"`
+	Endpoint      *string  `json:"endpoint"`
+	ForwardTo     *string  `json:"forwardTo"`
+	ForwardSecret *string  `json:"forwardSecret"`
+	Verify        bool     `json:"verify"`
+	Secrets       []string `json:"secrets"`
+	Events        []string `json:"events"`
+}
+
+func (l *Listener) readyLine(b Banner) readyLine {
+	opt := func(s string) *string {
+		if s == "" {
+			return nil
+		}
+		return &s
+	}
+	r := readyLine{
+		Type: "ready", URL: b.URL, PublicURL: opt(b.PublicURL), Endpoint: opt(b.EndpointID),
+		ForwardTo: opt(l.cfg.ForwardTo), ForwardSecret: opt(b.ForwardSecret),
+		Verify: !l.cfg.SkipVerify, Secrets: b.Secrets, Events: l.eventList(),
+	}
+	if r.Secrets == nil || l.cfg.SkipVerify {
+		r.Secrets = []string{}
+	}
+	return r
 }
 
 func (l *Listener) eventList() []string {

@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/erzycall/erzycall/internal/listener"
+	"github.com/erzycall/erzycall/internal/session"
 	"github.com/erzycall/erzycall/internal/testutil"
 )
 
@@ -75,7 +75,7 @@ func TestEndToEnd(t *testing.T) {
 	if ready["type"] != "ready" || !strings.HasPrefix(url, "http://127.0.0.1:") {
 		t.Fatalf("first line = %v, want the ready line", ready)
 	}
-	st, err := listener.ReadState(cfgDir)
+	st, err := session.FindListener(cfgDir)
 	if err != nil || st.URL != url || st.PID != cmd.Process.Pid {
 		t.Fatalf("state = %+v, %v", st, err)
 	}
@@ -100,7 +100,7 @@ func TestEndToEnd(t *testing.T) {
 	if err := cmd.Wait(); err != nil {
 		t.Errorf("listen exited with %v, want 0; stderr:\n%s", err, stderr.String())
 	}
-	if _, err := listener.ReadState(cfgDir); !errors.Is(err, listener.ErrNoListener) {
+	if _, err := session.FindListener(cfgDir); !errors.Is(err, session.ErrNoListener) {
 		t.Errorf("state file after exit: %v", err)
 	}
 }

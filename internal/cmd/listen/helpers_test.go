@@ -93,7 +93,7 @@ func tryStart(t *testing.T, e *testEnv, args ...string) (*running, error) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	ready := make(chan string, 1)
-	cmd := NewCmdListen(e.f, func(o *Options) error {
+	cmd := NewCmdListen(e.f, func(o *listenOptions) error {
 		o.onReady = func(u string) { ready <- u }
 		if e.rand != nil {
 			o.Rand = e.rand
@@ -145,7 +145,7 @@ func (r *running) stop(t *testing.T) error {
 // runOnce runs `listen args...` to completion (for commands that do not serve).
 func runOnce(t *testing.T, e *testEnv, args ...string) error {
 	t.Helper()
-	cmd := NewCmdListen(e.f, func(o *Options) error {
+	cmd := NewCmdListen(e.f, func(o *listenOptions) error {
 		o.onReady = func(string) { t.Errorf("the listener started") }
 		if e.rand != nil {
 			o.Rand = e.rand

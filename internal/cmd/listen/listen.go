@@ -1,11 +1,16 @@
-// Package listen implements `erzycall listen`: a local receiver that
-// verifies, prints and forwards webhook deliveries (internal/listener does
-// the work; this package wires flags, secrets, the server and its lifecycle).
+// Package listen implements `erzycall listen`: it turns flags into a
+// session.Config (internal/session runs the lifecycle, internal/listener
+// receives, verifies, prints and forwards).
 package listen
 
 import (
+	"context"
+	"errors"
+	"fmt"
 	"io"
+	"net"
 	"net/url"
+	"os/exec"
 	"strings"
 	"time"
 
@@ -16,6 +21,8 @@ import (
 	"github.com/erzycall/erzycall/internal/credentials"
 	"github.com/erzycall/erzycall/internal/iostreams"
 	"github.com/erzycall/erzycall/internal/listener"
+	"github.com/erzycall/erzycall/internal/session"
+	"github.com/erzycall/erzycall/internal/tunnel"
 	"github.com/erzycall/erzycall/internal/webhook"
 )
 
@@ -24,16 +31,20 @@ import (
 const (
 	DefaultAddr           = "127.0.0.1:4242"
 	DefaultForwardTimeout = 30 * time.Second
-	// TemporaryDescription marks the endpoints `listen --register` creates,
-	// so that those left by a crashed run can be found again.
-	TemporaryDescription = "erzycall listen (temporary)"
 )
 
-// maxMaxBody bounds --max-body: every request body is held in memory.
-const maxMaxBody = 1 << 30
+// Bounds of the duration and count flags: beyond them a value is a typo.
+const (
+	maxMaxBody        = 1 << 30
+	maxForwardTimeout = 24 * time.Hour
+	maxTolerance      = 30 * 24 * time.Hour
+	maxTimeout        = 24 * time.Hour
+	maxCount          = 1_000_000
+	maxTunnelTimeout  = 10 * time.Minute
+)
 
-// Options are the inputs of `erzycall listen`.
-type Options struct {
+// listenOptions are the inputs of `erzycall listen`.
+type listenOptions struct {
 	IO          *iostreams.IOStreams
 	Now         func() time.Time
 	Getenv      func(string) string
@@ -41,28 +52,35 @@ type Options struct {
 	Credentials func() *credentials.Store
 	// Profile is the active credentials profile (for --webhook).
 	Profile func() (string, error)
-	// ConfigDir is where the dev secret and the state file live.
+	// ConfigDir is where the dev secret and the state files live.
 	ConfigDir func() (string, error)
 	// Rand is the source of the dev secret (crypto/rand in production).
 	Rand io.Reader
+	// LookPath finds tunnel programs (exec.LookPath in production).
+	LookPath func(string) (string, error)
 
-	Addr           string
-	Path           string
-	Secrets        []string // --secret values, else ERZYCALL_WEBHOOK_SECRET
-	ForwardTo      string
-	ForwardTimeout time.Duration
-	Events         []string // normalised; empty means all
-	Format         listener.Format
-	PrintBody      bool
-	SkipVerify     bool
-	MaxBody        int64
-	Count          int
-	Timeout        time.Duration
-	Tolerance      time.Duration // 0 disables the stale mark
-	PrintSecret    bool
-	Register       string
-	Webhook        string
-	Keep           bool
+	Addr             string
+	Path             string
+	Secrets          []string // --secret values, else ERZYCALL_WEBHOOK_SECRET
+	ForwardTo        string
+	ForwardTimeout   time.Duration
+	ForwardSignature session.ForwardSignature
+	Events           []string // normalised; empty means all
+	Format           listener.Format
+	PrintBody        bool
+	SkipVerify       bool
+	MaxBody          int64
+	Count            int
+	Timeout          time.Duration
+	Tolerance        time.Duration // 0 disables the stale mark
+	PrintSecret      bool
+	Register         string
+	Webhook          string
+	Keep             bool
+	Tunnel           *tunnel.Engine // --tunnel or --tunnel-command, resolved
+	TunnelTimeout    time.Duration
+	EnvFile          string
+	EnvVar           string
 
 	// onReady, when set (tests), is called with the listener's URL once it
 	// serves.
@@ -70,20 +88,21 @@ type Options struct {
 }
 
 // NewCmdListen returns `erzycall listen`.
-func NewCmdListen(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command {
-	opts := &Options{
+func NewCmdListen(f *cmdutil.Factory, runF func(*listenOptions) error) *cobra.Command {
+	opts := &listenOptions{
 		IO:          f.IOStreams,
 		Now:         f.Now,
 		Getenv:      f.Getenv,
 		APIClient:   f.APIClient,
 		Credentials: f.Credentials,
 		Profile:     func() (string, error) { return f.Resolver().Profile() },
+		ConfigDir:   f.ConfigDir,
+		LookPath:    exec.LookPath,
 	}
-	opts.ConfigDir = f.ConfigDir
 	var (
-		secretFlags []string
-		format      string
+		fl          flagValues
 		maxBody     = byteSize(listener.DefaultMaxBody)
+		secretFlags []string
 	)
 	cmd := &cobra.Command{
 		Use:   "listen [flags]",
@@ -92,38 +111,65 @@ func NewCmdListen(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command 
 against the signing secret, printed, and (with --forward-to) passed on byte for
 byte to your app, whose answer goes back to the sender.
 
-The secret: --secret (repeatable, for a rotation) or ERZYCALL_WEBHOOK_SECRET;
---webhook ID uses the secret saved for that endpoint; --register creates a
-temporary endpoint and uses the secret the API returns. Otherwise a development
-secret is generated once, kept in the config directory (mode 0600) and reused,
-so an app's .env keeps working. --print-secret prints the secret and exits.
+Against the real ErzyCall, one command does it all:
+
+  erzycall listen --tunnel cloudflared --forward-to localhost:3000/webhook
+
+--tunnel starts a tunnel program you have installed (cloudflared needs no
+account; ngrok; bare --tunnel or --tunnel auto takes the first found), waits
+for its public https URL, registers a temporary endpoint for that URL plus
+--path, verifies deliveries with the endpoint's secret, and on exit deletes
+the endpoint and stops the tunnel. --tunnel-command runs any other tunnel
+program ({port} is replaced by the listener's port; the first https:// URL it
+prints is used, or what --tunnel-url-pattern matches). --register PUBLIC_URL
+does the same for a tunnel you run yourself (--keep keeps the endpoint).
+
+The app under development keeps one secret across sessions: deliveries of a
+temporary endpoint are forwarded re-signed with your development secret (the
+one ` + "`erzycall listen --print-secret`" + ` prints), over the same bytes.
+--forward-signature original passes the sender's header through instead.
+--env-file .env writes the secret the app must use (ERZYCALL_WEBHOOK_SECRET, or
+--env-var NAME) into a dotenv file.
+
+The secret to verify with: --secret (repeatable, for a rotation) or
+ERZYCALL_WEBHOOK_SECRET; --webhook ID uses the secret saved for that endpoint; a
+temporary endpoint's own secret. Otherwise a development secret is generated
+once, kept in the config directory (mode 0600) and reused. --print-secret prints
+it and exits (with --register or --tunnel: prints the endpoint's secret once it
+exists, and keeps listening).
 
 While it runs, the listener publishes its URL and secret in the config
 directory, so ` + "`erzycall trigger EVENT`" + ` in another terminal finds it.
 
---register PUBLIC_URL is the tunnel-style loop: it creates an endpoint for that
-URL (your tunnel, or the listener itself when the API is ` + "`erzycall sandbox`" + `),
-verifies with its secret and deletes it on exit (--keep keeps it).
-
-Exit status: Ctrl-C (SIGINT/SIGTERM) lets deliveries in flight finish (up to
-5s), prints a summary and exits 0. For CI, --count N exits 0 once N deliveries
-were accepted; --timeout D exits 1 when they have not all arrived after D
-(--timeout alone waits for one). With --count or --timeout, a delivery that
-fails signature verification ends the command at once with exit 1, and an
-interrupt before the count is reached exits 130.
+Exit status: Ctrl-C, SIGTERM and SIGHUP (the terminal closed) let deliveries
+in flight finish (up to 5s), delete the temporary endpoint, stop the tunnel,
+print a summary and exit 0. A closed standard output or error (the reader of a
+pipe went away) does the same cleanup and exits 1; so does a tunnel that stops.
+For CI, --count N exits 0 once N deliveries were accepted; --timeout D exits 1
+when they have not all arrived after D (--timeout alone waits for one). With
+--count or --timeout, a delivery that fails signature verification ends the
+command at once with exit 1, and an interrupt before the count is reached exits
+130.
 
 With --format json, standard output is NDJSON only (a ready line, one line per
 request, a summary line); notices go to standard error.`,
 		Example: `  erzycall listen
-  erzycall listen --forward-to http://localhost:3000/webhook
+  erzycall listen --forward-to localhost:3000/webhook
+  erzycall listen --tunnel cloudflared --forward-to localhost:3000/webhook --env-file .env
+  erzycall listen --tunnel-command 'ssh -R 80:localhost:{port} serveo.net'
   erzycall listen --format json | jq 'select(.type == "delivery")'
   erzycall listen --addr 127.0.0.1:0 --count 1 --timeout 30s &
   erzycall listen --register https://abc123.example-tunnel.dev/webhook --events call.ended
   export WEBHOOK_SECRET=$(erzycall listen --print-secret)`,
-		Args: cmdutil.MaximumNArgs(0, "listen takes no arguments; see --addr, --path and --forward-to"),
-		RunE: func(cmd *cobra.Command, _ []string) error {
+		Args: tunnelArg,
+		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.MaxBody = int64(maxBody)
-			if err := validate(opts, secretFlags, format); err != nil {
+			fl.secrets = secretFlags
+			fl.tunnelSet = cmd.Flags().Changed("tunnel")
+			if len(args) == 1 {
+				fl.tunnel = args[0] // `--tunnel ngrok`: see tunnelArg
+			}
+			if err := validate(opts, &fl); err != nil {
 				return err
 			}
 			if runF != nil {
@@ -132,105 +178,229 @@ request, a summary line); notices go to standard error.`,
 			return listenRun(cmd.Context(), opts)
 		},
 	}
-	fl := cmd.Flags()
-	fl.StringVar(&opts.Addr, "addr", DefaultAddr, "`host:port` to listen on (port 0 picks a free one; a non-loopback host is reachable from other machines)")
-	fl.StringVar(&opts.Path, "path", listener.DefaultPath, "URL `path` deliveries are POSTed to")
-	fl.StringArrayVar(&secretFlags, "secret", nil, "signing `secret` (repeatable, for a rotation; default $"+cmdutil.WebhookSecretEnv+", else a development secret)")
-	fl.StringVar(&opts.ForwardTo, "forward-to", "", "pass verified deliveries to this http(s) `URL` and answer with its response")
-	fl.DurationVar(&opts.ForwardTimeout, "forward-timeout", DefaultForwardTimeout, "how long the app at --forward-to may take to answer (0: no limit, for debugger sessions)")
-	fl.StringSliceVar(&opts.Events, "events", nil, "only print and forward these `events` (comma-separated or repeated); others are answered 200")
-	fl.StringVar(&format, "format", string(listener.FormatPretty), "output `format`: pretty or json (NDJSON)")
-	fl.BoolVar(&opts.PrintBody, "print-body", false, "also print each delivery's JSON body (pretty format)")
-	fl.BoolVar(&opts.SkipVerify, "skip-verify", false, "accept deliveries without checking their signature (unsafe)")
-	fl.Var(&maxBody, "max-body", "largest accepted body `size` (bytes, or with a unit: 512KiB, 2MiB)")
-	fl.IntVar(&opts.Count, "count", 0, "exit 0 after `N` accepted deliveries")
-	fl.DurationVar(&opts.Timeout, "timeout", 0, "exit 1 if the --count deliveries have not arrived after this `duration`")
-	fl.DurationVar(&opts.Tolerance, "tolerance", listener.DefaultTolerance, "mark deliveries whose payload timestamp is older than this `duration` as stale (0: never)")
-	fl.BoolVar(&opts.PrintSecret, "print-secret", false, "print the signing secret in use and exit")
-	fl.StringVar(&opts.Register, "register", "", "create a temporary endpoint for this public `URL` while listening")
-	fl.StringVar(&opts.Webhook, "webhook", "", "verify with the secret saved for endpoint `ID`")
-	fl.BoolVar(&opts.Keep, "keep", false, "with --register: keep the endpoint on exit")
+	f2 := cmd.Flags()
+	f2.StringVar(&opts.Addr, "addr", DefaultAddr, "`host:port` to listen on (port 0 picks a free one; a non-loopback host is reachable from other machines)")
+	f2.StringVar(&opts.Path, "path", listener.DefaultPath, "URL `path` deliveries are POSTed to")
+	f2.StringArrayVar(&secretFlags, "secret", nil, "signing `secret` (repeatable, for a rotation; default $"+cmdutil.WebhookSecretEnv+", else a development secret)")
+	f2.StringVar(&opts.ForwardTo, "forward-to", "", "pass verified deliveries to this `URL` and answer with its response (http:// is assumed for localhost:PORT/path)")
+	f2.DurationVar(&opts.ForwardTimeout, "forward-timeout", DefaultForwardTimeout, "how long the app at --forward-to may take to answer (0: no limit, for debugger sessions)")
+	f2.StringVar(&fl.forwardSignature, "forward-signature", "", "signature of forwarded deliveries: `resign` (with the development secret; the default with --register/--tunnel) or original")
+	f2.StringSliceVar(&opts.Events, "events", nil, "only print and forward these `events` (comma-separated or repeated); others are answered 200")
+	f2.StringVar(&fl.format, "format", string(listener.FormatPretty), "output `format`: pretty or json (NDJSON)")
+	f2.BoolVar(&opts.PrintBody, "print-body", false, "also print each delivery's JSON body (pretty format)")
+	f2.BoolVar(&opts.SkipVerify, "skip-verify", false, "accept deliveries without checking their signature (unsafe)")
+	f2.Var(&maxBody, "max-body", "largest accepted body `size` (bytes, or with a unit: 512KiB, 2MiB)")
+	f2.IntVar(&opts.Count, "count", 0, "exit 0 after `N` accepted deliveries")
+	f2.DurationVar(&opts.Timeout, "timeout", 0, "exit 1 if the --count deliveries have not arrived after this `duration`")
+	f2.DurationVar(&opts.Tolerance, "tolerance", listener.DefaultTolerance, "mark deliveries whose payload timestamp is older than this `duration` as stale (0: never)")
+	f2.BoolVar(&opts.PrintSecret, "print-secret", false, "print the signing secret in use (and exit, unless an endpoint is registered)")
+	f2.StringVar(&opts.Register, "register", "", "create a temporary endpoint for this public `URL` while listening")
+	f2.StringVar(&fl.tunnel, "tunnel", "", "start a tunnel and register its public URL: `ENGINE` cloudflared, ngrok or auto")
+	f2.Lookup("tunnel").NoOptDefVal = "auto"
+	f2.StringVar(&fl.tunnelCommand, "tunnel-command", "", "start this tunnel `command` ({port} is replaced) and register the https URL it prints")
+	f2.StringVar(&fl.tunnelPattern, "tunnel-url-pattern", "", "with --tunnel-command: the `regex` of the public URL in its output (first group, else the match)")
+	f2.DurationVar(&opts.TunnelTimeout, "tunnel-timeout", tunnel.DefaultTimeout, "how long the tunnel may take to print its public URL")
+	f2.StringVar(&opts.Webhook, "webhook", "", "verify with the secret saved for endpoint `ID`")
+	f2.BoolVar(&opts.Keep, "keep", false, "with --register or --tunnel: keep the endpoint on exit")
+	f2.StringVar(&opts.EnvFile, "env-file", "", "write the secret the app must use into this dotenv `file` (other lines kept)")
+	f2.StringVar(&opts.EnvVar, "env-var", session.DefaultEnvVar, "the variable --env-file sets")
 
 	_ = cmd.RegisterFlagCompletionFunc("events", cmdutil.CompleteEventList)
 	_ = cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions(
 		[]string{"pretty\tone line per delivery", "json\tNDJSON for jq"}, cobra.ShellCompDirectiveNoFileComp))
+	_ = cmd.RegisterFlagCompletionFunc("tunnel", cobra.FixedCompletions(
+		append(tunnel.Names(), "auto"), cobra.ShellCompDirectiveNoFileComp))
+	_ = cmd.RegisterFlagCompletionFunc("forward-signature", cobra.FixedCompletions(
+		[]string{"resign\twith your development secret", "original\tthe sender's header"}, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
+}
+
+// tunnelArg allows one argument only right after a bare --tunnel: --tunnel
+// has an optional value (bare --tunnel means auto), and pflag reads an
+// optional value only as --tunnel=ENGINE, yet users type --tunnel ngrok.
+func tunnelArg(cmd *cobra.Command, args []string) error {
+	f := cmd.Flags().Lookup("tunnel")
+	if len(args) == 1 && f.Changed && f.Value.String() == f.NoOptDefVal {
+		return nil
+	}
+	return cmdutil.MaximumNArgs(0, "listen takes no arguments; see --addr, --path and --forward-to")(cmd, args)
+}
+
+// flagValues are raw flag values that validate turns into options.
+type flagValues struct {
+	secrets                              []string
+	format, forwardSignature             string
+	tunnel, tunnelCommand, tunnelPattern string
+	tunnelSet                            bool
 }
 
 // validate checks the flags and fills opts; a bad value is a usage error
 // (exit 2), found before anything is bound or sent.
-func validate(opts *Options, secretFlags []string, format string) error {
+func validate(opts *listenOptions, fl *flagValues) error {
 	if err := cmdutil.ValidateAddr(opts.Addr, DefaultAddr); err != nil {
 		return err
 	}
 	if !strings.HasPrefix(opts.Path, "/") {
 		return cmdutil.FlagErrorf("invalid --path %q: it must start with /, e.g. %s", opts.Path, listener.DefaultPath)
 	}
-	switch listener.Format(format) {
+	switch listener.Format(fl.format) {
 	case listener.FormatPretty, listener.FormatJSON:
-		opts.Format = listener.Format(format)
+		opts.Format = listener.Format(fl.format)
 	default:
-		return cmdutil.FlagErrorf("invalid --format %q: use pretty or json", format)
+		return cmdutil.FlagErrorf("invalid --format %q: use pretty or json", fl.format)
 	}
 	if opts.ForwardTo != "" {
-		u, err := url.Parse(opts.ForwardTo)
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return cmdutil.FlagErrorf("invalid --forward-to %q: give an absolute http:// or https:// URL, e.g. http://localhost:3000/webhook", opts.ForwardTo)
+		to, err := forwardURL(opts.ForwardTo)
+		if err != nil {
+			return err
 		}
+		opts.ForwardTo = to
 	}
-	if opts.ForwardTimeout < 0 {
-		return cmdutil.FlagErrorf("invalid --forward-timeout %s: give a duration, or 0 for no limit", opts.ForwardTimeout)
+	if err := checkBounds(opts); err != nil {
+		return err
 	}
 	evs, err := webhook.NormalizeEvents(opts.Events)
 	if err != nil {
 		return cmdutil.FlagErrorf("invalid --events: %v", err)
 	}
 	opts.Events = evs
-	if opts.MaxBody <= 0 || opts.MaxBody > maxMaxBody {
-		return cmdutil.FlagErrorf("invalid --max-body %s: give a size from 1 byte to 1GiB", byteSize(opts.MaxBody))
-	}
-	if opts.Count < 0 {
-		return cmdutil.FlagErrorf("invalid --count %d: give a positive number", opts.Count)
-	}
-	if opts.Timeout < 0 {
-		return cmdutil.FlagErrorf("invalid --timeout %s: give a positive duration", opts.Timeout)
-	}
 	if opts.Timeout > 0 && opts.Count == 0 {
 		opts.Count = 1
 	}
-	if opts.Tolerance < 0 {
-		return cmdutil.FlagErrorf("invalid --tolerance %s: give a positive duration, or 0 to never mark deliveries stale", opts.Tolerance)
+	if err := resolveTunnel(opts, fl); err != nil {
+		return err
 	}
+	return checkSecrets(opts, fl)
+}
 
-	// One source of secrets at a time.
+// checkBounds rejects durations, counts and sizes outside sane ranges.
+func checkBounds(opts *listenOptions) error {
+	switch {
+	case opts.ForwardTimeout < 0 || opts.ForwardTimeout > maxForwardTimeout:
+		return cmdutil.FlagErrorf("invalid --forward-timeout %s: give a duration up to %s, or 0 for no limit", opts.ForwardTimeout, maxForwardTimeout)
+	case opts.MaxBody <= 0 || opts.MaxBody > maxMaxBody:
+		return cmdutil.FlagErrorf("invalid --max-body %s: give a size from 1 byte to 1GiB", byteSize(opts.MaxBody))
+	case opts.Count < 0 || opts.Count > maxCount:
+		return cmdutil.FlagErrorf("invalid --count %d: give a number from 1 to %d", opts.Count, maxCount)
+	case opts.Timeout < 0 || opts.Timeout > maxTimeout:
+		return cmdutil.FlagErrorf("invalid --timeout %s: give a duration up to %s", opts.Timeout, maxTimeout)
+	case opts.Tolerance < 0 || opts.Tolerance > maxTolerance:
+		return cmdutil.FlagErrorf("invalid --tolerance %s: give a duration up to %s, or 0 to never mark deliveries stale", opts.Tolerance, maxTolerance)
+	case opts.TunnelTimeout < time.Second || opts.TunnelTimeout > maxTunnelTimeout:
+		return cmdutil.FlagErrorf("invalid --tunnel-timeout %s: give a duration from 1s to %s", opts.TunnelTimeout, maxTunnelTimeout)
+	}
+	return nil
+}
+
+// forwardURL checks --forward-to. A URL without a scheme is taken as
+// http:// when its host is this machine (localhost:3000/webhook), as the
+// Stripe CLI does; elsewhere the scheme must be said.
+func forwardURL(raw string) (string, error) {
+	bad := cmdutil.FlagErrorf("invalid --forward-to %q: give an http:// or https:// URL, e.g. http://localhost:3000/webhook", raw)
+	if !strings.Contains(raw, "://") {
+		hostport, _, _ := strings.Cut(raw, "/")
+		host := hostport
+		if h, _, err := net.SplitHostPort(hostport); err == nil {
+			host = h
+		}
+		if !webhook.IsLoopbackHost(host) {
+			if host == "" {
+				return "", bad
+			}
+			return "", cmdutil.FlagErrorf("invalid --forward-to %q: say http:// or https://; only a localhost address may leave the scheme out", raw)
+		}
+		raw = "http://" + raw
+	}
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return "", bad
+	}
+	return raw, nil
+}
+
+// resolveTunnel turns --tunnel / --tunnel-command into an engine; a
+// program that is not installed is a usage error, before anything starts.
+func resolveTunnel(opts *listenOptions, fl *flagValues) error {
+	switch {
+	case fl.tunnelSet && fl.tunnelCommand != "":
+		return cmdutil.FlagErrorf("--tunnel and --tunnel-command both name the tunnel: use one")
+	case fl.tunnelPattern != "" && fl.tunnelCommand == "":
+		return cmdutil.FlagErrorf("--tunnel-url-pattern only applies to --tunnel-command")
+	case fl.tunnelCommand != "":
+		e, err := tunnel.Custom(fl.tunnelCommand, fl.tunnelPattern, opts.LookPath)
+		if err != nil {
+			return cmdutil.FlagErrorWrap(err)
+		}
+		opts.Tunnel = &e
+	case fl.tunnelSet:
+		e, err := tunnel.Lookup(fl.tunnel, opts.LookPath)
+		if err != nil {
+			return cmdutil.FlagErrorWrap(err)
+		}
+		opts.Tunnel = &e
+	}
+	return nil
+}
+
+// checkSecrets checks that one source gives the signing secret and fills
+// opts.Secrets.
+func checkSecrets(opts *listenOptions, fl *flagValues) error {
+	temporary := opts.Register != "" || opts.Tunnel != nil
 	sources := []string{}
-	if len(secretFlags) > 0 {
-		sources = append(sources, "--secret")
-	}
-	if opts.Webhook != "" {
-		sources = append(sources, "--webhook")
-	}
-	if opts.Register != "" {
-		sources = append(sources, "--register")
+	for _, s := range []struct {
+		on   bool
+		name string
+	}{
+		{len(fl.secrets) > 0, "--secret"},
+		{opts.Webhook != "", "--webhook"},
+		{opts.Register != "", "--register"},
+		{opts.Tunnel != nil, "--tunnel"},
+	} {
+		if s.on {
+			sources = append(sources, s.name)
+		}
 	}
 	if len(sources) > 1 {
 		return cmdutil.FlagErrorf("%s and %s both give the signing secret: use one", sources[0], sources[1])
 	}
-	if opts.SkipVerify && len(sources) > 0 {
-		return cmdutil.FlagErrorf("--skip-verify cannot be combined with %s: it would ignore the secret", sources[0])
+	switch fl.forwardSignature {
+	case "":
+	case string(session.ForwardResign), string(session.ForwardOriginal):
+		if opts.ForwardTo == "" {
+			return cmdutil.FlagErrorf("--forward-signature only applies to --forward-to")
+		}
+		opts.ForwardSignature = session.ForwardSignature(fl.forwardSignature)
+	default:
+		return cmdutil.FlagErrorf("invalid --forward-signature %q: use resign or original", fl.forwardSignature)
 	}
-	if opts.SkipVerify && opts.PrintSecret {
-		return cmdutil.FlagErrorf("--print-secret has nothing to print with --skip-verify")
+	if opts.SkipVerify {
+		switch {
+		case len(sources) > 0:
+			return cmdutil.FlagErrorf("--skip-verify cannot be combined with %s: it would ignore the secret", sources[0])
+		case opts.PrintSecret:
+			return cmdutil.FlagErrorf("--print-secret has nothing to print with --skip-verify")
+		case opts.ForwardSignature == session.ForwardResign:
+			return cmdutil.FlagErrorf("--forward-signature resign cannot be used with --skip-verify: it would sign unverified deliveries for your app")
+		case opts.EnvFile != "":
+			return cmdutil.FlagErrorf("--env-file has no secret to write with --skip-verify")
+		}
 	}
 	if opts.Register != "" {
 		if err := webhook.ValidateEndpointURL(opts.Register); err != nil {
 			return cmdutil.FlagErrorf("invalid --register URL: %v", err)
 		}
-		if opts.PrintSecret {
-			return cmdutil.FlagErrorf("--print-secret cannot be used with --register: the secret comes from the API when the endpoint is created")
-		}
-	} else if opts.Keep {
-		return cmdutil.FlagErrorf("--keep only applies to --register")
+	}
+	if opts.Keep && !temporary {
+		return cmdutil.FlagErrorf("--keep only applies to --register and --tunnel")
+	}
+	if opts.PrintSecret && temporary && opts.Format == listener.FormatJSON {
+		return cmdutil.FlagErrorf("--print-secret cannot be used with --format json and %s: the ready line's \"secrets\" field carries the secret", sources[0])
+	}
+	if opts.EnvVar != session.DefaultEnvVar && opts.EnvFile == "" {
+		return cmdutil.FlagErrorf("--env-var only applies to --env-file")
+	}
+	if !session.ValidEnvVar(opts.EnvVar) {
+		return cmdutil.FlagErrorf("invalid --env-var %q: use letters, digits and _, not starting with a digit", opts.EnvVar)
 	}
 	if opts.Webhook != "" && strings.TrimSpace(opts.Webhook) != opts.Webhook {
 		return cmdutil.FlagErrorf("invalid --webhook %q: give an endpoint id, e.g. wh_abc123", opts.Webhook)
@@ -238,10 +408,28 @@ func validate(opts *Options, secretFlags []string, format string) error {
 	if !opts.SkipVerify && len(sources) == 0 {
 		opts.Secrets = cmdutil.WebhookSecrets(nil, opts.Getenv)
 	} else {
-		opts.Secrets = cmdutil.WebhookSecrets(secretFlags, nil)
-		if len(secretFlags) > 0 && len(opts.Secrets) == 0 {
+		opts.Secrets = cmdutil.WebhookSecrets(fl.secrets, nil)
+		if len(fl.secrets) > 0 && len(opts.Secrets) == 0 {
 			return cmdutil.FlagErrorf("--secret is empty")
 		}
 	}
 	return nil
+}
+
+// webhookSecret reads the secret saved for --webhook ID.
+func webhookSecret(ctx context.Context, opts *listenOptions) (string, error) {
+	profile, err := opts.Profile()
+	if err != nil {
+		return "", cmdutil.FlagErrorWrap(err)
+	}
+	s, _, err := opts.Credentials().WebhookSecrets().Lookup(ctx, profile, opts.Webhook)
+	if errors.Is(err, credentials.ErrNoWebhookSecret) {
+		return "", cmdutil.FlagErrorf("no signing secret is saved for endpoint %s (profile %s): save one with "+
+			"`erzycall webhooks rotate-secret %s --save-secret` (or create endpoints with `erzycall webhooks create --save-secret`), "+
+			"or give it with --secret", opts.Webhook, profile, opts.Webhook)
+	}
+	if err != nil {
+		return "", fmt.Errorf("read the signing secret of %s: %w", opts.Webhook, err)
+	}
+	return s, nil
 }

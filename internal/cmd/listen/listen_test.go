@@ -1,7 +1,6 @@
 package listen
 
 import (
-	"net"
 	"reflect"
 	"testing"
 	"time"
@@ -28,7 +27,7 @@ type parsed struct {
 	Register, Webhook           string
 }
 
-func parsedOf(o *Options) parsed {
+func parsedOf(o *listenOptions) parsed {
 	return parsed{
 		Addr: o.Addr, Path: o.Path, ForwardTo: o.ForwardTo, ForwardTimeout: o.ForwardTimeout,
 		Events: o.Events, Secrets: o.Secrets, Format: o.Format, PrintBody: o.PrintBody,
@@ -114,8 +113,23 @@ func TestNewCmdListen_Options(t *testing.T) {
 		{name: "bad port", args: []string{"--addr", "127.0.0.1:99999"}, wantErr: "the port must be a number"},
 		{name: "bad path", args: []string{"--path", "webhook"}, wantErr: "must start with /"},
 		{name: "bad format", args: []string{"--format", "yaml"}, wantErr: "use pretty or json"},
-		{name: "relative forward", args: []string{"--forward-to", "localhost:3000"}, wantErr: "invalid --forward-to"},
-		{name: "ftp forward", args: []string{"--forward-to", "ftp://localhost/x"}, wantErr: "absolute http:// or https://"},
+		{
+			name: "forward to localhost without a scheme",
+			args: []string{"--forward-to", "localhost:3000/webhook"},
+			want: with(func(p *parsed) { p.ForwardTo = "http://localhost:3000/webhook" }),
+		},
+		{
+			name: "forward to 127.0.0.1 without a scheme",
+			args: []string{"--forward-to", "127.0.0.1:3000"},
+			want: with(func(p *parsed) { p.ForwardTo = "http://127.0.0.1:3000" }),
+		},
+		{name: "a remote forward needs its scheme", args: []string{"--forward-to", "app.example.com/webhook"}, wantErr: "only a localhost address may leave the scheme out"},
+		{name: "ftp forward", args: []string{"--forward-to", "ftp://localhost/x"}, wantErr: "give an http:// or https:// URL"},
+		{name: "huge forward timeout", args: []string{"--forward-timeout", "100000h"}, wantErr: "invalid --forward-timeout"},
+		{name: "huge count", args: []string{"--count", "1000000000"}, wantErr: "invalid --count"},
+		{name: "huge timeout", args: []string{"--timeout", "1000h"}, wantErr: "invalid --timeout"},
+		{name: "huge tolerance", args: []string{"--tolerance", "100000h"}, wantErr: "invalid --tolerance"},
+		{name: "tiny tunnel timeout", args: []string{"--tunnel-timeout", "1ms"}, wantErr: "invalid --tunnel-timeout"},
 		{name: "negative forward timeout", args: []string{"--forward-timeout", "-1s"}, wantErr: "invalid --forward-timeout"},
 		{name: "unknown event", args: []string{"--events", "call.endd"}, wantErr: "call.ended"},
 		{name: "bad size", args: []string{"--max-body", "1XB"}, wantErr: "invalid size"},
@@ -129,8 +143,27 @@ func TestNewCmdListen_Options(t *testing.T) {
 		{name: "skip verify with a secret", args: []string{"--skip-verify", "--secret", "whsec_a"}, wantErr: "--skip-verify cannot be combined with --secret"},
 		{name: "skip verify and print secret", args: []string{"--skip-verify", "--print-secret"}, wantErr: "nothing to print"},
 		{name: "register over plain http", args: []string{"--register", "http://tunnel.example.dev/webhook"}, wantErr: "invalid --register URL"},
-		{name: "register and print secret", args: []string{"--register", "https://x.example/webhook", "--print-secret"}, wantErr: "comes from the API"},
+		{
+			name: "register and print secret",
+			args: []string{"--register", "https://x.example/webhook", "--print-secret"},
+			want: with(func(p *parsed) { p.Register, p.PrintSecret = "https://x.example/webhook", true }),
+		},
+		{name: "register, print secret and NDJSON", args: []string{"--register", "https://x.example/webhook", "--print-secret", "--format", "json"}, wantErr: `the ready line's "secrets" field`},
 		{name: "keep without register", args: []string{"--keep"}, wantErr: "--keep only applies to --register"},
+		{name: "register and tunnel", args: []string{"--register", "https://x.example/webhook", "--tunnel-command", "sh -c {port}"}, wantErr: "--register and --tunnel both give"},
+		{name: "tunnel and tunnel command", args: []string{"--tunnel", "ngrok", "--tunnel-command", "sh {port}"}, wantErr: "--tunnel and --tunnel-command both name"},
+		{name: "unknown tunnel", args: []string{"--tunnel=bore"}, wantErr: `unknown tunnel "bore"`},
+		{name: "tunnel command without {port}", args: []string{"--tunnel-command", "sh -c true"}, wantErr: "must contain {port}"},
+		{name: "tunnel command not installed", args: []string{"--tunnel-command", "no-such-tunnel-program {port}"}, wantErr: "no-such-tunnel-program (from --tunnel-command) is not on PATH"},
+		{name: "pattern without command", args: []string{"--tunnel-url-pattern", "https://.*"}, wantErr: "only applies to --tunnel-command"},
+		{name: "bad pattern", args: []string{"--tunnel-command", "sh {port}", "--tunnel-url-pattern", "("}, wantErr: "invalid --tunnel-url-pattern"},
+		{name: "unbalanced quote", args: []string{"--tunnel-command", "sh 'x {port}"}, wantErr: "unbalanced ' quote"},
+		{name: "forward signature without forward", args: []string{"--forward-signature", "original"}, wantErr: "only applies to --forward-to"},
+		{name: "bad forward signature", args: []string{"--forward-to", "localhost:3000", "--forward-signature", "none"}, wantErr: "use resign or original"},
+		{name: "resign unverified", args: []string{"--forward-to", "localhost:3000", "--forward-signature", "resign", "--skip-verify"}, wantErr: "would sign unverified deliveries"},
+		{name: "env file with skip verify", args: []string{"--skip-verify", "--env-file", ".env"}, wantErr: "no secret to write"},
+		{name: "env var without env file", args: []string{"--env-var", "X"}, wantErr: "--env-var only applies to --env-file"},
+		{name: "bad env var", args: []string{"--env-file", ".env", "--env-var", "1X"}, wantErr: "invalid --env-var"},
 		{name: "empty secret", args: []string{"--secret", " "}, wantErr: "--secret is empty"},
 		{name: "unknown flag", args: []string{"--port", "1"}, wantErr: "unknown flag"},
 	}
@@ -140,8 +173,8 @@ func TestNewCmdListen_Options(t *testing.T) {
 			for k, v := range tt.env {
 				e.env[k] = v
 			}
-			var got *Options
-			cmd := NewCmdListen(e.f, func(o *Options) error { got = o; return nil })
+			var got *listenOptions
+			cmd := NewCmdListen(e.f, func(o *listenOptions) error { got = o; return nil })
 			err := testutil.Run(t, cmd, tt.args...)
 			if tt.wantErr != "" {
 				wantExit(t, err, 2, tt.wantErr)
@@ -231,48 +264,5 @@ func TestCompleteEvents(t *testing.T) {
 	all, _ := cmdutil.CompleteEventList(nil, nil, "")
 	if len(all) != len(webhook.Events) {
 		t.Errorf("%d completions for nothing typed, want %d", len(all), len(webhook.Events))
-	}
-}
-
-func TestListenURL(t *testing.T) {
-	tests := []struct {
-		ip     net.IP
-		want   string
-		public bool
-	}{
-		{net.IPv4(127, 0, 0, 1), "http://127.0.0.1:4242/webhook", false},
-		{net.IPv4zero, "http://127.0.0.1:4242/webhook", true},
-		{net.IPv6unspecified, "http://[::1]:4242/webhook", true},
-		{net.IPv6loopback, "http://[::1]:4242/webhook", false},
-		{net.IPv4(192, 168, 1, 2), "http://192.168.1.2:4242/webhook", true},
-	}
-	for _, tt := range tests {
-		got, public := cmdutil.LocalURL(&net.TCPAddr{IP: tt.ip, Port: 4242})
-		got += "/webhook"
-		if got != tt.want || public != tt.public {
-			t.Errorf("listenURL(%s) = %s, %v; want %s, %v", tt.ip, got, public, tt.want, tt.public)
-		}
-	}
-}
-
-func TestForwardsToItself(t *testing.T) {
-	lo := &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 4242}
-	all := &net.TCPAddr{IP: net.IPv4zero, Port: 4242}
-	for _, tt := range []struct {
-		to   string
-		addr *net.TCPAddr
-		want bool
-	}{
-		{"http://127.0.0.1:4242/webhook", lo, true},
-		{"http://localhost:4242/webhook", lo, true},
-		{"http://127.0.0.1:4242/webhook", all, true},
-		{"http://127.0.0.1:4243/webhook", lo, false},
-		{"http://127.0.0.1:4242/app", lo, false},
-		{"http://192.168.1.2:4242/webhook", lo, false},
-		{"https://127.0.0.1:4242/webhook", lo, false},
-	} {
-		if got := forwardsToItself(tt.to, tt.addr, "/webhook"); got != tt.want {
-			t.Errorf("forwardsToItself(%s, %s) = %v", tt.to, tt.addr, got)
-		}
 	}
 }

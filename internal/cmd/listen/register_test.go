@@ -10,7 +10,7 @@ import (
 
 	"github.com/zalando/go-keyring"
 
-	"github.com/erzycall/erzycall/internal/listener"
+	"github.com/erzycall/erzycall/internal/session"
 )
 
 const (
@@ -50,18 +50,20 @@ func TestListen_RegisterCreatesVerifiesAndDeletes(t *testing.T) {
 	}
 	stderr := e.errOut.String()
 	for _, want := range []string{
-		"Found 1 temporary endpoint(s) left by an earlier `erzycall listen --register`",
+		"Found 1 temporary endpoint(s) of other `erzycall listen` sessions (crashed, or running elsewhere):\n",
 		"  wh_old  https://old.example.dev/webhook",
-		"  erzycall webhooks delete wh_old --yes\n",
-		"Registered the temporary endpoint wh_new for " + tunnelURL,
+		"If none is running, remove them with `erzycall webhooks delete ID --yes`.\n",
+		// The session's secret is shown in full, as the Stripe CLI does: the
+		// endpoint is temporary and the user may need it.
+		"Registered the temporary endpoint wh_new for " + tunnelURL + " (call.ended, call.failed), signing secret " + apiSecret + ";",
 		"Deleted the temporary endpoint wh_new.",
 	} {
 		if !strings.Contains(stderr, want) {
 			t.Errorf("stderr lacks %q:\n%s", want, stderr)
 		}
 	}
-	if strings.Contains(e.out.String()+stderr, apiSecret) {
-		t.Errorf("the endpoint's secret was printed in full")
+	if api.Called("DELETE", "/webhooks/wh_old") {
+		t.Error("a temporary endpoint for another URL was deleted")
 	}
 	if !strings.HasPrefix(e.out.String(), `{"type":"ready"`) || strings.Contains(e.out.String(), "wh_old") {
 		t.Errorf("stdout is not only NDJSON:\n%s", e.out)
@@ -87,13 +89,14 @@ func TestListen_RegisterCountDeletesToo(t *testing.T) {
 func TestListen_RegisterKeep(t *testing.T) {
 	api := newFakeAPI(t)
 	api.Register("GET", "/webhooks", "", 200, list())
-	api.Register("POST", "/webhooks", createBody, 201, `{"data":`+epNew+`}`)
+	// A kept endpoint is marked differently, so no later run deletes it.
+	api.Register("POST", "/webhooks", strings.Replace(createBody, "(temporary)", "(kept)", 1), 201, `{"data":`+epNew+`}`)
 	e := newTestEnv(t, api.URL())
 	r := start(t, e, "--addr", "127.0.0.1:0", "--register", tunnelURL, "--events", "call.ended,call.failed", "--keep")
 	if err := r.stop(t); err != nil {
 		t.Fatal(err)
 	}
-	if want := "Kept the endpoint wh_new (secret whsec_…cdef, not saved). Delete it with `erzycall webhooks delete wh_new --yes`."; !strings.Contains(e.errOut.String(), want) {
+	if want := "Kept the endpoint wh_new for " + tunnelURL + ", signing secret " + apiSecret + " (not saved). Delete it with `erzycall webhooks delete wh_new --yes`."; !strings.Contains(e.errOut.String(), want) {
 		t.Errorf("stderr lacks %q:\n%s", want, e.errOut)
 	}
 }
@@ -132,7 +135,7 @@ func TestListen_RegisterAtTheLimitExits5(t *testing.T) {
 	if e.out.Len() > 0 {
 		t.Errorf("stdout = %q: the listener started", e.out)
 	}
-	if _, err := listener.ReadState(e.dir); err == nil {
+	if _, err := session.FindListener(e.dir); err == nil {
 		t.Error("a state file was written")
 	}
 }
@@ -202,7 +205,7 @@ func TestListen_Webhook(t *testing.T) {
 	if !strings.Contains(e.out.String(), "✓ signed") || strings.Contains(e.out.String(), saved) {
 		t.Errorf("stdout:\n%s", e.out)
 	}
-	if _, err := os.Stat(filepath.Join(e.dir, DevSecretFile)); err == nil {
+	if _, err := os.Stat(filepath.Join(e.dir, session.DevSecretFile)); err == nil {
 		t.Error("a dev secret was created")
 	}
 

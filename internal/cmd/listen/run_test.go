@@ -16,7 +16,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/erzycall/erzycall/internal/listener"
+	"github.com/erzycall/erzycall/internal/session"
 	"github.com/erzycall/erzycall/internal/webhook"
 )
 
@@ -32,10 +32,11 @@ func TestListen_PrettyVerifiedDelivery(t *testing.T) {
 	if err := r.stop(t); err != nil {
 		t.Fatalf("interrupted listen: %v, want exit 0", err)
 	}
-	want := "Ready! Listening on " + r.url + "\n" +
+	want := "Ready! Listening on " + r.url + " (Ctrl-C to quit)\n" +
 		"  Secret   " + webhook.RedactSecret(testSecret) + "\n" +
 		"  Forward  none: deliveries are answered 200 OK\n" +
 		"  Events   all\n" +
+		"  Try it   erzycall trigger call.ended   (from another terminal)\n" +
 		"10:30:00  --> call.ended       abc123                ✓ signed\n" +
 		"Summary: 1 received, 1 accepted (1 verified), 0 rejected, 0 invalid, 0 misrouted, 0 ignored\n"
 	if got := e.out.String(); got != want {
@@ -210,7 +211,7 @@ func TestListen_DevSecretPersistedAndReused(t *testing.T) {
 	if !strings.Contains(e.out.String(), "  Secret   "+want+" (development secret)\n") {
 		t.Errorf("the Ready line does not show the dev secret:\n%s", e.out)
 	}
-	path := filepath.Join(e.dir, DevSecretFile)
+	path := filepath.Join(e.dir, session.DevSecretFile)
 	if !strings.Contains(e.errOut.String(), "Generated a development signing secret, saved in "+path) {
 		t.Errorf("stderr = %q", e.errOut)
 	}
@@ -246,7 +247,7 @@ func TestListen_PrintSecret(t *testing.T) {
 	if got := e.out.String(); got != "whsec_env1\nwhsec_env2\n" {
 		t.Errorf("stdout = %q", got)
 	}
-	if _, err := os.Stat(filepath.Join(e.dir, DevSecretFile)); !errors.Is(err, os.ErrNotExist) {
+	if _, err := os.Stat(filepath.Join(e.dir, session.DevSecretFile)); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("a dev secret was created although one was given: %v", err)
 	}
 }
@@ -256,7 +257,7 @@ func TestListen_DamagedDevSecret(t *testing.T) {
 	if err := os.MkdirAll(e.dir, 0o700); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(e.dir, DevSecretFile), []byte("  \n"), 0o600); err != nil {
+	if err := os.WriteFile(filepath.Join(e.dir, session.DevSecretFile), []byte("  \n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	wantExit(t, runOnce(t, e, "--print-secret"), 1, "remove the file to get a new one")
@@ -265,20 +266,20 @@ func TestListen_DamagedDevSecret(t *testing.T) {
 func TestListen_StateFileWhileRunning(t *testing.T) {
 	e := newTestEnv(t, "")
 	r := start(t, e, "--addr", "127.0.0.1:0", "--secret", testSecret, "--secret", "whsec_old")
-	st, err := listener.ReadState(e.dir)
+	st, err := session.FindListener(e.dir)
 	if err != nil {
 		t.Fatalf("no state while running: %v", err)
 	}
 	if st.URL != r.url || st.Secret != testSecret || st.PID != os.Getpid() || !st.StartedAt.Equal(testNow) {
 		t.Errorf("state = %+v, want url %s, the first secret, our pid", st, r.url)
 	}
-	if fi, err := os.Stat(listener.StatePath(e.dir)); err != nil || (runtime.GOOS != "windows" && fi.Mode().Perm() != 0o600) {
+	if fi, err := os.Stat(session.StatePath(e.dir, os.Getpid())); err != nil || (runtime.GOOS != "windows" && fi.Mode().Perm() != 0o600) {
 		t.Errorf("state file: %v, %v; want mode 0600", fi.Mode(), err)
 	}
 	if err := r.stop(t); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := listener.ReadState(e.dir); !errors.Is(err, listener.ErrNoListener) {
+	if _, err := session.FindListener(e.dir); !errors.Is(err, session.ErrNoListener) {
 		t.Errorf("state after exit: %v, want it removed", err)
 	}
 }
@@ -286,15 +287,19 @@ func TestListen_StateFileWhileRunning(t *testing.T) {
 func TestListen_StateOfAnotherListenerIsKept(t *testing.T) {
 	e := newTestEnv(t, "")
 	r := start(t, e, "--addr", "127.0.0.1:0", "--secret", testSecret)
-	other := listener.State{URL: "http://127.0.0.1:1/webhook", Secret: "whsec_other", PID: os.Getpid() + 1, StartedAt: testNow}
-	if err := listener.WriteState(e.dir, other); err != nil {
+	// Another live listener (the parent process stands in for it).
+	other := session.State{URL: "http://127.0.0.1:1/webhook", Secret: "whsec_other", PID: os.Getppid(), StartedAt: testNow}
+	if err := session.WriteState(e.dir, other); err != nil {
 		t.Fatal(err)
+	}
+	if _, err := session.FindListener(e.dir); err == nil {
+		t.Error("two live listeners, yet FindListener chose one")
 	}
 	if err := r.stop(t); err != nil {
 		t.Fatal(err)
 	}
-	if st, err := listener.ReadState(e.dir); err != nil || st.URL != other.URL {
-		t.Errorf("the newer listener's state was removed: %+v, %v", st, err)
+	if st, err := session.FindListener(e.dir); err != nil || st.URL != other.URL {
+		t.Errorf("the other listener's state was removed: %+v, %v", st, err)
 	}
 }
 
@@ -307,7 +312,7 @@ func TestListen_PortInUse(t *testing.T) {
 	e := newTestEnv(t, "")
 	err = runOnce(t, e, "--addr", busy.Addr().String(), "--secret", testSecret)
 	wantExit(t, err, 1, "already in use")
-	if _, err := listener.ReadState(e.dir); !errors.Is(err, listener.ErrNoListener) {
+	if _, err := session.FindListener(e.dir); !errors.Is(err, session.ErrNoListener) {
 		t.Errorf("a state file was written: %v", err)
 	}
 	if e.out.Len() > 0 {

@@ -16,6 +16,7 @@ import (
 
 	"github.com/erzycall/erzycall/internal/cmdutil"
 	"github.com/erzycall/erzycall/internal/iostreams"
+	"github.com/erzycall/erzycall/internal/localnet"
 	emulator "github.com/erzycall/erzycall/internal/sandbox"
 )
 
@@ -107,7 +108,7 @@ func startRun(ctx context.Context, opts *StartOptions) error {
 		return err
 	}
 
-	baseURL, public := cmdutil.LocalURL(ln.Addr())
+	baseURL, public := localnet.BaseURL(ln.Addr())
 	if public {
 		fmt.Fprintf(errOut, "%s the sandbox listens on %s, reachable from other machines, and has no real authentication:\n"+
 			"  anyone who can reach it can use it, and the suggested key %s shows your endpoints and their secrets.\n"+

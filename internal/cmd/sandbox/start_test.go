@@ -89,26 +89,6 @@ func TestStartBadStateFile(t *testing.T) {
 	e.wantOutput(t, "", "")
 }
 
-func TestBaseURL(t *testing.T) {
-	for _, tc := range []struct {
-		ip     net.IP
-		want   string
-		public bool
-	}{
-		{net.IPv4(127, 0, 0, 1), "http://127.0.0.1:8787", false},
-		{net.IPv4(127, 0, 0, 2), "http://127.0.0.2:8787", false},
-		{net.IPv6loopback, "http://[::1]:8787", false},
-		{net.IPv4zero, "http://127.0.0.1:8787", true},
-		{net.IPv6unspecified, "http://[::1]:8787", true},
-		{net.IPv4(192, 168, 1, 5), "http://192.168.1.5:8787", true},
-	} {
-		got, public := cmdutil.LocalURL(&net.TCPAddr{IP: tc.ip, Port: 8787})
-		if got != tc.want || public != tc.public {
-			t.Errorf("baseURL(%s) = %q, %v; want %q, %v", tc.ip, got, public, tc.want, tc.public)
-		}
-	}
-}
-
 func TestCloseError(t *testing.T) {
 	var warn strings.Builder
 	deadline := fmt.Errorf("sandbox: wait for in-flight deliveries: %w", context.DeadlineExceeded)

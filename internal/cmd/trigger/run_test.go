@@ -4,20 +4,23 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/erzycall/erzycall/internal/cmdutil"
-	"github.com/erzycall/erzycall/internal/listener"
 	"github.com/erzycall/erzycall/internal/sender"
+	"github.com/erzycall/erzycall/internal/session"
 	"github.com/erzycall/erzycall/internal/testutil"
 	"github.com/erzycall/erzycall/internal/webhook"
 )
@@ -205,7 +208,7 @@ func TestTriggerListener(t *testing.T) {
 		h := newHandler(t, 200, "OK\n")
 		e := newTestEnv(t).tty(true)
 		e.env["ERZYCALL_WEBHOOK_SECRET"] = "whsec_not_the_listeners"
-		if err := listener.WriteState(e.dir, listener.State{URL: h.URL(), Secret: "whsec_dev_123", PID: 4242, StartedAt: testNow}); err != nil {
+		if err := session.WriteState(e.dir, session.State{URL: h.URL(), Secret: "whsec_dev_123", PID: os.Getpid(), StartedAt: testNow}); err != nil {
 			t.Fatal(err)
 		}
 		if err := runTrigger(t, e, append([]string{"call.ended"}, fixedData...)...); err != nil {
@@ -220,7 +223,7 @@ func TestTriggerListener(t *testing.T) {
 	t.Run("--secret signs for the listener", func(t *testing.T) {
 		h := newHandler(t, 401, "Invalid signature")
 		e := newTestEnv(t)
-		if err := listener.WriteState(e.dir, listener.State{URL: h.URL(), Secret: "whsec_dev_123", PID: 4242}); err != nil {
+		if err := session.WriteState(e.dir, session.State{URL: h.URL(), Secret: "whsec_dev_123", PID: os.Getpid()}); err != nil {
 			t.Fatal(err)
 		}
 		err := runTrigger(t, e, "call.ended", "--secret", "whsec_wrong")
@@ -232,7 +235,7 @@ func TestTriggerListener(t *testing.T) {
 	t.Run("no listener", func(t *testing.T) {
 		e := newTestEnv(t)
 		err := runTrigger(t, e, "call.ended")
-		if cmdutil.ExitCode(err) != 2 || !errors.Is(err, listener.ErrNoListener) ||
+		if cmdutil.ExitCode(err) != 2 || !errors.Is(err, session.ErrNoListener) ||
 			err.Error() != "no running `erzycall listen` found: start one, or give --to and --secret" {
 			t.Errorf("err = %v (exit %d)", err, cmdutil.ExitCode(err))
 		}
@@ -241,15 +244,51 @@ func TestTriggerListener(t *testing.T) {
 	t.Run("a listener that is gone", func(t *testing.T) {
 		e := newTestEnv(t)
 		url := "http://" + closedAddr(t) + "/webhook"
-		if err := listener.WriteState(e.dir, listener.State{URL: url, Secret: "whsec_dev_123", PID: 4242}); err != nil {
+		if err := session.WriteState(e.dir, session.State{URL: url, Secret: "whsec_dev_123", PID: os.Getpid()}); err != nil {
 			t.Fatal(err)
 		}
 		err := runTrigger(t, e, "call.ended")
 		if cmdutil.ExitCode(err) != 1 || !strings.Contains(err.Error(), "no answer from "+url+": dial tcp") ||
-			!strings.HasSuffix(err.Error(), "\nIs `erzycall listen` (pid 4242) still running? Start it again, or give --to and --secret.") {
+			!strings.HasSuffix(err.Error(), fmt.Sprintf("\nIs `erzycall listen` (pid %d) still running? Start it again, or give --to and --secret.", os.Getpid())) {
 			t.Errorf("err = %v", err)
 		}
 		e.wantOutput(t, "", "")
+	})
+	t.Run("two listeners: say which, ask for --to", func(t *testing.T) {
+		e := newTestEnv(t)
+		for i, pid := range []int{os.Getpid(), os.Getppid()} {
+			st := session.State{URL: fmt.Sprintf("http://127.0.0.1:%d/webhook", 5000+i), Secret: "whsec_x", PID: pid, StartedAt: testNow.Add(time.Duration(i) * time.Second)}
+			if err := session.WriteState(e.dir, st); err != nil {
+				t.Fatal(err)
+			}
+		}
+		err := runTrigger(t, e, "call.ended")
+		if cmdutil.ExitCode(err) != 2 || !strings.Contains(err.Error(), "2 `erzycall listen` processes are running") ||
+			!strings.Contains(err.Error(), "http://127.0.0.1:5000/webhook") || !strings.Contains(err.Error(), "http://127.0.0.1:5001/webhook") ||
+			!strings.HasSuffix(err.Error(), "choose one with --to URL (and --secret)") {
+			t.Errorf("err = %v (exit %d)", err, cmdutil.ExitCode(err))
+		}
+	})
+	t.Run("the state of a listener that died is ignored and removed", func(t *testing.T) {
+		if runtime.GOOS == "windows" {
+			t.Skip("uses sh")
+		}
+		e := newTestEnv(t)
+		dead := exec.Command("sh", "-c", "exit 0")
+		if err := dead.Run(); err != nil {
+			t.Fatal(err)
+		}
+		st := session.State{URL: "http://127.0.0.1:5000/webhook", Secret: "whsec_x", PID: dead.Process.Pid}
+		if err := session.WriteState(e.dir, st); err != nil {
+			t.Fatal(err)
+		}
+		err := runTrigger(t, e, "call.ended")
+		if !errors.Is(err, session.ErrNoListener) {
+			t.Errorf("err = %v, want no listener", err)
+		}
+		if _, err := os.Stat(session.StatePath(e.dir, dead.Process.Pid)); !os.IsNotExist(err) {
+			t.Errorf("the dead listener's state file is still there: %v", err)
+		}
 	})
 }
 

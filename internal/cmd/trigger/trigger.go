@@ -17,8 +17,8 @@ import (
 
 	"github.com/erzycall/erzycall/internal/cmdutil"
 	"github.com/erzycall/erzycall/internal/iostreams"
-	"github.com/erzycall/erzycall/internal/listener"
 	"github.com/erzycall/erzycall/internal/sender"
+	"github.com/erzycall/erzycall/internal/session"
 	"github.com/erzycall/erzycall/internal/webhook"
 )
 
@@ -247,8 +247,9 @@ func resolveTarget(opts *Options) (target, error) {
 	if err != nil {
 		return target{}, err
 	}
-	st, err := listener.ReadState(dir)
-	if errors.Is(err, listener.ErrNoListener) {
+	st, err := session.FindListener(dir)
+	var several *session.SeveralError
+	if errors.Is(err, session.ErrNoListener) || errors.As(err, &several) {
 		return target{}, cmdutil.FlagErrorWrap(err)
 	}
 	if err != nil {

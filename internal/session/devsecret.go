@@ -1,7 +1,6 @@
-package listen
+package session
 
 import (
-	"context"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -12,9 +11,7 @@ import (
 	"runtime"
 	"strings"
 
-	"github.com/erzycall/erzycall/internal/cmdutil"
 	"github.com/erzycall/erzycall/internal/config"
-	"github.com/erzycall/erzycall/internal/credentials"
 )
 
 // DevSecretFile is the name, in the config directory, of the development
@@ -24,66 +21,10 @@ const DevSecretFile = "dev-secret"
 // devSecretBytes is the entropy of a generated development secret.
 const devSecretBytes = 32
 
-// secretSource says where the secrets in use came from.
-type secretSource int
-
-const (
-	sourceGiven    secretSource = iota // --secret or ERZYCALL_WEBHOOK_SECRET
-	sourceDev                          // the generated development secret
-	sourceWebhook                      // saved for --webhook ID
-	sourceRegister                     // returned by the API for --register
-	sourceNone                         // --skip-verify
-)
-
-// resolveSecrets returns the secrets to verify with, except for --register,
-// whose secret only exists once the endpoint is created.
-func resolveSecrets(ctx context.Context, opts *Options) ([]string, secretSource, error) {
-	switch {
-	case opts.SkipVerify:
-		return nil, sourceNone, nil
-	case opts.Register != "":
-		return nil, sourceRegister, nil
-	case opts.Webhook != "":
-		s, err := webhookSecret(ctx, opts)
-		if err != nil {
-			return nil, sourceWebhook, err
-		}
-		return []string{s}, sourceWebhook, nil
-	case len(opts.Secrets) > 0:
-		return opts.Secrets, sourceGiven, nil
-	}
-	dir, err := opts.ConfigDir()
-	if err != nil {
-		return nil, sourceDev, err
-	}
-	s, err := devSecret(dir, opts.Rand, opts.IO.ErrOut)
-	if err != nil {
-		return nil, sourceDev, err
-	}
-	return []string{s}, sourceDev, nil
-}
-
-func webhookSecret(ctx context.Context, opts *Options) (string, error) {
-	profile, err := opts.Profile()
-	if err != nil {
-		return "", cmdutil.FlagErrorWrap(err)
-	}
-	s, _, err := opts.Credentials().WebhookSecrets().Lookup(ctx, profile, opts.Webhook)
-	if errors.Is(err, credentials.ErrNoWebhookSecret) {
-		return "", cmdutil.FlagErrorf("no signing secret is saved for endpoint %s (profile %s): save one with "+
-			"`erzycall webhooks rotate-secret %s --save-secret` (or create endpoints with `erzycall webhooks create --save-secret`), "+
-			"or give it with --secret", opts.Webhook, profile, opts.Webhook)
-	}
-	if err != nil {
-		return "", fmt.Errorf("read the signing secret of %s: %w", opts.Webhook, err)
-	}
-	return s, nil
-}
-
-// devSecret returns the development secret kept in dir, creating it on
+// DevSecret returns the development secret kept in dir, creating it on
 // first use. Two listeners starting at once agree on one secret: the file is
 // published with a hard link, which fails when it already exists.
-func devSecret(dir string, rnd io.Reader, errOut io.Writer) (string, error) {
+func DevSecret(dir string, rnd io.Reader, errOut io.Writer) (string, error) {
 	path := filepath.Join(dir, DevSecretFile)
 	for range 2 {
 		s, err := readDevSecret(path, errOut)
