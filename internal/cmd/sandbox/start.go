@@ -9,6 +9,7 @@ import (
 	"math"
 	"net"
 	"net/http"
+	"strings"
 	"syscall"
 	"time"
 
@@ -35,11 +36,15 @@ type StartOptions struct {
 	Addr      string
 	TimeScale float64
 	StatePath string
+	// Resolve maps host names to host:port addresses for deliveries (a test
+	// aid: a fake tunnel's public name to its local proxy).
+	Resolve map[string]string
 }
 
 // NewCmdStart returns `sandbox start`.
 func NewCmdStart(f *cmdutil.Factory, runF func(*StartOptions) error) *cobra.Command {
 	opts := &StartOptions{IO: f.IOStreams, Now: f.Now}
+	var resolve []string
 	cmd := &cobra.Command{
 		Use:   "start [--addr HOST:PORT] [--time-scale F] [--state FILE]",
 		Short: "Serve the local ErzyCall API until interrupted",
@@ -66,6 +71,10 @@ port, printed in the banner.`,
 			if err := cmdutil.ValidateAddr(opts.Addr, DefaultAddr); err != nil {
 				return err
 			}
+			var err error
+			if opts.Resolve, err = parseResolve(resolve); err != nil {
+				return err
+			}
 			if !(opts.TimeScale > 0) || math.IsInf(opts.TimeScale, 0) {
 				return cmdutil.FlagErrorf("invalid --time-scale %v: give a positive number, e.g. 0.01 to retry 100 times sooner", opts.TimeScale)
 			}
@@ -78,7 +87,46 @@ port, printed in the banner.`,
 	cmd.Flags().StringVar(&opts.Addr, "addr", DefaultAddr, "`host:port` to listen on (port 0 picks a free one)")
 	cmd.Flags().Float64Var(&opts.TimeScale, "time-scale", 1, "multiply the retry delays by `F` (e.g. 0.001 in tests)")
 	cmd.Flags().StringVar(&opts.StatePath, "state", "", "keep endpoints in `FILE` across restarts (default: memory only)")
+	cmd.Flags().StringArrayVar(&resolve, "resolve", nil, "test aid: deliver to `HOST` at ADDR (HOST:IP:PORT, repeatable), e.g. a fake tunnel's name; trust a test CA with SSL_CERT_FILE")
 	return cmd
+}
+
+// parseResolve reads --resolve HOST:IP:PORT values.
+func parseResolve(vals []string) (map[string]string, error) {
+	if len(vals) == 0 {
+		return nil, nil
+	}
+	m := map[string]string{}
+	for _, v := range vals {
+		host, addr, ok := strings.Cut(v, ":")
+		if _, _, err := net.SplitHostPort(addr); !ok || host == "" || err != nil {
+			return nil, cmdutil.FlagErrorf("invalid --resolve %q: give HOST:IP:PORT, e.g. abc.trycloudflare.com:127.0.0.1:8443", v)
+		}
+		m[strings.ToLower(host)] = addr
+	}
+	return m, nil
+}
+
+// resolvingClient delivers like the sandbox's default client (no redirects
+// followed), but dials the addresses --resolve names for their hosts.
+func resolvingClient(resolve map[string]string) *http.Client {
+	if resolve == nil {
+		return nil
+	}
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	var d net.Dialer
+	tr.DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
+		if host, _, err := net.SplitHostPort(addr); err == nil {
+			if to, ok := resolve[strings.ToLower(host)]; ok {
+				addr = to
+			}
+		}
+		return d.DialContext(ctx, network, addr)
+	}
+	return &http.Client{
+		Transport:     tr,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
 }
 
 func startRun(ctx context.Context, opts *StartOptions) error {
@@ -98,10 +146,11 @@ func startRun(ctx context.Context, opts *StartOptions) error {
 		return fmt.Errorf("listen on %s: %w", opts.Addr, err)
 	}
 	sb, err := emulator.New(emulator.Config{
-		Log:       out,
-		StatePath: opts.StatePath,
-		Now:       opts.Now,
-		TimeScale: opts.TimeScale,
+		Log:        out,
+		StatePath:  opts.StatePath,
+		Now:        opts.Now,
+		HTTPClient: resolvingClient(opts.Resolve),
+		TimeScale:  opts.TimeScale,
 	})
 	if err != nil {
 		_ = ln.Close()
