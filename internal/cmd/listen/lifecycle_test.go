@@ -395,3 +395,30 @@ func TestEveryEndCleansUp(t *testing.T) {
 		}
 	})
 }
+
+// TestTunnelDiesWithErzycall: killed outright (no cleanup can run), the
+// listener still takes its tunnel with it (Linux's parent-death signal).
+func TestTunnelDiesWithErzycall(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("the parent-death signal is Linux's")
+	}
+	e := newE2E(t, nil)
+	pidFile := filepath.Join(t.TempDir(), "pids")
+	l := startProc(t, e.with("ek_test_kill", "PATH="+testutil.PathWith(testutil.FakeTunnelDir(t)), "FAKE_TUNNEL_PIDFILE="+pidFile),
+		e.bin, "listen", "--tunnel", "--addr", "127.0.0.1:0", "--format", "json")
+	l.jsonLine(t, "ready")
+	pid, err := strconv.Atoi(testutil.WaitFile(t, pidFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = l.cmd.Process.Kill()
+	l.exit(t)
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		if errors.Is(syscall.Kill(pid, 0), syscall.ESRCH) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the tunnel (pid %d) outlived the killed listener", pid)
+		}
+	}
+}

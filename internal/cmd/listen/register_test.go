@@ -10,6 +10,9 @@ import (
 
 	"github.com/zalando/go-keyring"
 
+	"github.com/erzycall/erzycall/internal/api"
+	"github.com/erzycall/erzycall/internal/cmdutil"
+	"github.com/erzycall/erzycall/internal/credentials"
 	"github.com/erzycall/erzycall/internal/session"
 )
 
@@ -213,5 +216,17 @@ func TestListen_Webhook(t *testing.T) {
 	wantExit(t, err, 2, "`erzycall webhooks rotate-secret wh_missing --save-secret`")
 	if !strings.Contains(err.Error(), "webhooks create --save-secret") {
 		t.Errorf("error = %v", err)
+	}
+}
+
+// TestListen_TunnelNeedsAKey: without an API key, --tunnel exits 3 before
+// anything is started or bound.
+func TestListen_TunnelNeedsAKey(t *testing.T) {
+	e := newTestEnv(t, "")
+	e.f.APIClient = func() (*api.Client, error) { return nil, &cmdutil.AuthError{Err: credentials.ErrNoKey} }
+	err := runOnce(t, e, "--tunnel-command", "sh -c 'echo https://x.example; sleep 60' {port}")
+	wantExit(t, err, 3, "no API key")
+	if e.out.Len() > 0 {
+		t.Errorf("stdout: %q", e.out)
 	}
 }
