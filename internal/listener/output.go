@@ -15,6 +15,7 @@ import (
 	"github.com/charmbracelet/lipgloss"
 	"github.com/muesli/termenv"
 
+	"github.com/erzycall/erzycall/internal/jsjson"
 	"github.com/erzycall/erzycall/internal/webhook"
 )
 
@@ -201,7 +202,7 @@ func (l *Listener) appendBody(b []byte, d *Delivery, body []byte) []byte {
 		if nestedDeeper(d.Payload, maxIndentDepth) {
 			indent = "" // indenting would square the size: print it compact
 		}
-		if j, err := webhook.MarshalIndent(d.Payload, indent); err == nil {
+		if j, err := jsjson.MarshalIndent(d.Payload, indent); err == nil {
 			text = string(j)
 		}
 	} else if len(body) > 0 {
@@ -254,11 +255,11 @@ func (l *Listener) printJSON(d *Delivery) {
 	defer l.putBuf(p)
 	b := (*p)[:0]
 	b = append(b, `{"type":"delivery","receivedAt":`...)
-	b = webhook.AppendString(b, webhook.FormatTimestamp(d.ReceivedAt))
+	b = jsjson.AppendString(b, webhook.FormatTimestamp(d.ReceivedAt))
 	b = append(b, `,"method":`...)
-	b = webhook.AppendString(b, d.Method)
+	b = jsjson.AppendString(b, d.Method)
 	b = append(b, `,"path":`...)
-	b = webhook.AppendString(b, d.Path)
+	b = jsjson.AppendString(b, d.Path)
 	b = append(b, `,"event":`...)
 	b = appendStringOrNull(b, d.Event)
 	b = append(b, `,"id":`...)
@@ -273,7 +274,7 @@ func (l *Listener) printJSON(d *Delivery) {
 	}
 	b = append(b, `,"error":`...)
 	if d.Err != nil {
-		b = webhook.AppendString(b, d.Err.Error())
+		b = jsjson.AppendString(b, d.Err.Error())
 	} else {
 		b = append(b, "null"...)
 	}
@@ -305,7 +306,7 @@ func (l *Listener) printJSON(d *Delivery) {
 	b = l.appendData(b, d)
 	if f := d.Forward; f != nil {
 		b = append(b, `,"forward":{"url":`...)
-		b = webhook.AppendString(b, f.URL)
+		b = jsjson.AppendString(b, f.URL)
 		b = append(b, `,"status":`...)
 		if f.Status > 0 {
 			b = strconv.AppendInt(b, int64(f.Status), 10)
@@ -313,7 +314,7 @@ func (l *Listener) printJSON(d *Delivery) {
 			b = append(b, "null"...)
 		}
 		b = append(b, `,"latencyMs":`...)
-		b = webhook.AppendNumber(b, math.Round(float64(f.Latency.Microseconds()))/1000)
+		b = jsjson.AppendNumber(b, math.Round(float64(f.Latency.Microseconds()))/1000)
 		b = append(b, `,"error":`...)
 		b = appendStringOrNull(b, f.Err)
 		b = append(b, '}')
@@ -329,7 +330,7 @@ func (l *Listener) appendData(b []byte, d *Delivery) []byte {
 		return append(b, "null"...)
 	}
 	n := len(b)
-	b, err := webhook.AppendMarshal(b, data)
+	b, err := jsjson.AppendMarshal(b, data)
 	if err != nil {
 		return append(b[:n], "null"...)
 	}
@@ -340,7 +341,7 @@ func appendStringOrNull(b []byte, s string) []byte {
 	if s == "" {
 		return append(b, "null"...)
 	}
-	return webhook.AppendString(b, s)
+	return jsjson.AppendString(b, s)
 }
 
 // padded appends the safe form of text, styled, then spaces up to width.
@@ -514,7 +515,7 @@ const maxIndentDepth = 32
 // and arrays ({} is one level, {"a":[]} two).
 func nestedDeeper(v any, limit int) bool {
 	switch v := v.(type) {
-	case webhook.Object:
+	case jsjson.Object:
 		if limit == 0 {
 			return true
 		}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/erzycall/erzycall/internal/build"
+	"github.com/erzycall/erzycall/internal/jsjson"
 	"github.com/erzycall/erzycall/internal/webhook"
 )
 
@@ -83,7 +84,7 @@ func (s *Server) sendEvent(w http.ResponseWriter, r *request) *apiError {
 		if bytes.TrimSpace(raw)[0] != '{' {
 			return invalid("data", "must be a JSON object")
 		}
-		v, err := webhook.ParseJSON(raw)
+		v, err := jsjson.Parse(raw)
 		if err != nil {
 			return invalid("data", "%v", err)
 		}

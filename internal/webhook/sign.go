@@ -61,9 +61,6 @@ func NewVerifier(secrets ...string) *Verifier {
 	return v
 }
 
-// Len returns the number of secrets.
-func (v *Verifier) Len() int { return len(v.pools) }
-
 // Verify checks header (the X-Webhook-Signature value) against body and
 // returns the index of the secret that produced it. The "sha256=" prefix and
 // the hex digits may be in any case; surrounding whitespace is ignored.

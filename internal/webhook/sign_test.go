@@ -117,9 +117,6 @@ func TestVerifierRotation(t *testing.T) {
 	body := []byte(`{"event":"contact.created","timestamp":"2025-01-15T10:30:00.000Z","data":{}}`)
 	secrets := []string{"whsec_new", "whsec_old", "whsec_older"}
 	v := NewVerifier(secrets...)
-	if v.Len() != 3 {
-		t.Fatalf("Len = %d, want 3", v.Len())
-	}
 	for want, s := range secrets {
 		// Repeat so pooled, reset HMAC states are exercised.
 		for range 3 {
