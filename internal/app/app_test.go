@@ -16,6 +16,8 @@ import (
 	"github.com/zalando/go-keyring"
 
 	"github.com/erzycall/erzycall/internal/api"
+	"github.com/erzycall/erzycall/internal/build"
+	"github.com/erzycall/erzycall/internal/cmd/version"
 	"github.com/erzycall/erzycall/internal/cmdutil"
 	"github.com/erzycall/erzycall/internal/credentials"
 	"github.com/erzycall/erzycall/internal/iostreams"
@@ -403,6 +405,18 @@ func TestRunUnknownCommandIsAUsageError(t *testing.T) {
 		r := runApp(t, nil, nil, args...)
 		if r.code != 2 || r.out != "" || !strings.HasPrefix(r.errOut, "error: ") {
 			t.Errorf("%v: exit %d stdout %q stderr %q", args, r.code, r.out, r.errOut)
+		}
+	}
+}
+
+// TestRunVersionFlag: --version prints what `erzycall version` prints,
+// without a cobra version template (see root.go).
+func TestRunVersionFlag(t *testing.T) {
+	want := version.Format(build.Get())
+	for _, args := range [][]string{{"--version"}, {"-v"}, {"version"}} {
+		r := runApp(t, nil, nil, args...)
+		if r.code != 0 || r.out != want || r.errOut != "" {
+			t.Errorf("%v: exit %d stdout %q stderr %q; want stdout %q", args, r.code, r.out, r.errOut, want)
 		}
 	}
 }

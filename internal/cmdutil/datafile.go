@@ -5,7 +5,7 @@ import (
 	"os"
 
 	"github.com/erzycall/erzycall/internal/iostreams"
-	"github.com/erzycall/erzycall/internal/webhook"
+	"github.com/erzycall/erzycall/internal/jsjson"
 )
 
 // MaxDataFile bounds --data-file: far above any real event's data, and the
@@ -14,7 +14,7 @@ const MaxDataFile = 1 << 20
 
 // ReadDataFile reads the JSON object of a --data-file flag (`-` is standard
 // input), keeping its key order. Any problem is a usage error.
-func ReadDataFile(ios *iostreams.IOStreams, name string) (webhook.Object, error) {
+func ReadDataFile(ios *iostreams.IOStreams, name string) (jsjson.Object, error) {
 	r := ios.In
 	if name == "-" {
 		if ios.IsStdinTTY() {
@@ -36,11 +36,11 @@ func ReadDataFile(ios *iostreams.IOStreams, name string) (webhook.Object, error)
 	if len(raw) > MaxDataFile {
 		return nil, FlagErrorf("--data-file %s is larger than %d MiB", name, MaxDataFile>>20)
 	}
-	v, err := webhook.ParseJSON(raw)
+	v, err := jsjson.Parse(raw)
 	if err != nil {
 		return nil, FlagErrorf("--data-file %s: invalid JSON: %v", name, err)
 	}
-	obj, ok := v.(webhook.Object)
+	obj, ok := v.(jsjson.Object)
 	if !ok {
 		return nil, FlagErrorf(`--data-file %s must hold a JSON object, such as {"id":"call_123"}`, name)
 	}

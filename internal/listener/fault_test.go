@@ -14,6 +14,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/erzycall/erzycall/internal/jsjson"
 	"github.com/erzycall/erzycall/internal/testutil"
 	"github.com/erzycall/erzycall/internal/webhook"
 )
@@ -259,7 +260,7 @@ func testFaults(t *testing.T, format Format) {
 	want.Verified += faultVolume
 	want.Invalid += faultVolume
 
-	unknownEvent, _ := webhook.NewPayload("call.\xff\xfeended", payloadTime, webhook.Object{{Key: "id", Value: "ev"}})
+	unknownEvent, _ := webhook.NewPayload("call.\xff\xfeended", payloadTime, jsjson.Object{{Key: "id", Value: "ev"}})
 	allEqual(t, "invalid UTF-8 event name, signed", atVolume(func(int) int {
 		return raw(t, fh.addr, signedRaw("/webhook", unknownEvent, ""), false)
 	}), 200)

@@ -133,8 +133,8 @@ func (l *Listener) doForward(ctx context.Context, r *http.Request, body []byte) 
 		return nil, err
 	}
 	req.Header = forwardHeaders(r.Header)
-	if l.cfg.ForwardSecret != "" {
-		req.Header[webhook.SignatureHeader] = []string{webhook.Sign(l.cfg.ForwardSecret, body)}
+	if l.forwardSigner != nil {
+		req.Header[webhook.SignatureHeader] = []string{l.forwardSigner.Sign(body)}
 	}
 	if l.via != nil {
 		req.Header["Via"] = append(req.Header["Via"], l.via...)

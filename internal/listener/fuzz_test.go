@@ -12,6 +12,7 @@ import (
 	"testing"
 	"unicode/utf8"
 
+	"github.com/erzycall/erzycall/internal/jsjson"
 	"github.com/erzycall/erzycall/internal/webhook"
 )
 
@@ -34,7 +35,7 @@ func (stubApp) RoundTrip(r *http.Request) (*http.Response, error) {
 var validStatus = map[int]bool{200: true, 400: true, 401: true, 404: true, 405: true, 413: true, 500: true, 502: true}
 
 func FuzzHandler(f *testing.F) {
-	good, _ := webhook.NewPayload("call.ended", payloadTime, webhook.Object{{Key: "id", Value: "abc123"}})
+	good, _ := webhook.NewPayload("call.ended", payloadTime, jsjson.Object{{Key: "id", Value: "abc123"}})
 	f.Add("POST", "/webhook", "Content-Type: application/json", good, true)
 	f.Add("POST", "/webhook", "", good, false)
 	f.Add("POST", "/webhook", "X-Webhook-Signature: sha256=00", []byte(`{"event":"contact.created","data":{"id":1}}`), false)

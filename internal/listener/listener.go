@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/erzycall/erzycall/internal/iostreams"
+	"github.com/erzycall/erzycall/internal/jsjson"
 	"github.com/erzycall/erzycall/internal/webhook"
 )
 
@@ -104,10 +105,10 @@ type Delivery struct {
 	Status     int   // what the sender got
 	Err        error // why the request was refused; nil when accepted or ignored
 
-	Event     string         // payload "event" ("" when absent)
-	ID        string         // payload data.id ("" when absent)
-	Timestamp time.Time      // payload "timestamp" (zero when absent or invalid)
-	Payload   webhook.Object // the parsed body when it is a JSON object
+	Event     string        // payload "event" ("" when absent)
+	ID        string        // payload data.id ("" when absent)
+	Timestamp time.Time     // payload "timestamp" (zero when absent or invalid)
+	Payload   jsjson.Object // the parsed body when it is a JSON object
 
 	Verified      bool // signature matched one of the secrets
 	MatchedSecret int  // index into Config.Secrets, -1 when none
@@ -176,9 +177,12 @@ type Listener struct {
 	styles     styles
 	seen       *dedup
 	n          counters
-	via        []string    // the Via value forwards carry; nil without LoopToken
-	cutOff     atomic.Bool // set by CutOff: failing forwards are shutdown casualties
-	bufs       sync.Pool   // *[]byte request bodies and output lines
+	via        []string // the Via value forwards carry; nil without LoopToken
+	// forwardSigner re-signs forwards (Config.ForwardSecret); nil: pass
+	// the sender's header.
+	forwardSigner *webhook.Signer
+	cutOff        atomic.Bool // set by CutOff: failing forwards are shutdown casualties
+	bufs          sync.Pool   // *[]byte request bodies and output lines
 }
 
 // New checks cfg, fills in defaults and returns a Listener.
@@ -227,6 +231,9 @@ func New(cfg Config) (*Listener, error) {
 	}
 	if cfg.LoopToken != "" {
 		l.via = []string{"1.1 erzycall-" + cfg.LoopToken}
+	}
+	if cfg.ForwardSecret != "" {
+		l.forwardSigner = webhook.NewSigner(cfg.ForwardSecret)
 	}
 	if cfg.ForwardTo != "" {
 		u, err := url.Parse(cfg.ForwardTo)
@@ -509,11 +516,11 @@ func formatBytes(n int64) string {
 
 // parse fills d from the body and reports why it is not a delivery.
 func (l *Listener) parse(d *Delivery, body []byte) error {
-	v, err := webhook.ParseJSON(body)
+	v, err := jsjson.Parse(body)
 	if err != nil {
 		return fmt.Errorf("%w: %v", ErrInvalidPayload, err)
 	}
-	obj, ok := v.(webhook.Object)
+	obj, ok := v.(jsjson.Object)
 	if !ok {
 		return fmt.Errorf("%w: the body is not a JSON object", ErrInvalidPayload)
 	}
@@ -524,7 +531,7 @@ func (l *Listener) parse(d *Delivery, body []byte) error {
 		}
 	}
 	if data, ok := obj.Get("data"); ok {
-		if data, ok := data.(webhook.Object); ok {
+		if data, ok := data.(jsjson.Object); ok {
 			d.ID = idString(data)
 		}
 	}
@@ -536,14 +543,14 @@ func (l *Listener) parse(d *Delivery, body []byte) error {
 	return nil
 }
 
-func idString(data webhook.Object) string {
+func idString(data jsjson.Object) string {
 	switch id := mustGet(data, "id").(type) {
 	case string:
 		return id
 	case nil:
 		return ""
 	default:
-		b, err := webhook.Marshal(id)
+		b, err := jsjson.Marshal(id)
 		if err != nil {
 			return ""
 		}
@@ -551,15 +558,15 @@ func idString(data webhook.Object) string {
 	}
 }
 
-func mustGet(o webhook.Object, key string) any {
+func mustGet(o jsjson.Object, key string) any {
 	v, _ := o.Get(key)
 	return v
 }
 
 // explainMismatch adds the likely cause when the raw bytes do not match but
 // their JSON.stringify form does: something re-formatted the body in transit.
-func (l *Listener) explainMismatch(err error, payload webhook.Object, body []byte, header string) error {
-	canon, merr := webhook.Marshal(payload)
+func (l *Listener) explainMismatch(err error, payload jsjson.Object, body []byte, header string) error {
+	canon, merr := jsjson.Marshal(payload)
 	if merr != nil || bytes.Equal(canon, body) {
 		return err
 	}
@@ -571,10 +578,10 @@ func (l *Listener) explainMismatch(err error, payload webhook.Object, body []byt
 
 // isCanonical reports whether body is byte-equal to JSON.stringify of its
 // parsed form, which is what the documented Node handler signs.
-func (l *Listener) isCanonical(payload webhook.Object, body []byte) bool {
+func (l *Listener) isCanonical(payload jsjson.Object, body []byte) bool {
 	p := l.getBuf()
 	defer l.putBuf(p)
-	canon, err := webhook.AppendMarshal((*p)[:0], payload)
+	canon, err := jsjson.AppendMarshal((*p)[:0], payload)
 	*p = canon[:0]
 	return err == nil && bytes.Equal(canon, body)
 }

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/erzycall/erzycall/internal/iostreams"
+	"github.com/erzycall/erzycall/internal/jsjson"
 	"github.com/erzycall/erzycall/internal/testutil"
 	"github.com/erzycall/erzycall/internal/webhook"
 )
@@ -34,7 +35,7 @@ func fixedNow() time.Time { return now }
 
 func payload(t testing.TB, event, id string, ts time.Time) []byte {
 	t.Helper()
-	b, err := webhook.NewPayload(event, ts, webhook.Object{{Key: "id", Value: id}, {Key: "status", Value: "ended"}, {Key: "duration", Value: 45}})
+	b, err := webhook.NewPayload(event, ts, jsjson.Object{{Key: "id", Value: id}, {Key: "status", Value: "ended"}, {Key: "duration", Value: 45}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -806,8 +807,8 @@ func TestPrintBodyDeepNestingStaysCompact(t *testing.T) {
 	if len(lines) != 2 || len(lines[1]) > len(deep)+20 {
 		t.Fatalf("%d lines, body line of %d bytes: want the compact form", len(lines), len(lines[1]))
 	}
-	two := webhook.Object{{Key: "a", Value: []any{}}}
-	if nestedDeeper(two, 2) || !nestedDeeper(two, 1) || nestedDeeper("x", 0) || !nestedDeeper(webhook.Object{}, 0) {
+	two := jsjson.Object{{Key: "a", Value: []any{}}}
+	if nestedDeeper(two, 2) || !nestedDeeper(two, 1) || nestedDeeper("x", 0) || !nestedDeeper(jsjson.Object{}, 0) {
 		t.Error("nestedDeeper miscounts")
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"unicode/utf8"
 
+	"github.com/erzycall/erzycall/internal/jsjson"
 	"github.com/erzycall/erzycall/internal/webhook"
 )
 
@@ -186,7 +187,7 @@ func appendData(b []byte, d *Delivery) (_ []byte, truncated bool) {
 		return append(b, "null"...), true
 	}
 	n := len(b)
-	b, err := webhook.AppendMarshal(b, data)
+	b, err := jsjson.AppendMarshal(b, data)
 	if err != nil {
 		return append(b[:n], "null"...), false
 	}

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/erzycall/erzycall/internal/jsjson"
 	"github.com/erzycall/erzycall/internal/testutil"
 	"github.com/erzycall/erzycall/internal/webhook"
 )
@@ -49,12 +50,12 @@ func deepData(event string, depth int) []byte {
 // encoding/json's encoding of the documented schema, for deliveries of
 // every kind a listener prints.
 func TestNDJSONFastPathMatchesSchema(t *testing.T) {
-	parse := func(body string) webhook.Object {
-		v, err := webhook.ParseJSON([]byte(body))
+	parse := func(body string) jsjson.Object {
+		v, err := jsjson.Parse([]byte(body))
 		if err != nil {
 			t.Fatal(err)
 		}
-		return v.(webhook.Object)
+		return v.(jsjson.Object)
 	}
 	base := Delivery{ReceivedAt: now, Method: "POST", Path: "/webhook", MatchedSecret: -1}
 	cases := map[string]Delivery{}
@@ -90,11 +91,11 @@ func TestNDJSONFastPathMatchesSchema(t *testing.T) {
 	})
 	add("too deep", func(d *Delivery) {
 		d.Event, d.Verified, d.MatchedSecret, d.Status = "call.ended", true, 0, 200
-		v, err := webhook.ParseJSON(deepData("call.ended", 300))
+		v, err := jsjson.Parse(deepData("call.ended", 300))
 		if err != nil {
 			t.Fatal(err)
 		}
-		d.Payload = v.(webhook.Object)
+		d.Payload = v.(jsjson.Object)
 	})
 	for name, d := range cases {
 		got, want := fastBytes(t, &d), schemaBytes(t, &d)
@@ -162,7 +163,7 @@ func TestNDJSONNeverEchoesUnverifiedOrTooDeepData(t *testing.T) {
 		t.Errorf("a body that failed verification was echoed: %s", lines[3])
 	}
 
-	jq := testutil.Program(t, "jq", "apt-get install jq")
+	jq := testutil.Program(t, "jq")
 	cmd := exec.Command(jq, "-c", ".type")
 	cmd.Stdin = strings.NewReader(strings.Join(lines, "\n") + "\n")
 	out, err := cmd.CombinedOutput()

@@ -13,7 +13,7 @@ import (
 	"github.com/charmbracelet/lipgloss"
 
 	"github.com/erzycall/erzycall/internal/iostreams"
-	"github.com/erzycall/erzycall/internal/webhook"
+	"github.com/erzycall/erzycall/internal/jsjson"
 )
 
 // lineWriter writes whole lines to w from many goroutines. Whoever finds the
@@ -191,7 +191,7 @@ func (l *Listener) appendBody(b []byte, d *Delivery, body []byte) []byte {
 		if nestedDeeper(d.Payload, maxIndentDepth) {
 			indent = "" // indenting would square the size: print it compact
 		}
-		if j, err := webhook.MarshalIndent(d.Payload, indent); err == nil {
+		if j, err := jsjson.MarshalIndent(d.Payload, indent); err == nil {
 			text = string(j)
 		}
 	} else if len(body) > 0 {
@@ -454,7 +454,7 @@ const maxIndentDepth = 32
 // and arrays ({} is one level, {"a":[]} two).
 func nestedDeeper(v any, limit int) bool {
 	switch v := v.(type) {
-	case webhook.Object:
+	case jsjson.Object:
 		if limit == 0 {
 			return true
 		}

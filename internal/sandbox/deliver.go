@@ -6,12 +6,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"time"
 
-	"github.com/erzycall/erzycall/internal/build"
+	"github.com/erzycall/erzycall/internal/jsjson"
+	"github.com/erzycall/erzycall/internal/sender"
 	"github.com/erzycall/erzycall/internal/webhook"
 )
 
@@ -83,7 +83,7 @@ func (s *Server) sendEvent(w http.ResponseWriter, r *request) *apiError {
 		if bytes.TrimSpace(raw)[0] != '{' {
 			return invalid("data", "must be a JSON object")
 		}
-		v, err := webhook.ParseJSON(raw)
+		v, err := jsjson.Parse(raw)
 		if err != nil {
 			return invalid("data", "%v", err)
 		}
@@ -159,7 +159,7 @@ func (s *Server) run(d *delivery) {
 
 	at := s.cfg.Now()
 	start := time.Now()
-	status, sendErr := s.send(target, webhook.Sign(secret, d.body), d.body)
+	status, sendErr := s.send(target, secret, d.body)
 	latency := time.Since(start)
 	ok := sendErr == nil && status >= 200 && status < 300
 
@@ -244,19 +244,15 @@ func (s *Server) fire(d *delivery) {
 	s.run(d)
 }
 
-// send posts body to target and returns the status, or why there was none.
-func (s *Server) send(target, signature string, body []byte) (int, error) {
+// send delivers body to target through sender.Send (the headers and the
+// signature ErzyCall sends) within one attempt's time, and returns the
+// status (the response body is not needed, so an error reading it does not
+// matter), or why there was none.
+func (s *Server) send(target, secret string, body []byte) (int, error) {
 	ctx, cancel := context.WithTimeout(s.baseCtx, s.cfg.AttemptTimeout)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, target, bytes.NewReader(body))
-	if err != nil {
-		return 0, err
-	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("User-Agent", build.UserAgent())
-	req.Header.Set(webhook.SignatureHeader, signature)
-	resp, err := s.cfg.HTTPClient.Do(req)
-	if err != nil {
+	res, err := sender.Send(ctx, s.cfg.HTTPClient, target, secret, body)
+	if err != nil && res.Status == 0 {
 		switch {
 		case errors.Is(err, context.DeadlineExceeded) && ctx.Err() != nil && s.baseCtx.Err() == nil:
 			return 0, fmt.Errorf("no answer within %s", s.cfg.AttemptTimeout)
@@ -268,10 +264,7 @@ func (s *Server) send(target, signature string, body []byte) (int, error) {
 		}
 		return 0, err
 	}
-	// Drain a little so the connection can be reused; the body is not needed.
-	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
-	_ = resp.Body.Close()
-	return resp.StatusCode, nil
+	return res.Status, nil
 }
 
 func (s *Server) endpointLocked(orgID, id string) *endpoint {

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/erzycall/erzycall/internal/build"
+	"github.com/erzycall/erzycall/internal/jsjson"
 	"github.com/erzycall/erzycall/internal/testutil"
 	"github.com/erzycall/erzycall/internal/webhook"
 )
@@ -453,7 +454,7 @@ func TestDeliveryIsSignedWithTheCurrentSecret(t *testing.T) {
 	waitFor(t, "first delivery", func() bool { return rc.count() == 1 })
 	got := rc.requests()[0]
 
-	parsed, err := webhook.ParseJSON([]byte(data))
+	parsed, err := jsjson.Parse([]byte(data))
 	if err != nil {
 		t.Fatal(err)
 	}

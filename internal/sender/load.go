@@ -3,12 +3,8 @@ package sender
 import (
 	"bytes"
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"hash"
 	"io"
 	"math"
 	"net"
@@ -105,13 +101,14 @@ func Load(ctx context.Context, cfg LoadConfig) (Stats, error) {
 		return st, fmt.Errorf("load: %w", err)
 	}
 
+	signer := webhook.NewSigner(cfg.Secret)
 	var next, done atomic.Int64
 	workers := make([]*worker, conc)
 	var wg sync.WaitGroup
 	stopProgress := startProgress(cfg.Progress, &done)
 	start := time.Now()
 	for k := range workers {
-		w := newWorker(cfg.Secret, cfg.Count/conc+1)
+		w := newWorker(signer, cfg.Count/conc+1)
 		workers[k] = w
 		wg.Go(func() {
 			for ctx.Err() == nil {
@@ -175,12 +172,10 @@ func startProgress(progress func(int), done *atomic.Int64) (stop func()) {
 	return func() { close(quit); wg.Wait() }
 }
 
-// worker is one sender: it owns its keyed HMAC and buffers, so a request
-// costs no key setup and no allocation beyond what net/http makes.
+// worker is one sender: it owns its buffers and counters, so a request
+// costs no allocation beyond the signature and what net/http makes.
 type worker struct {
-	mac       hash.Hash
-	sum       [sha256.Size]byte
-	sig       [len("sha256=") + 2*sha256.Size]byte
+	signer    *webhook.Signer // shared by all workers: keyed once
 	drain     io.LimitedReader
 	sent, ok  int
 	statuses  map[int]int
@@ -188,33 +183,19 @@ type worker struct {
 	latencies []time.Duration // of answered requests
 }
 
-func newWorker(secret string, expect int) *worker {
-	w := &worker{
-		mac:       hmac.New(sha256.New, []byte(secret)),
+func newWorker(signer *webhook.Signer, expect int) *worker {
+	return &worker{
+		signer:    signer,
 		statuses:  map[int]int{},
 		errs:      map[string]int{},
 		latencies: make([]time.Duration, 0, expect),
 	}
-	copy(w.sig[:], "sha256=")
-	return w
-}
-
-// signature is webhook.Sign(secret, body) with the worker's keyed state.
-func (w *worker) signature(body []byte) string {
-	w.mac.Reset()
-	w.mac.Write(body)
-	hex.Encode(w.sig[len("sha256="):], w.mac.Sum(w.sum[:0]))
-	return string(w.sig[:])
 }
 
 func (w *worker) send(client *http.Client, tmpl *http.Request, body []byte) (int, time.Duration, error) {
 	req := new(http.Request)
 	*req = *tmpl // the context and parsed URL are shared, read-only
-	req.Header = http.Header{
-		"Content-Type":          contentTypeJSON,
-		"User-Agent":            userAgentHeader(),
-		webhook.SignatureHeader: {w.signature(body)},
-	}
+	req.Header = deliveryHeader(w.signer.Sign(body))
 	req.Body = newBodyReader(body)
 	req.ContentLength = int64(len(body))
 	// Lets the transport resend on a keep-alive connection the server had closed.

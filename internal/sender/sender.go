@@ -31,6 +31,15 @@ var (
 	userAgentHeader = sync.OnceValue(func() []string { return []string{build.UserAgent()} })
 )
 
+// deliveryHeader is the header of a delivery with this signature.
+func deliveryHeader(signature string) http.Header {
+	return http.Header{
+		"Content-Type":          contentTypeJSON,
+		"User-Agent":            userAgentHeader(),
+		webhook.SignatureHeader: {signature},
+	}
+}
+
 // Result is the outcome of one delivery that got an answer.
 type Result struct {
 	Status     int    // HTTP status code
@@ -62,11 +71,7 @@ func Send(ctx context.Context, client *http.Client, url, secret string, body []b
 	if err != nil {
 		return res, fmt.Errorf("send to %s: %w", url, err)
 	}
-	req.Header = http.Header{
-		"Content-Type":          contentTypeJSON,
-		"User-Agent":            userAgentHeader(),
-		webhook.SignatureHeader: {res.Signature},
-	}
+	req.Header = deliveryHeader(res.Signature)
 	start := time.Now()
 	resp, err := client.Do(req)
 	if err != nil {

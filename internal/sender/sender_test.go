@@ -326,15 +326,6 @@ func TestLoadConfigErrors(t *testing.T) {
 	}
 }
 
-func TestWorkerSignatureMatchesSign(t *testing.T) {
-	w := newWorker(testSecret, 1)
-	for _, b := range [][]byte{testBody, nil, []byte("x"), numberedBody(7)} {
-		if got, want := w.signature(b), webhook.Sign(testSecret, b); got != want {
-			t.Errorf("signature(%q) = %s, want %s", b, got, want)
-		}
-	}
-}
-
 func TestPercentiles(t *testing.T) {
 	// 1..100 ms, shuffled: nearest rank gives p50 = 50 ms, p95 = 95 ms, p99 = 99 ms.
 	var lat []time.Duration

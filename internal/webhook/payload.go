@@ -6,6 +6,8 @@ import (
 	"math/rand/v2"
 	"strings"
 	"time"
+
+	"github.com/erzycall/erzycall/internal/jsjson"
 )
 
 // TimestampLayout is the payload timestamp format: RFC 3339 in UTC with
@@ -16,16 +18,16 @@ const TimestampLayout = "2006-01-02T15:04:05.000Z"
 func FormatTimestamp(t time.Time) string { return t.UTC().Format(TimestampLayout) }
 
 // NewPayload encodes a delivery body, {"event":…,"timestamp":…,"data":…},
-// with Marshal, so it is byte-equal to JSON.stringify of the same object.
+// with jsjson.Marshal, so it is byte-equal to JSON.stringify of the same object.
 // A nil data encodes as {} (the documented payload always has an object).
 func NewPayload(event string, ts time.Time, data any) ([]byte, error) {
 	if data == nil {
-		data = Object{}
+		data = jsjson.Object{}
 	}
-	return Marshal(Object{
-		{"event", event},
-		{"timestamp", FormatTimestamp(ts)},
-		{"data", data},
+	return jsjson.Marshal(jsjson.Object{
+		{Key: "event", Value: event},
+		{Key: "timestamp", Value: FormatTimestamp(ts)},
+		{Key: "data", Value: data},
 	})
 }
 
@@ -69,7 +71,7 @@ func randomPhone(rnd *rand.Rand) string {
 // call.ended payload, with fresh ids and values drawn from rnd and times
 // relative to now. Unknown events get {"id": …}. A nil rnd uses a randomly
 // seeded source.
-func SampleData(event string, rnd *rand.Rand, now time.Time) Object {
+func SampleData(event string, rnd *rand.Rand, now time.Time) jsjson.Object {
 	if rnd == nil {
 		rnd = rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64())) //nolint:gosec // sample ids, not secrets
 	}
@@ -80,20 +82,20 @@ func SampleData(event string, rnd *rand.Rand, now time.Time) Object {
 	case "contact":
 		return sampleContact(verb, rnd, now)
 	}
-	return Object{{"id", randomID(rnd, "evt_")}}
+	return jsjson.Object{{Key: "id", Value: randomID(rnd, "evt_")}}
 }
 
-func sampleCall(verb string, rnd *rand.Rand, now time.Time) Object {
+func sampleCall(verb string, rnd *rand.Rand, now time.Time) jsjson.Object {
 	to := randomPhone(rnd)
 	from := randomPhone(rnd)
 	for from == to {
 		from = randomPhone(rnd)
 	}
-	o := Object{
-		{"id", randomID(rnd, "call_")},
-		{"status", verb},
-		{"to", to},
-		{"from", from},
+	o := jsjson.Object{
+		{Key: "id", Value: randomID(rnd, "call_")},
+		{Key: "status", Value: verb},
+		{Key: "to", Value: to},
+		{Key: "from", Value: from},
 	}
 	switch verb {
 	case "started":
@@ -118,13 +120,13 @@ func sampleCall(verb string, rnd *rand.Rand, now time.Time) Object {
 	return o
 }
 
-func sampleContact(verb string, rnd *rand.Rand, now time.Time) Object {
+func sampleContact(verb string, rnd *rand.Rand, now time.Time) jsjson.Object {
 	p := sampleNames[rnd.IntN(len(sampleNames))]
-	o := Object{
-		{"id", randomID(rnd, "contact_")},
-		{"name", p.name},
-		{"email", p.email + "@" + sampleDomains[rnd.IntN(len(sampleDomains))]},
-		{"phone", randomPhone(rnd)},
+	o := jsjson.Object{
+		{Key: "id", Value: randomID(rnd, "contact_")},
+		{Key: "name", Value: p.name},
+		{Key: "email", Value: p.email + "@" + sampleDomains[rnd.IntN(len(sampleDomains))]},
+		{Key: "phone", Value: randomPhone(rnd)},
 	}
 	switch verb {
 	case "created":
@@ -150,10 +152,10 @@ func sampleContact(verb string, rnd *rand.Rand, now time.Time) Object {
 //     contains a dot can be set with an object value: a={"b.c":1}.
 //
 // data is not modified; nil data starts from an empty object.
-func ApplyData(data Object, assignments []string) (Object, error) {
+func ApplyData(data jsjson.Object, assignments []string) (jsjson.Object, error) {
 	out := data.Clone()
 	if out == nil {
-		out = Object{}
+		out = jsjson.Object{}
 	}
 	for _, a := range assignments {
 		key, raw, ok := strings.Cut(a, "=")
@@ -170,7 +172,7 @@ func ApplyData(data Object, assignments []string) (Object, error) {
 			}
 		}
 		var value any = raw
-		if v, err := ParseJSON([]byte(raw)); err == nil {
+		if v, err := jsjson.Parse([]byte(raw)); err == nil {
 			value = v
 		}
 		if err := setPath(&out, path, 0, value); err != nil {
@@ -180,15 +182,15 @@ func ApplyData(data Object, assignments []string) (Object, error) {
 	return out, nil
 }
 
-func setPath(o *Object, path []string, depth int, value any) error {
+func setPath(o *jsjson.Object, path []string, depth int, value any) error {
 	key := path[depth]
 	if depth == len(path)-1 {
 		o.Set(key, value)
 		return nil
 	}
-	child := Object{}
+	child := jsjson.Object{}
 	if cur, ok := o.Get(key); ok {
-		c, isObj := cur.(Object)
+		c, isObj := cur.(jsjson.Object)
 		if !isObj {
 			return fmt.Errorf("%q is %s, not an object", strings.Join(path[:depth+1], "."), jsTypeName(cur))
 		}
@@ -209,7 +211,7 @@ func jsTypeName(v any) string {
 		return "a string"
 	case bool:
 		return "a boolean"
-	case []any, []string, []Object:
+	case []any, []string, []jsjson.Object:
 		return "an array"
 	case json.Number, float64, float32, int, int8, int16, int32, int64, uint, uint8, uint16, uint32, uint64:
 		return "a number"

@@ -7,12 +7,14 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/erzycall/erzycall/internal/jsjson"
 )
 
 var docTime = time.Date(2025, 1, 15, 10, 30, 0, 0, time.UTC)
 
 func TestNewPayloadDocumentedExample(t *testing.T) {
-	data := Object{{"id", "abc123"}, {"status", "ended"}, {"to", "+14155551234"}, {"from", "+14155559999"}, {"duration", 45}}
+	data := jsjson.Object{{Key: "id", Value: "abc123"}, {Key: "status", Value: "ended"}, {Key: "to", Value: "+14155551234"}, {Key: "from", Value: "+14155559999"}, {Key: "duration", Value: 45}}
 	got, err := NewPayload("call.ended", docTime, data)
 	if err != nil {
 		t.Fatal(err)
@@ -56,7 +58,11 @@ func TestSampleData(t *testing.T) {
 	rnd := rand.New(rand.NewPCG(1, 2))
 	for _, ev := range EventNames() {
 		d := SampleData(ev, rnd, docTime)
-		if got := strings.Join(d.Keys(), ","); got != wantKeys[ev] {
+		var keys []string
+		for _, m := range d {
+			keys = append(keys, m.Key)
+		}
+		if got := strings.Join(keys, ","); got != wantKeys[ev] {
 			t.Errorf("%s keys = %s, want %s", ev, got, wantKeys[ev])
 		}
 		id, _ := d.GetString("id")
@@ -119,13 +125,22 @@ func TestSampleDataUsesRand(t *testing.T) {
 	}
 }
 
-func mustGetString(o Object, k string) string {
+func mustMarshal(t *testing.T, v any) string {
+	t.Helper()
+	b, err := jsjson.Marshal(v)
+	if err != nil {
+		t.Fatalf("Marshal(%#v): %v", v, err)
+	}
+	return string(b)
+}
+
+func mustGetString(o jsjson.Object, k string) string {
 	s, _ := o.GetString(k)
 	return s
 }
 
 func TestApplyData(t *testing.T) {
-	base := Object{{"id", "abc123"}, {"status", "ended"}, {"caller", Object{{"name", "Ada"}}}}
+	base := jsjson.Object{{Key: "id", Value: "abc123"}, {Key: "status", Value: "ended"}, {Key: "caller", Value: jsjson.Object{{Key: "name", Value: "Ada"}}}}
 	tests := []struct {
 		name string
 		args []string
@@ -162,7 +177,7 @@ func TestApplyData(t *testing.T) {
 }
 
 func TestApplyDataErrors(t *testing.T) {
-	base := Object{{"id", "abc123"}, {"n", json.Number("1")}}
+	base := jsjson.Object{{Key: "id", Value: "abc123"}, {Key: "n", Value: json.Number("1")}}
 	tests := []struct{ arg, want string }{
 		{"status", `invalid --data "status": want key=value, such as status=ended`},
 		{"=x", `invalid --data "=x": the key before '=' is empty`},
@@ -178,7 +193,7 @@ func TestApplyDataErrors(t *testing.T) {
 			t.Errorf("ApplyData(%q) error = %v\nwant %s", tt.arg, err, tt.want)
 		}
 	}
-	_, err := ApplyData(Object{{"a", Object{{"b", []any{}}}}}, []string{"a.b.c=1"})
+	_, err := ApplyData(jsjson.Object{{Key: "a", Value: jsjson.Object{{Key: "b", Value: []any{}}}}}, []string{"a.b.c=1"})
 	if err == nil || !strings.Contains(err.Error(), `"a.b" is an array, not an object`) {
 		t.Errorf("through an array: %v", err)
 	}
@@ -188,7 +203,7 @@ func FuzzApplyData(f *testing.F) {
 	for _, s := range []string{"status=ended", "a.b.c=1", "=", "x", "a..b=2", `d={"k":[1,2]}`, "caller.name=Zoë", "id.x=1", "n=1e400"} {
 		f.Add(s)
 	}
-	base := Object{{"id", "abc123"}, {"caller", Object{{"name", "Ada"}}}}
+	base := jsjson.Object{{Key: "id", Value: "abc123"}, {Key: "caller", Value: jsjson.Object{{Key: "name", Value: "Ada"}}}}
 	f.Fuzz(func(t *testing.T, arg string) {
 		got, err := ApplyData(base, []string{arg})
 		if err != nil {
@@ -203,19 +218,19 @@ func FuzzApplyData(f *testing.F) {
 		}
 		cur := any(got)
 		for _, seg := range strings.Split(key, ".") {
-			o, isObj := cur.(Object)
+			o, isObj := cur.(jsjson.Object)
 			if !isObj {
 				t.Fatalf("ApplyData(%q): %q is not reachable", arg, key)
 			}
 			cur, _ = o.Get(seg)
 		}
 		if s, isStr := cur.(string); isStr && s != raw {
-			if v, err := ParseJSON([]byte(raw)); err != nil || v != s {
+			if v, err := jsjson.Parse([]byte(raw)); err != nil || v != s {
 				t.Fatalf("ApplyData(%q) stored %q", arg, s)
 			}
 		}
-		if _, err := Marshal(got); err != nil {
-			t.Fatalf("Marshal after ApplyData(%q): %v", arg, err)
+		if _, err := jsjson.Marshal(got); err != nil {
+			t.Fatalf("jsjson.Marshal after ApplyData(%q): %v", arg, err)
 		}
 		if s := mustMarshal(t, base); s != `{"id":"abc123","caller":{"name":"Ada"}}` {
 			t.Fatalf("ApplyData(%q) modified its input: %s", arg, s)

@@ -28,22 +28,14 @@ var (
 
 // Sign returns the X-Webhook-Signature value of body: "sha256=" followed by
 // the lowercase hex HMAC-SHA256 of the raw body, keyed with the secret's bytes
-// (the "whsec_" prefix is part of the key).
-func Sign(secret string, body []byte) string {
-	m := hmac.New(sha256.New, []byte(secret))
-	m.Write(body)
-	var sum [sha256.Size]byte
-	out := make([]byte, len(signaturePrefix)+2*sha256.Size)
-	copy(out, signaturePrefix)
-	hex.Encode(out[len(signaturePrefix):], m.Sum(sum[:0]))
-	return string(out)
-}
+// (the "whsec_" prefix is part of the key). To sign many bodies with one
+// secret, use a Signer.
+func Sign(secret string, body []byte) string { return NewSigner(secret).Sign(body) }
 
-// Verifier checks signatures against one or more secrets (several during a
-// rotation). It keeps keyed HMAC states in pools, so a request costs no key
-// setup. It is safe for concurrent use.
-type Verifier struct {
-	pools []sync.Pool // of *macState, one pool per secret
+// Signer signs with one secret. It keeps keyed HMAC states in a pool, so a
+// signature costs no key setup. It is safe for concurrent use.
+type Signer struct {
+	pool sync.Pool // of *macState
 }
 
 type macState struct {
@@ -51,18 +43,59 @@ type macState struct {
 	sum [sha256.Size]byte
 }
 
+// NewSigner returns a Signer for secret.
+func NewSigner(secret string) *Signer {
+	s := new(Signer)
+	s.init(secret)
+	return s
+}
+
+func (s *Signer) init(secret string) {
+	key := []byte(secret)
+	s.pool.New = func() any { return &macState{h: hmac.New(sha256.New, key)} }
+}
+
+// Sign returns the X-Webhook-Signature value of body (see the function Sign).
+func (s *Signer) Sign(body []byte) string {
+	var out [len(signaturePrefix) + 2*sha256.Size]byte
+	copy(out[:], signaturePrefix)
+	st := s.mac(body)
+	hex.Encode(out[len(signaturePrefix):], st.sum[:])
+	s.pool.Put(st)
+	return string(out[:])
+}
+
+// matches reports whether want is the HMAC of body, in constant time.
+func (s *Signer) matches(body []byte, want *[sha256.Size]byte) bool {
+	st := s.mac(body)
+	ok := hmac.Equal(st.sum[:], want[:])
+	s.pool.Put(st)
+	return ok
+}
+
+// mac returns a pooled state holding the HMAC of body in sum; Put it back.
+func (s *Signer) mac(body []byte) *macState {
+	st := s.pool.Get().(*macState)
+	st.h.Reset()
+	st.h.Write(body)
+	st.h.Sum(st.sum[:0])
+	return st
+}
+
+// Verifier checks signatures against one or more secrets (several during a
+// rotation), with one Signer per secret. It is safe for concurrent use.
+type Verifier struct {
+	signers []Signer
+}
+
 // NewVerifier returns a Verifier for secrets, tried in order.
 func NewVerifier(secrets ...string) *Verifier {
-	v := &Verifier{pools: make([]sync.Pool, len(secrets))}
+	v := &Verifier{signers: make([]Signer, len(secrets))}
 	for i, s := range secrets {
-		key := []byte(s)
-		v.pools[i].New = func() any { return &macState{h: hmac.New(sha256.New, key)} }
+		v.signers[i].init(s)
 	}
 	return v
 }
-
-// Len returns the number of secrets.
-func (v *Verifier) Len() int { return len(v.pools) }
 
 // Verify checks header (the X-Webhook-Signature value) against body and
 // returns the index of the secret that produced it. The "sha256=" prefix and
@@ -74,16 +107,11 @@ func (v *Verifier) Verify(body []byte, header string) (int, error) {
 	if err := parseSignature(header, &want); err != nil {
 		return -1, err
 	}
-	if len(v.pools) == 0 {
+	if len(v.signers) == 0 {
 		return -1, ErrNoSecret
 	}
-	for i := range v.pools {
-		st := v.pools[i].Get().(*macState)
-		st.h.Reset()
-		st.h.Write(body)
-		ok := hmac.Equal(st.h.Sum(st.sum[:0]), want[:])
-		v.pools[i].Put(st)
-		if ok {
+	for i := range v.signers {
+		if v.signers[i].matches(body, &want) {
 			return i, nil
 		}
 	}
@@ -107,27 +135,12 @@ func parseSignature(header string, dst *[sha256.Size]byte) error {
 	if len(digits) != 2*sha256.Size {
 		return fmt.Errorf("%w: want 64 hex digits after sha256=, got %d characters", ErrMalformedSignature, len(digits))
 	}
-	for i := range dst {
-		hi, ok1 := fromHex(digits[2*i])
-		lo, ok2 := fromHex(digits[2*i+1])
-		if !ok1 || !ok2 {
-			return fmt.Errorf("%w: not hexadecimal", ErrMalformedSignature)
-		}
-		dst[i] = hi<<4 | lo
+	var buf [2 * sha256.Size]byte // hex.Decode wants bytes; a copy on the stack costs no allocation
+	copy(buf[:], digits)
+	if _, err := hex.Decode(dst[:], buf[:]); err != nil {
+		return fmt.Errorf("%w: not hexadecimal", ErrMalformedSignature)
 	}
 	return nil
-}
-
-func fromHex(c byte) (byte, bool) {
-	switch {
-	case '0' <= c && c <= '9':
-		return c - '0', true
-	case 'a' <= c && c <= 'f':
-		return c - 'a' + 10, true
-	case 'A' <= c && c <= 'F':
-		return c - 'A' + 10, true
-	}
-	return 0, false
 }
 
 // RedactSecret shows enough of a secret to tell which one it is without

@@ -15,6 +15,7 @@ import (
 	"github.com/erzycall/erzycall/internal/config"
 	"github.com/erzycall/erzycall/internal/credentials"
 	"github.com/erzycall/erzycall/internal/iostreams"
+	"github.com/erzycall/erzycall/internal/jsjson"
 	"github.com/erzycall/erzycall/internal/testutil"
 	"github.com/erzycall/erzycall/internal/webhook"
 )
@@ -180,7 +181,7 @@ func post(t *testing.T, url, secret string, body []byte) (int, string) {
 // payload is a delivery body as ErzyCall sends it.
 func payload(t *testing.T, event, id string) []byte {
 	t.Helper()
-	b, err := webhook.NewPayload(event, testNow, webhook.Object{{Key: "id", Value: id}, {Key: "status", Value: "ended"}})
+	b, err := webhook.NewPayload(event, testNow, jsjson.Object{{Key: "id", Value: id}, {Key: "status", Value: "ended"}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -144,7 +144,7 @@ func newE2E(t *testing.T, sandboxEnv []string, sandboxArgs ...string) *e2e {
 	if runtime.GOOS == "windows" {
 		t.Skip("signals")
 	}
-	testutil.Program(t, "node", "apt-get install nodejs") // looked up first: fail fast in CI
+	testutil.Program(t, "node") // looked up first: fail fast in CI
 	e := &e2e{bin: testutil.BuildErzycall(t), cfgDir: filepath.Join(t.TempDir(), "config")}
 	e.env = testutil.Environ("ERZYCALL_CONFIG_DIR="+e.cfgDir, "NO_COLOR=1", "CI=true")
 	sb := startProc(t, append(append([]string{}, e.env...), sandboxEnv...), e.bin,
@@ -174,7 +174,7 @@ func (e *e2e) devSecret(t *testing.T) string {
 // app starts the documented Node handler with secret and returns its port.
 func (e *e2e) app(t *testing.T, secret string) int {
 	t.Helper()
-	node := testutil.Program(t, "node", "apt-get install nodejs")
+	node := testutil.Program(t, "node")
 	p := startProc(t, append(testutil.Environ(), "WEBHOOK_SECRET="+secret), node, filepath.Join("testdata", "handler.mjs"))
 	port, err := strconv.Atoi(p.waitLine(t, ""))
 	if err != nil {

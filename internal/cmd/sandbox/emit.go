@@ -16,6 +16,7 @@ import (
 	"github.com/erzycall/erzycall/internal/api"
 	"github.com/erzycall/erzycall/internal/cmdutil"
 	"github.com/erzycall/erzycall/internal/iostreams"
+	"github.com/erzycall/erzycall/internal/jsjson"
 	"github.com/erzycall/erzycall/internal/webhook"
 )
 
@@ -34,7 +35,7 @@ type EmitOptions struct {
 
 	// Data is the event data to send, resolved from the flags; nil lets
 	// the sandbox draw a sample.
-	Data webhook.Object
+	Data jsjson.Object
 }
 
 // NewCmdEmit returns `sandbox emit`.
@@ -93,8 +94,8 @@ delivery ID, endpoint ID and URL, separated by tabs.`,
 
 // resolveData turns --data-file and --data into the data object to send.
 // Bad input is a usage error, found before any request.
-func resolveData(opts *EmitOptions) (webhook.Object, error) {
-	var data webhook.Object
+func resolveData(opts *EmitOptions) (jsjson.Object, error) {
+	var data jsjson.Object
 	switch {
 	case opts.DataFile != "":
 		obj, err := cmdutil.ReadDataFile(opts.IO, opts.DataFile)
@@ -135,7 +136,7 @@ func emitRun(ctx context.Context, opts *EmitOptions) error {
 	if err != nil {
 		return err
 	}
-	body := webhook.Object{{Key: "event", Value: opts.Event}}
+	body := jsjson.Object{{Key: "event", Value: opts.Event}}
 	if opts.Data != nil {
 		body.Set("data", opts.Data)
 	}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/erzycall/erzycall/internal/api"
 	"github.com/erzycall/erzycall/internal/cmdutil"
+	"github.com/erzycall/erzycall/internal/jsjson"
 	"github.com/erzycall/erzycall/internal/testutil"
 	"github.com/erzycall/erzycall/internal/webhook"
 )
@@ -42,7 +43,7 @@ func TestNewCmdEmit(t *testing.T) {
 		event       string
 		data        string   // JSON of the resolved data; "" means nil
 		sampleKeys  []string // with --data alone: the sample's keys, then the new ones
-		sampleSet   webhook.Object
+		sampleSet   jsjson.Object
 		json        bool
 		wantFlagErr string
 	}{
@@ -53,10 +54,10 @@ func TestNewCmdEmit(t *testing.T) {
 			name: "data overrides the sample, typed", args: []string{"call.ended", "--data", "duration=42", "--data", "status=failed", "--data", "caller.name=Ada", "--data", "vip=true"},
 			event:      "call.ended",
 			sampleKeys: []string{"id", "status", "to", "from", "duration", "startedAt", "endedAt", "caller", "vip"},
-			sampleSet: webhook.Object{
+			sampleSet: jsjson.Object{
 				{Key: "duration", Value: json.Number("42")},
 				{Key: "status", Value: "failed"},
-				{Key: "caller", Value: webhook.Object{{Key: "name", Value: "Ada"}}},
+				{Key: "caller", Value: jsjson.Object{{Key: "name", Value: "Ada"}}},
 				{Key: "vip", Value: true},
 			},
 		},
@@ -101,8 +102,8 @@ func TestNewCmdEmit(t *testing.T) {
 			}
 			switch {
 			case tc.sampleKeys != nil:
-				if !reflect.DeepEqual(got.Data.Keys(), tc.sampleKeys) {
-					t.Errorf("Data keys = %q, want %q", got.Data.Keys(), tc.sampleKeys)
+				if !reflect.DeepEqual(testutil.Keys(got.Data), tc.sampleKeys) {
+					t.Errorf("Data keys = %q, want %q", testutil.Keys(got.Data), tc.sampleKeys)
 				}
 				for _, m := range tc.sampleSet {
 					if v, _ := got.Data.Get(m.Key); !reflect.DeepEqual(v, m.Value) {
@@ -117,7 +118,7 @@ func TestNewCmdEmit(t *testing.T) {
 					t.Errorf("Data = %v, want nil (the sandbox's sample)", got.Data)
 				}
 			default:
-				b, err := webhook.Marshal(got.Data)
+				b, err := jsjson.Marshal(got.Data)
 				if err != nil || got.Data == nil || string(b) != tc.data {
 					t.Errorf("Data = %s (%v), want %s", b, err, tc.data)
 				}

@@ -16,6 +16,7 @@ import (
 	"github.com/erzycall/erzycall/internal/cmdutil"
 	"github.com/erzycall/erzycall/internal/config"
 	"github.com/erzycall/erzycall/internal/iostreams"
+	"github.com/erzycall/erzycall/internal/jsjson"
 	"github.com/erzycall/erzycall/internal/sender"
 	"github.com/erzycall/erzycall/internal/testutil"
 	"github.com/erzycall/erzycall/internal/webhook"
@@ -165,7 +166,7 @@ func checkDelivery(t *testing.T, d delivery, secret string) {
 	if _, err := webhook.Verify(d.body, d.signature, secret); err != nil {
 		t.Errorf("signature %q does not verify: %v", d.signature, err)
 	}
-	if canon, err := webhook.Canonical(d.body); err != nil || !bytes.Equal(canon, d.body) {
+	if canon, err := jsjson.Canonical(d.body); err != nil || !bytes.Equal(canon, d.body) {
 		t.Errorf("body is not JSON.stringify output: %s (%v)", d.body, err)
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/erzycall/erzycall/internal/cmdutil"
+	"github.com/erzycall/erzycall/internal/jsjson"
 	"github.com/erzycall/erzycall/internal/sender"
 	"github.com/erzycall/erzycall/internal/webhook"
 )
@@ -118,7 +119,7 @@ func timestampOr(ts time.Time, now func() time.Time) time.Time {
 
 // idPrefix is the prefix of the ids a --count run makes: that of the
 // sample's id ("call_"), else one named after the event's kind.
-func idPrefix(event string, data webhook.Object) string {
+func idPrefix(event string, data jsjson.Object) string {
 	if id, ok := data.GetString("id"); ok {
 		if i := strings.LastIndexByte(id, '_'); i > 0 {
 			return id[:i+1]

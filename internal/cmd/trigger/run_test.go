@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/erzycall/erzycall/internal/cmdutil"
+	"github.com/erzycall/erzycall/internal/jsjson"
 	"github.com/erzycall/erzycall/internal/sender"
 	"github.com/erzycall/erzycall/internal/session"
 	"github.com/erzycall/erzycall/internal/testutil"
@@ -151,11 +152,11 @@ func TestTriggerPayload(t *testing.T) {
 			name: "sample data with typed --data overrides",
 			args: []string{"call.ended", "--data", "duration=42", "--data", "status=failed", "--data", "answered=true", "--data", "caller.name=Ada", "--data", `to="+14155550000"`},
 			check: func(t *testing.T, body []byte) {
-				v, err := webhook.ParseJSON(body)
+				v, err := jsjson.Parse(body)
 				if err != nil {
 					t.Fatal(err)
 				}
-				p := v.(webhook.Object)
+				p := v.(jsjson.Object)
 				if ev, _ := p.GetString("event"); ev != "call.ended" {
 					t.Errorf("event = %q", ev)
 				}
@@ -163,9 +164,9 @@ func TestTriggerPayload(t *testing.T) {
 					t.Errorf("timestamp = %q", ts)
 				}
 				dv, _ := p.Get("data")
-				data := dv.(webhook.Object)
-				if keys := strings.Join(data.Keys()[:4], ","); keys != "id,status,to,from" {
-					t.Errorf("data keys = %v", data.Keys())
+				data := dv.(jsjson.Object)
+				if keys := strings.Join(testutil.Keys(data)[:4], ","); keys != "id,status,to,from" {
+					t.Errorf("data keys = %v", testutil.Keys(data))
 				}
 				for key, want := range map[string]any{"duration": json.Number("42"), "status": "failed", "answered": true, "to": "+14155550000"} {
 					if got, _ := data.Get(key); got != want {
@@ -176,7 +177,7 @@ func TestTriggerPayload(t *testing.T) {
 					t.Errorf("id = %q", id)
 				}
 				caller, _ := data.Get("caller")
-				if b, _ := webhook.Marshal(caller); string(b) != `{"name":"Ada"}` {
+				if b, _ := jsjson.Marshal(caller); string(b) != `{"name":"Ada"}` {
 					t.Errorf("caller = %s", b)
 				}
 			},
@@ -368,13 +369,13 @@ func newLoadHandler(t *testing.T, secret string, fail func(int) int) *loadHandle
 			method: r.Method, path: r.URL.Path, contentType: r.Header.Get("Content-Type"),
 			userAgent: r.Header.Get("User-Agent"), signature: r.Header.Get(webhook.SignatureHeader), body: body,
 		}, secret)
-		v, err := webhook.ParseJSON(body)
+		v, err := jsjson.Parse(body)
 		if err != nil {
 			t.Errorf("body %s: %v", body, err)
 			return
 		}
-		data, _ := v.(webhook.Object).Get("data")
-		id, _ := data.(webhook.Object).GetString("id")
+		data, _ := v.(jsjson.Object).Get("data")
+		id, _ := data.(jsjson.Object).GetString("id")
 		h.mu.Lock()
 		h.n++
 		n := h.n

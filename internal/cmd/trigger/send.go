@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/erzycall/erzycall/internal/cmdutil"
+	"github.com/erzycall/erzycall/internal/jsjson"
 	"github.com/erzycall/erzycall/internal/webhook"
 )
 
@@ -79,7 +80,7 @@ func sendRun(ctx context.Context, opts *Options, tgt target, client *http.Client
 }
 
 // dataID is data.id as text, "" when there is none.
-func dataID(data webhook.Object) string {
+func dataID(data jsjson.Object) string {
 	v, ok := data.Get("id")
 	if !ok || v == nil {
 		return ""
@@ -87,7 +88,7 @@ func dataID(data webhook.Object) string {
 	if s, ok := v.(string); ok {
 		return shortBody([]byte(s), false)
 	}
-	b, err := webhook.Marshal(v)
+	b, err := jsjson.Marshal(v)
 	if err != nil {
 		return ""
 	}

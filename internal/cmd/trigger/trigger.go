@@ -17,6 +17,7 @@ import (
 
 	"github.com/erzycall/erzycall/internal/cmdutil"
 	"github.com/erzycall/erzycall/internal/iostreams"
+	"github.com/erzycall/erzycall/internal/jsjson"
 	"github.com/erzycall/erzycall/internal/sender"
 	"github.com/erzycall/erzycall/internal/session"
 	"github.com/erzycall/erzycall/internal/webhook"
@@ -56,7 +57,7 @@ type Options struct {
 
 	// Data is the event data, resolved from the flags: a sample or the
 	// --data-file object, with --data applied.
-	Data webhook.Object
+	Data jsjson.Object
 	// IDFixed is set when --data sets id: a --count run then keeps it
 	// instead of giving every event a fresh one.
 	IDFixed bool
@@ -201,8 +202,8 @@ func checkURL(raw string) error {
 }
 
 // resolveData turns --data-file and --data into the event data.
-func resolveData(opts *Options) (webhook.Object, error) {
-	var data webhook.Object
+func resolveData(opts *Options) (jsjson.Object, error) {
+	var data jsjson.Object
 	if opts.DataFile != "" {
 		obj, err := cmdutil.ReadDataFile(opts.IO, opts.DataFile)
 		if err != nil {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/erzycall/erzycall/internal/cmdutil"
+	"github.com/erzycall/erzycall/internal/jsjson"
 	"github.com/erzycall/erzycall/internal/testutil"
 	"github.com/erzycall/erzycall/internal/webhook"
 )
@@ -86,7 +87,7 @@ func TestNewCmdTrigger(t *testing.T) {
 					t.Errorf("status = %#v", v)
 				}
 				caller, _ := o.Data.Get("caller")
-				if c, ok := caller.(webhook.Object); !ok || len(c) != 1 || c[0] != (webhook.Member{Key: "name", Value: "Ada"}) {
+				if c, ok := caller.(jsjson.Object); !ok || len(c) != 1 || c[0] != (jsjson.Member{Key: "name", Value: "Ada"}) {
 					t.Errorf("caller = %#v", caller)
 				}
 				if o.IDFixed {
@@ -105,7 +106,7 @@ func TestNewCmdTrigger(t *testing.T) {
 		{
 			name: "--data-file keeps key order, --data applies on top", args: []string{"call.ended", "--data-file", dataFile, "--data", "a.c=x"},
 			check: func(t *testing.T, o *Options) {
-				b, _ := webhook.Marshal(o.Data)
+				b, _ := jsjson.Marshal(o.Data)
 				if string(b) != `{"z":1,"a":{"b":2,"c":"x"},"id":"call_file"}` {
 					t.Errorf("data = %s", b)
 				}
@@ -114,7 +115,7 @@ func TestNewCmdTrigger(t *testing.T) {
 		{
 			name: "--data-file from standard input", args: []string{"contact.created", "--data-file", "-"}, stdin: `{"id":"ct_1","name":"A&B <x>"}`,
 			check: func(t *testing.T, o *Options) {
-				b, _ := webhook.Marshal(o.Data)
+				b, _ := jsjson.Marshal(o.Data)
 				if string(b) != `{"id":"ct_1","name":"A&B <x>"}` {
 					t.Errorf("data = %s", b)
 				}

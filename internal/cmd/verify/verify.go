@@ -13,6 +13,7 @@ import (
 
 	"github.com/erzycall/erzycall/internal/cmdutil"
 	"github.com/erzycall/erzycall/internal/iostreams"
+	"github.com/erzycall/erzycall/internal/jsjson"
 	"github.com/erzycall/erzycall/internal/webhook"
 )
 
@@ -75,7 +76,7 @@ func run(opts *Options) error {
 		return err
 	}
 	idx, verr := webhook.Verify(body, opts.Signature, opts.Secrets...)
-	if canon, err := webhook.Canonical(body); err == nil && !bytes.Equal(canon, body) {
+	if canon, err := jsjson.Canonical(body); err == nil && !bytes.Equal(canon, body) {
 		fmt.Fprintln(opts.IO.ErrOut, "warning: this payload is not byte-for-byte JSON.stringify(JSON.parse(payload)): "+
 			"handlers written from the ErzyCall docs would compute a different signature")
 	}

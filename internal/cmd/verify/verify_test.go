@@ -11,6 +11,7 @@ import (
 
 	"github.com/erzycall/erzycall/internal/cmdutil"
 	"github.com/erzycall/erzycall/internal/iostreams"
+	"github.com/erzycall/erzycall/internal/jsjson"
 	"github.com/erzycall/erzycall/internal/webhook"
 )
 
@@ -100,7 +101,7 @@ func TestVerifyInvalidExitsOneAndSaysWhy(t *testing.T) {
 }
 
 func TestVerifyReadsPayloadFileAndEnvSecrets(t *testing.T) {
-	body, err := webhook.NewPayload("call.ended", mustTime(t), webhook.Object{{Key: "id", Value: "abc123"}, {Key: "name", Value: "A&B <x>"}})
+	body, err := webhook.NewPayload("call.ended", mustTime(t), jsjson.Object{{Key: "id", Value: "abc123"}, {Key: "name", Value: "A&B <x>"}})
 	if err != nil {
 		t.Fatal(err)
 	}

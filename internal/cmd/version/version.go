@@ -36,5 +36,11 @@ func NewCmdVersion(f *cmdutil.Factory) *cobra.Command {
 
 // Format is the text of `erzycall version` and `erzycall --version`.
 func Format(info build.Info) string {
-	return fmt.Sprintf("erzycall version %s\ncommit %s\nbuilt %s\n%s\n", info.Version, info.Commit, info.Date, info.GoVersion)
+	return "erzycall version " + Details(info) + "\n"
+}
+
+// Details is Format without its leading "erzycall version " and final
+// newline: what the root command's --version adds them to.
+func Details(info build.Info) string {
+	return fmt.Sprintf("%s\ncommit %s\nbuilt %s\n%s", info.Version, info.Commit, info.Date, info.GoVersion)
 }
