@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/url"
 	"os/exec"
+	"strconv"
 	"strings"
 	"time"
 
@@ -19,6 +20,7 @@ import (
 	"github.com/erzycall/erzycall/internal/api"
 	"github.com/erzycall/erzycall/internal/cmdutil"
 	"github.com/erzycall/erzycall/internal/credentials"
+	"github.com/erzycall/erzycall/internal/inspector"
 	"github.com/erzycall/erzycall/internal/iostreams"
 	"github.com/erzycall/erzycall/internal/listener"
 	"github.com/erzycall/erzycall/internal/session"
@@ -58,6 +60,8 @@ type listenOptions struct {
 	Rand io.Reader
 	// LookPath finds tunnel programs (exec.LookPath in production).
 	LookPath func(string) (string, error)
+	// Browser opens the inspector with --open.
+	Browser cmdutil.Browser
 
 	Addr             string
 	Path             string
@@ -81,10 +85,15 @@ type listenOptions struct {
 	TunnelTimeout    time.Duration
 	EnvFile          string
 	EnvVar           string
+	Inspect          string // the inspector's address; "" when off
+	InspectKeep      int
+	Open             bool
+	Record           string
 
 	// onReady, when set (tests), is called with the listener's URL once it
-	// serves.
-	onReady func(url string)
+	// serves; onInspect with the inspector's.
+	onReady   func(url string)
+	onInspect func(url string)
 }
 
 // NewCmdListen returns `erzycall listen`.
@@ -98,6 +107,7 @@ func NewCmdListen(f *cmdutil.Factory, runF func(*listenOptions) error) *cobra.Co
 		Profile:     func() (string, error) { return f.Resolver().Profile() },
 		ConfigDir:   f.ConfigDir,
 		LookPath:    exec.LookPath,
+		Browser:     f.Browser,
 	}
 	var (
 		fl          flagValues
@@ -166,8 +176,14 @@ request, a summary line); notices go to standard error.`,
 			opts.MaxBody = int64(maxBody)
 			fl.secrets = secretFlags
 			fl.tunnelSet = cmd.Flags().Changed("tunnel")
+			fl.keepSet = cmd.Flags().Changed("inspect-keep")
+			fl.recordSet = cmd.Flags().Changed("record")
 			if len(args) == 1 {
-				fl.tunnel = args[0] // `--tunnel ngrok`: see tunnelArg
+				if inspectArg(cmd, args[0]) {
+					opts.Inspect = args[0] // `--inspect 127.0.0.1:5000`: see tunnelArg
+				} else {
+					fl.tunnel = args[0] // `--tunnel ngrok`: see tunnelArg
+				}
 			}
 			if err := validate(opts, &fl); err != nil {
 				return err
@@ -204,6 +220,11 @@ request, a summary line); notices go to standard error.`,
 	f2.BoolVar(&opts.Keep, "keep", false, "with --register or --tunnel: keep the endpoint on exit")
 	f2.StringVar(&opts.EnvFile, "env-file", "", "write the secret the app must use into this dotenv `file` (other lines kept)")
 	f2.StringVar(&opts.EnvVar, "env-var", session.DefaultEnvVar, "the variable --env-file sets")
+	f2.StringVar(&opts.Inspect, "inspect", "", "serve a web page of the deliveries, with replay, on this loopback `address` (bare --inspect: "+inspector.DefaultAddr+")")
+	f2.Lookup("inspect").NoOptDefVal = inspector.DefaultAddr
+	f2.BoolVar(&opts.Open, "open", false, "with --inspect: open the page in a browser")
+	f2.IntVar(&opts.InspectKeep, "inspect-keep", inspector.DefaultKeep, "with --inspect: how many deliveries the page keeps (`N`, bodies up to 256 KiB each)")
+	f2.StringVar(&opts.Record, "record", "", "append each request to this NDJSON `file` (mode 0600), for `erzycall replay`")
 
 	_ = cmd.RegisterFlagCompletionFunc("events", cmdutil.CompleteEventList)
 	_ = cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions(
@@ -215,15 +236,24 @@ request, a summary line); notices go to standard error.`,
 	return cmd
 }
 
-// tunnelArg allows one argument only right after a bare --tunnel: --tunnel
-// has an optional value (bare --tunnel means auto), and pflag reads an
-// optional value only as --tunnel=ENGINE, yet users type --tunnel ngrok.
+// tunnelArg allows one argument only right after a bare --tunnel or a bare
+// --inspect: both have an optional value (bare --tunnel means auto, bare
+// --inspect the default address), and pflag reads an optional value only as
+// --tunnel=ENGINE, yet users type --tunnel ngrok and --inspect 127.0.0.1:5000.
 func tunnelArg(cmd *cobra.Command, args []string) error {
 	f := cmd.Flags().Lookup("tunnel")
-	if len(args) == 1 && f.Changed && f.Value.String() == f.NoOptDefVal {
+	if len(args) == 1 && (inspectArg(cmd, args[0]) || f.Changed && f.Value.String() == f.NoOptDefVal) {
 		return nil
 	}
 	return cmdutil.MaximumNArgs(0, "listen takes no arguments; see --addr, --path and --forward-to")(cmd, args)
+}
+
+// inspectArg reports whether arg is the address of a bare --inspect: it
+// looks like host:port.
+func inspectArg(cmd *cobra.Command, arg string) bool {
+	f := cmd.Flags().Lookup("inspect")
+	_, _, err := net.SplitHostPort(arg)
+	return f.Changed && f.Value.String() == f.NoOptDefVal && err == nil
 }
 
 // flagValues are raw flag values that validate turns into options.
@@ -232,6 +262,7 @@ type flagValues struct {
 	format, forwardSignature             string
 	tunnel, tunnelCommand, tunnelPattern string
 	tunnelSet                            bool
+	keepSet, recordSet                   bool // --inspect-keep, --record were given
 }
 
 // validate checks the flags and fills opts; a bad value is a usage error
@@ -270,7 +301,41 @@ func validate(opts *listenOptions, fl *flagValues) error {
 	if err := resolveTunnel(opts, fl); err != nil {
 		return err
 	}
+	if err := checkInspect(opts, fl); err != nil {
+		return err
+	}
 	return checkSecrets(opts, fl)
+}
+
+// checkInspect checks --inspect, --open, --inspect-keep and --record.
+func checkInspect(opts *listenOptions, fl *flagValues) error {
+	switch {
+	case opts.Inspect == "" && opts.Open:
+		return cmdutil.FlagErrorf("--open only applies to --inspect")
+	case opts.Inspect == "" && fl.keepSet:
+		return cmdutil.FlagErrorf("--inspect-keep only applies to --inspect")
+	case opts.InspectKeep < 1 || opts.InspectKeep > inspector.MaxKeep:
+		return cmdutil.FlagErrorf("invalid --inspect-keep %d: give a number from 1 to %d", opts.InspectKeep, inspector.MaxKeep)
+	case fl.recordSet && strings.TrimSpace(opts.Record) == "":
+		return cmdutil.FlagErrorf("--record needs a file name, e.g. --record deliveries.ndjson")
+	}
+	if opts.Inspect == "" {
+		return nil
+	}
+	host, port, err := net.SplitHostPort(opts.Inspect)
+	if err != nil {
+		return cmdutil.FlagErrorf("invalid --inspect %q: give a loopback host:port, e.g. %s", opts.Inspect, inspector.DefaultAddr)
+	}
+	if _, err := strconv.ParseUint(port, 10, 16); err != nil {
+		return cmdutil.FlagErrorf("invalid --inspect %q: the port must be a number from 0 to 65535", opts.Inspect)
+	}
+	if !webhook.IsLoopbackHost(host) {
+		return cmdutil.FlagErrorf("invalid --inspect %q: the inspector serves on loopback only (it can replay deliveries): use 127.0.0.1:PORT", opts.Inspect)
+	}
+	if opts.Inspect == opts.Addr && port != "0" {
+		return cmdutil.FlagErrorf("--inspect %s is --addr: give the inspector another port", opts.Inspect)
+	}
+	return nil
 }
 
 // checkBounds rejects durations, counts and sizes outside sane ranges.
