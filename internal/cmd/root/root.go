@@ -11,6 +11,7 @@ import (
 	"github.com/erzycall/erzycall/internal/cmd/auth"
 	"github.com/erzycall/erzycall/internal/cmd/events"
 	"github.com/erzycall/erzycall/internal/cmd/listen"
+	"github.com/erzycall/erzycall/internal/cmd/replay"
 	"github.com/erzycall/erzycall/internal/cmd/sandbox"
 	"github.com/erzycall/erzycall/internal/cmd/trigger"
 	"github.com/erzycall/erzycall/internal/cmd/verify"
@@ -83,6 +84,7 @@ and verifies deliveries on your machine, and tests your handlers locally and in 
 	add(groupLocal, listen.NewCmdListen(f, nil))
 	add(groupLocal, verify.NewCmdVerify(f, nil))
 	add(groupLocal, trigger.NewCmdTrigger(f, nil))
+	add(groupLocal, replay.NewCmdReplay(f, nil))
 	add(groupLocal, sandbox.NewCmdSandbox(f))
 	add(groupSetup, versionCmd.NewCmdVersion(f))
 	add(groupSetup, auth.NewCmdAuth(f))

@@ -1,23 +1,15 @@
 package trigger
 
 import (
-	"bytes"
 	"context"
 	"fmt"
-	"math"
 	"net/http"
-	"strings"
-	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/erzycall/erzycall/internal/cmdutil"
 	"github.com/erzycall/erzycall/internal/jsjson"
 	"github.com/erzycall/erzycall/internal/webhook"
 )
 
-// shortBodyLen is how much of a response body the one-line summary shows.
-const shortBodyLen = 200
 
 // sendJSON is the -o json output of one delivery.
 type sendJSON struct {
@@ -54,7 +46,7 @@ func sendRun(ctx context.Context, opts *Options, tgt target, client *http.Client
 	case opts.Output.IsJSON():
 		err = opts.Output.Write(ios, sendJSON{
 			Event: opts.Event, ID: id, Timestamp: webhook.FormatTimestamp(ts), URL: tgt.url,
-			Status: res.Status, LatencyMs: millis(res.Latency), Signature: res.Signature, Body: string(res.Body),
+			Status: res.Status, LatencyMs: cmdutil.Millis(res.Latency), Signature: res.Signature, Body: string(res.Body),
 		})
 	case human:
 		st := ios.Styles()
@@ -62,10 +54,10 @@ func sendRun(ctx context.Context, opts *Options, tgt target, client *http.Client
 		if !res.OK() {
 			status = st.Red
 		}
-		fmt.Fprintf(ios.Out, "← %s in %s%s\n", status.Render(statusLine(res.Status, res.StatusText)),
-			humanDuration(res.Latency), prefixed(": ", shortBody(res.Body, res.Truncated)))
+		fmt.Fprintf(ios.Out, "← %s in %s%s\n", status.Render(cmdutil.StatusLine(res.Status, res.StatusText)),
+			cmdutil.HumanDuration(res.Latency), prefixed(": ", cmdutil.ShortBody(res.Body, res.Truncated)))
 	default:
-		fmt.Fprintf(ios.Out, "%d\t%s\t%s\n", res.Status, formatMillis(res.Latency), shortBody(res.Body, res.Truncated))
+		fmt.Fprintf(ios.Out, "%d\t%s\t%s\n", res.Status, cmdutil.FormatMillis(res.Latency), cmdutil.ShortBody(res.Body, res.Truncated))
 	}
 	if err != nil {
 		return err
@@ -76,7 +68,7 @@ func sendRun(ctx context.Context, opts *Options, tgt target, client *http.Client
 	if human {
 		return cmdutil.ErrSilent // the red status line said it
 	}
-	return &cmdutil.ExitError{Code: 1, Err: fmt.Errorf("%s answered %s, not 2xx", tgt.url, statusLine(res.Status, res.StatusText))}
+	return &cmdutil.ExitError{Code: 1, Err: fmt.Errorf("%s answered %s, not 2xx", tgt.url, cmdutil.StatusLine(res.Status, res.StatusText))}
 }
 
 // dataID is data.id as text, "" when there is none.
@@ -86,13 +78,13 @@ func dataID(data jsjson.Object) string {
 		return ""
 	}
 	if s, ok := v.(string); ok {
-		return shortBody([]byte(s), false)
+		return cmdutil.ShortBody([]byte(s), false)
 	}
 	b, err := jsjson.Marshal(v)
 	if err != nil {
 		return ""
 	}
-	return shortBody(b, false)
+	return cmdutil.ShortBody(b, false)
 }
 
 func prefixed(prefix, s string) string {
@@ -102,68 +94,3 @@ func prefixed(prefix, s string) string {
 	return prefix + s
 }
 
-func statusLine(code int, text string) string {
-	if text == "" {
-		text = http.StatusText(code)
-	}
-	return strings.TrimSpace(fmt.Sprintf("%d %s", code, shortBody([]byte(text), false)))
-}
-
-// shortBody is the start of a response body on one line: surrounding
-// space trimmed, control characters and invalid UTF-8 escaped (a handler's
-// answer must not move the cursor or colour the terminal), at most about
-// shortBodyLen bytes, "…" when cut.
-func shortBody(b []byte, truncated bool) string {
-	b = bytes.TrimSpace(b)
-	var sb strings.Builder
-	for i := 0; i < len(b); {
-		if i >= shortBodyLen {
-			truncated = true
-			break
-		}
-		r, size := utf8.DecodeRune(b[i:])
-		switch {
-		case r == utf8.RuneError && size == 1:
-			fmt.Fprintf(&sb, `\x%02x`, b[i])
-		case r == '\n':
-			sb.WriteString(`\n`)
-		case r == '\r':
-			sb.WriteString(`\r`)
-		case r == '\t':
-			sb.WriteString(`\t`)
-		case r < utf8.RuneSelf && !unicode.IsPrint(r):
-			fmt.Fprintf(&sb, `\x%02x`, r)
-		case !unicode.IsPrint(r):
-			fmt.Fprintf(&sb, `\u%04x`, r)
-		default:
-			sb.WriteRune(r)
-		}
-		i += size
-	}
-	if truncated && sb.Len() > 0 {
-		sb.WriteString("…")
-	}
-	return sb.String()
-}
-
-// millis is d in milliseconds, rounded to the microsecond.
-func millis(d time.Duration) float64 {
-	return math.Round(float64(d)/1e3) / 1e3
-}
-
-func formatMillis(d time.Duration) string {
-	return fmt.Sprintf("%.3f", float64(d)/1e6)
-}
-
-// humanDuration shows a latency with the precision a person reads.
-func humanDuration(d time.Duration) string {
-	ms := float64(d) / 1e6
-	switch {
-	case ms < 10:
-		return fmt.Sprintf("%.1f ms", ms)
-	case ms < 1000:
-		return fmt.Sprintf("%.0f ms", ms)
-	default:
-		return fmt.Sprintf("%.2f s", ms/1000)
-	}
-}

@@ -19,7 +19,6 @@ import (
 	"github.com/erzycall/erzycall/internal/iostreams"
 	"github.com/erzycall/erzycall/internal/jsjson"
 	"github.com/erzycall/erzycall/internal/sender"
-	"github.com/erzycall/erzycall/internal/session"
 	"github.com/erzycall/erzycall/internal/webhook"
 )
 
@@ -244,15 +243,7 @@ func resolveTarget(opts *Options) (target, error) {
 	if opts.To != "" {
 		return target{url: opts.To, secret: opts.Secret}, nil
 	}
-	dir, err := opts.ConfigDir()
-	if err != nil {
-		return target{}, err
-	}
-	st, err := session.FindListener(dir)
-	var several *session.SeveralError
-	if errors.Is(err, session.ErrNoListener) || errors.As(err, &several) {
-		return target{}, cmdutil.FlagErrorWrap(err)
-	}
+	st, err := cmdutil.RunningListener(opts.ConfigDir)
 	if err != nil {
 		return target{}, err
 	}
@@ -294,11 +285,7 @@ func noAnswer(opts *Options, tgt target, err error) error {
 		msg = fmt.Sprintf("no answer from %s within %s (--timeout)", tgt.url, opts.Timeout)
 	}
 	if tgt.fromListener {
-		pid := ""
-		if tgt.listenerPID > 0 {
-			pid = fmt.Sprintf(" (pid %d)", tgt.listenerPID)
-		}
-		msg += fmt.Sprintf("\nIs `erzycall listen`%s still running? Start it again, or give --to and --secret.", pid)
+		msg += cmdutil.ListenerGoneHint(tgt.listenerPID)
 	}
 	return errors.New(msg)
 }
