@@ -152,11 +152,18 @@ func resolveTarget(opts *Options) (target, error) {
 	if opts.To != "" {
 		return target{url: opts.To, secret: opts.Resign}, nil
 	}
-	st, err := cmdutil.RunningListener(opts.ConfigDir)
-	if errors.Is(err, session.ErrNoListener) {
-		return target{}, cmdutil.FlagErrorf("no running `erzycall listen` found: start one, or give --to URL")
-	}
+	dir, err := opts.ConfigDir()
 	if err != nil {
+		return target{}, err
+	}
+	st, err := session.FindListener(dir)
+	var several *session.SeveralError
+	switch {
+	case errors.Is(err, session.ErrNoListener):
+		return target{}, cmdutil.FlagErrorf("no running `erzycall listen` found: start one, or give --to URL")
+	case errors.As(err, &several):
+		return target{}, cmdutil.FlagErrorWrap(err)
+	case err != nil:
 		return target{}, err
 	}
 	t := target{url: st.URL, secret: st.Secret, fromListener: true, listenerPID: st.PID}

@@ -537,4 +537,3 @@ func TestTriggerLoad(t *testing.T) {
 		}
 	})
 }
-

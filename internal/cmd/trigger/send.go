@@ -10,7 +10,6 @@ import (
 	"github.com/erzycall/erzycall/internal/webhook"
 )
 
-
 // sendJSON is the -o json output of one delivery.
 type sendJSON struct {
 	Event     string  `json:"event"`
@@ -93,4 +92,3 @@ func prefixed(prefix, s string) string {
 	}
 	return prefix + s
 }
-

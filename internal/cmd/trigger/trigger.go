@@ -19,6 +19,7 @@ import (
 	"github.com/erzycall/erzycall/internal/iostreams"
 	"github.com/erzycall/erzycall/internal/jsjson"
 	"github.com/erzycall/erzycall/internal/sender"
+	"github.com/erzycall/erzycall/internal/session"
 	"github.com/erzycall/erzycall/internal/webhook"
 )
 
@@ -243,7 +244,15 @@ func resolveTarget(opts *Options) (target, error) {
 	if opts.To != "" {
 		return target{url: opts.To, secret: opts.Secret}, nil
 	}
-	st, err := cmdutil.RunningListener(opts.ConfigDir)
+	dir, err := opts.ConfigDir()
+	if err != nil {
+		return target{}, err
+	}
+	st, err := session.FindListener(dir)
+	var several *session.SeveralError
+	if errors.Is(err, session.ErrNoListener) || errors.As(err, &several) {
+		return target{}, cmdutil.FlagErrorWrap(err)
+	}
 	if err != nil {
 		return target{}, err
 	}
