@@ -585,8 +585,11 @@ func (l *Listener) parse(d *Delivery, body []byte) error {
 	return nil
 }
 
+// idString is data.id as text: a string as it is, another value as JSON,
+// absent or null as "".
 func idString(data jsjson.Object) string {
-	switch id := mustGet(data, "id").(type) {
+	id, _ := data.Get("id")
+	switch id := id.(type) {
 	case string:
 		return id
 	case nil:
@@ -598,11 +601,6 @@ func idString(data jsjson.Object) string {
 		}
 		return string(b)
 	}
-}
-
-func mustGet(o jsjson.Object, key string) any {
-	v, _ := o.Get(key)
-	return v
 }
 
 // explainMismatch adds the likely cause when the raw bytes do not match but
