@@ -91,6 +91,8 @@ type Config struct {
 	Concurrency int
 	// Rate, when > 0, is how many requests start per second at most.
 	Rate float64
+	// Send sends one request; nil: sender.SendRequest.
+	Send func(ctx context.Context, client *http.Client, url string, header http.Header, body []byte) (sender.Result, error)
 	// OnResult is called once per line, from the sending goroutines (one at
 	// a time), in the order of the file when Concurrency is 1.
 	OnResult func(Outcome)
@@ -122,6 +124,10 @@ func Run(ctx context.Context, lines []*record.Line, cfg Config) (Summary, error)
 	case cfg.Rate < 0 || cfg.Rate > MaxRate:
 		return sum, fmt.Errorf("replay: rate %v: give 0 (no limit) to %d per second", cfg.Rate, MaxRate)
 	}
+	send := cfg.Send
+	if send == nil {
+		send = sender.SendRequest
+	}
 	var (
 		next atomic.Int64
 		mu   sync.Mutex
@@ -139,7 +145,7 @@ func Run(ctx context.Context, lines []*record.Line, cfg Config) (Summary, error)
 					return
 				}
 				h, body := Request(lines[i], cfg.Signer)
-				res, err := sender.SendRequest(ctx, cfg.Client, cfg.URL, h, body)
+				res, err := send(ctx, cfg.Client, cfg.URL, h, body)
 				if err != nil && ctx.Err() != nil {
 					return // interrupted: not an answer
 				}

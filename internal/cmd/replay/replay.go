@@ -34,6 +34,8 @@ type Options struct {
 	HTTPClient func() (*http.Client, error)
 	// ConfigDir is where a running listener publishes its state.
 	ConfigDir func() (string, error)
+	// Send sends one request (sender.SendRequest; tests fix its latency).
+	Send func(ctx context.Context, client *http.Client, url string, header http.Header, body []byte) (sender.Result, error)
 
 	File        string // "-": standard input
 	To          string // "" targets the running listener
@@ -47,7 +49,7 @@ type Options struct {
 
 // NewCmdReplay returns `erzycall replay`.
 func NewCmdReplay(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command {
-	opts := &Options{IO: f.IOStreams, HTTPClient: f.HTTPClient, ConfigDir: f.ConfigDir}
+	opts := &Options{IO: f.IOStreams, HTTPClient: f.HTTPClient, ConfigDir: f.ConfigDir, Send: sender.SendRequest}
 	cmd := &cobra.Command{
 		Use:   "replay FILE",
 		Short: "Send recorded deliveries again",
@@ -234,7 +236,7 @@ func replayRun(ctx context.Context, opts *Options) error {
 	}
 	cfg := replay.Config{
 		URL: tgt.url, Client: sender.NewClient(base, opts.Concurrency, opts.Timeout),
-		Concurrency: opts.Concurrency, Rate: opts.Rate,
+		Concurrency: opts.Concurrency, Rate: opts.Rate, Send: opts.Send,
 	}
 	if tgt.secret != "" {
 		cfg.Signer = webhook.NewSigner(tgt.secret)
