@@ -80,10 +80,10 @@ func TestReplayable(t *testing.T) {
 
 func TestReadRejectsWhatItCannotRead(t *testing.T) {
 	for in, want := range map[string]string{
-		`{"version":2,"type":"delivery"}`:         "line 1: record format version 2 is newer",
-		"\n\n" + `{"type":"delivery"}`:            `line 3: not a record line: no "version"`,
-		`{"version":1,"type":"summary"}`:          `not a record line: type "summary"`,
-		`not json`:                                "line 1: not a record line",
+		`{"version":2,"type":"delivery"}`:          "line 1: record format version 2 is newer",
+		"\n\n" + `{"type":"delivery"}`:             `line 3: not a record line: no "version"`,
+		`{"version":1,"type":"summary"}`:           `not a record line: type "summary"`,
+		`not json`:                                 "line 1: not a record line",
 		`{"version":1,"type":"delivery","body":1}`: "line 1: not a record line",
 	} {
 		err := Read(strings.NewReader(in), func(int, *Line) error { return nil })
