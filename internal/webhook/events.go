@@ -15,6 +15,8 @@ import (
 const (
 	MaxEndpoints = 5  // per organisation
 	MaxEvents    = 10 // per endpoint
+	// AutoDisableAfter consecutive failed deliveries disable an endpoint.
+	AutoDisableAfter = 10
 )
 
 // EventType is one documented webhook event.
