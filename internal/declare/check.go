@@ -76,7 +76,7 @@ func status(e *api.Endpoint, wantActive bool) Status {
 	case n != nil && *n >= webhook.AutoDisableAfter:
 		s.Reason = fmt.Sprintf("auto-disabled after %d consecutive failed deliveries: fix the handler, then re-enable it", *n)
 	case n != nil:
-		s.Reason = fmt.Sprintf("turned off by an update, not by failures (%d consecutive failed %s)", *n, plural(*n, "delivery", "deliveries"))
+		s.Reason = fmt.Sprintf("turned off, not by failures (%d consecutive failed %s)", *n, plural(*n, "delivery", "deliveries"))
 	default:
 		s.Reason = fmt.Sprintf("turned off, or auto-disabled after %d consecutive failed deliveries (the API gives no reason)", webhook.AutoDisableAfter)
 	}

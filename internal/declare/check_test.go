@@ -42,7 +42,7 @@ func TestCheck(t *testing.T) {
 	all := Check(current, nil)
 	want := "wh_1 active ok: \n" +
 		"wh_2 disabled PROBLEM: auto-disabled after 10 consecutive failed deliveries: fix the handler, then re-enable it\n" +
-		"wh_3 disabled PROBLEM: turned off by an update, not by failures (1 consecutive failed delivery)\n" +
+		"wh_3 disabled PROBLEM: turned off, not by failures (1 consecutive failed delivery)\n" +
 		"wh_4 disabled PROBLEM: turned off, or auto-disabled after 10 consecutive failed deliveries (the API gives no reason)\n"
 	if got := render(all); got != want {
 		t.Errorf("check:\n%s\nwant:\n%s", got, want)

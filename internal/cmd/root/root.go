@@ -138,5 +138,10 @@ const exitCodesHelp = `Exit codes of erzycall:
   4    not found: the API answered 404
   5    the API refused the request as invalid or over a limit (400, 409, 422),
        e.g. a sixth endpoint; its message is printed
+  6    webhooks diff --exit-code: the organisation differs from the file
+       (applying it would change something)
+  7    webhooks check: an endpoint is disabled, or missing (with -f)
+  8    webhooks apply: some changes were made, then one failed; the output
+       names what was done and what failed, and running apply again finishes
   130  interrupted (Ctrl-C) before the command finished
 `
