@@ -40,8 +40,10 @@ func (o *fakeOrg) CreateEndpoint(_ context.Context, in api.CreateEndpointInput) 
 		return nil, &api.Error{StatusCode: 422, Code: "limit_exceeded"}
 	}
 	o.next++
-	e := api.Endpoint{ID: fmt.Sprintf("wh_%d", o.next), URL: in.URL, Events: slices.Clone(in.Events), Description: in.Description,
-		IsActive: true, Secret: fmt.Sprintf("whsec_%d", o.next)}
+	e := api.Endpoint{
+		ID: fmt.Sprintf("wh_%d", o.next), URL: in.URL, Events: slices.Clone(in.Events), Description: in.Description,
+		IsActive: true, Secret: fmt.Sprintf("whsec_%d", o.next),
+	}
 	o.eps = append(o.eps, e)
 	e.Raw = nil
 	return &e, nil

@@ -43,8 +43,10 @@ func Check(current []api.Endpoint, f *File) []Status {
 	for _, d := range f.Endpoints {
 		i := indexOfURL(current, d.URL)
 		if i < 0 {
-			out = append(out, Status{URL: d.URL, State: StateMissing,
-				Reason: "the file names it, the organisation has no endpoint at this URL (`erzycall webhooks apply` creates it)"})
+			out = append(out, Status{
+				URL: d.URL, State: StateMissing,
+				Reason: "the file names it, the organisation has no endpoint at this URL (`erzycall webhooks apply` creates it)",
+			})
 			continue
 		}
 		out = append(out, status(&current[i], d.Active))

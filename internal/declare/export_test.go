@@ -9,8 +9,10 @@ import (
 
 func TestExport(t *testing.T) {
 	eps := []api.Endpoint{
-		{ID: "wh_1", URL: "https://api.example.com/webhooks/erzycall", Description: "Production handler",
-			Events: []string{"call.ended", "call.failed"}, IsActive: true, Secret: "whsec_must_not_appear"},
+		{
+			ID: "wh_1", URL: "https://api.example.com/webhooks/erzycall", Description: "Production handler",
+			Events: []string{"call.ended", "call.failed"}, IsActive: true, Secret: "whsec_must_not_appear",
+		},
 		{ID: "wh_2", URL: "http://127.0.0.1:3000/hook?a=1&b=2#frag", Events: []string{"contact.created"}, IsActive: false},
 		{ID: "wh_3", URL: "https://api.example.com/webhooks/erzycall", Events: []string{"call.ended"}, IsActive: true},
 		{ID: "wh_4", URL: "https://odd.example/", Description: "true", Events: []string{"call.started"}, IsActive: true},

@@ -189,6 +189,13 @@ func (p *parser) err() error {
 	if len(p.problems) == 0 {
 		return nil
 	}
+	// In the file's order, whatever order the checks found them in.
+	slices.SortStableFunc(p.problems, func(a, b Problem) int {
+		if a.Line != b.Line {
+			return a.Line - b.Line
+		}
+		return a.Column - b.Column
+	})
 	return &FileError{Name: p.name, Problems: p.problems, More: p.more}
 }
 

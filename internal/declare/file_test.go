@@ -71,8 +71,8 @@ func TestParseProblems(t *testing.T) {
 		{"version 2", "version: 2\nendpoints: []\n", []string{"f.yaml:1:10: version 2 is not supported: this erzycall reads version 1"}},
 		{"version string", "version: \"1\"\nendpoints: []\n", []string{"f.yaml:1:10: version must be the number 1, not a string"}},
 		{"unknown top key", "version: 1\nendpoint: []\n", []string{
-			`f.yaml:2:1: unknown key "endpoint" in the file: allowed are version, endpoints`,
 			"f.yaml:1:1: missing `endpoints:`",
+			`f.yaml:2:1: unknown key "endpoint" in the file: allowed are version, endpoints`,
 		}},
 		{"duplicate top key", "version: 1\nendpoints: []\nversion: 1\n", []string{`f.yaml:3:1: duplicate key "version" in the file (first at line 1)`}},
 		{"endpoints null", "version: 1\nendpoints:\n", []string{"f.yaml:2:11: endpoints must be a list (`- url: ...` entries; `[]` for none), not empty"}},

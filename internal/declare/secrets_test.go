@@ -23,8 +23,13 @@ func readMode(t *testing.T, path string) (string, os.FileMode) {
 
 func TestSecretsFormat(t *testing.T) {
 	for _, tc := range []struct{ path, flag, want string }{
-		{"s.json", "", FormatJSON}, {"S.JSON", "", FormatJSON}, {"s.env", "", FormatDotenv}, {".env", "", FormatDotenv},
-		{"secrets", "", FormatDotenv}, {"s.json", "dotenv", FormatDotenv}, {"s.env", "json", FormatJSON},
+		{"s.json", "", FormatJSON},
+		{"S.JSON", "", FormatJSON},
+		{"s.env", "", FormatDotenv},
+		{".env", "", FormatDotenv},
+		{"secrets", "", FormatDotenv},
+		{"s.json", "dotenv", FormatDotenv},
+		{"s.env", "json", FormatJSON},
 	} {
 		if got, err := SecretsFormat(tc.path, tc.flag); err != nil || got != tc.want {
 			t.Errorf("SecretsFormat(%q, %q) = %q, %v", tc.path, tc.flag, got, err)

@@ -41,11 +41,7 @@ func loadFile(ios *iostreams.IOStreams, name string) (*declare.File, error) {
 // makePlan lists the organisation's endpoints and plans the way to the
 // file's. A plan that would pass the endpoint limit is a usage error.
 func makePlan(ctx context.Context, newClient func() (*api.Client, error), desired *declare.File, prune bool) (*declare.Plan, *api.Client, error) {
-	client, err := newClient()
-	if err != nil {
-		return nil, nil, err
-	}
-	current, err := client.ListEndpoints(ctx)
+	client, current, err := currentEndpoints(ctx, newClient)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -54,6 +50,20 @@ func makePlan(ctx context.Context, newClient func() (*api.Client, error), desire
 		return nil, nil, cmdutil.FlagErrorf("%v; nothing was changed", err)
 	}
 	return plan, client, nil
+}
+
+// currentEndpoints builds the API client and lists the organisation's
+// endpoints with it.
+func currentEndpoints(ctx context.Context, newClient func() (*api.Client, error)) (*api.Client, []api.Endpoint, error) {
+	client, err := newClient()
+	if err != nil {
+		return nil, nil, err
+	}
+	eps, err := client.ListEndpoints(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	return client, eps, nil
 }
 
 // planStyles colour the actions of a plan, on a terminal only.
@@ -95,12 +105,12 @@ func printPlan(ios *iostreams.IOStreams, p *declare.Plan) {
 		case declare.Create:
 			head(st.create, "+", "create", it)
 			d := it.Desired
-			field(declare.FieldEvents, strings.Join(d.Events, ", "))
 			if d.Description != "" {
-				field(declare.FieldDescription, strconv.Quote(d.Description))
+				field(declare.FieldDescription, value(d.Description))
 			}
+			field(declare.FieldEvents, value(d.Events))
 			if !d.Active {
-				field(declare.FieldActive, "false")
+				field(declare.FieldActive, value(d.Active))
 			}
 		case declare.Update:
 			head(st.update, "~", "update", it)

@@ -75,11 +75,7 @@ Piped, one tab-separated row per endpoint: ID, URL, STATUS, REASON.`,
 }
 
 func checkRun(ctx context.Context, opts *CheckOptions) error {
-	client, err := opts.APIClient()
-	if err != nil {
-		return err
-	}
-	current, err := client.ListEndpoints(ctx)
+	client, current, err := currentEndpoints(ctx, opts.APIClient)
 	if err != nil {
 		return err
 	}

@@ -41,11 +41,7 @@ unchanged changes nothing.`,
 }
 
 func exportRun(ctx context.Context, opts *ExportOptions) error {
-	client, err := opts.APIClient()
-	if err != nil {
-		return err
-	}
-	eps, err := client.ListEndpoints(ctx)
+	_, eps, err := currentEndpoints(ctx, opts.APIClient)
 	if err != nil {
 		return err
 	}
