@@ -275,15 +275,16 @@ func (p *parser) file(doc *yaml.Node) *File {
 	for _, item := range v.Content {
 		item = resolve(item)
 		e, ok := p.endpoint(item)
-		if !ok {
-			continue
+		if e.URL != "" { // even when the entry has other problems
+			if line, dup := seen[e.URL]; dup {
+				p.at(item, "%s is listed twice (first at line %d): an endpoint is identified by its URL", e.URL, line)
+				continue
+			}
+			seen[e.URL] = e.Line
 		}
-		if line, dup := seen[e.URL]; dup {
-			p.at(item, "%s is listed twice (first at line %d): an endpoint is identified by its URL", e.URL, line)
-			continue
+		if ok {
+			f.Endpoints = append(f.Endpoints, e)
 		}
-		seen[e.URL] = e.Line
-		f.Endpoints = append(f.Endpoints, e)
 	}
 	return f
 }
