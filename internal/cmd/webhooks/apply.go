@@ -46,8 +46,8 @@ func NewCmdApply(f *cmdutil.Factory, runF func(*ApplyOptions) error) *cobra.Comm
 erzycall.yaml; "-" reads standard input): create the missing ones, change only
 the fields that differ (one PATCH per endpoint) and, with --prune, delete the
 endpoints the file does not name. It prints the plan first (as ` + "`webhooks diff`" + `),
-then asks on a terminal; without one, pass --yes. Nothing to change needs no
---yes: a second apply of the same file sends no write request.
+then asks on a terminal; without one, pass --yes. When nothing would change it
+needs no --yes and sends no write request: applying a file twice is safe.
 
 The file is checked before any request; any problem exits 2 with its line and
 column. If a request fails, apply stops: it says what it did, what failed and
@@ -96,7 +96,7 @@ File format:
 	addFileFlag(cmd, &opts.File, declare.DefaultFile, "the endpoints as code (`FILE`; \"-\" reads standard input)")
 	cmd.Flags().BoolVar(&opts.Prune, "prune", false, "delete the endpoints the file does not name")
 	cmd.Flags().BoolVarP(&opts.Yes, "yes", "y", false, "do not ask for confirmation")
-	cmd.Flags().BoolVar(&opts.Save, "save-secret", false, "store created endpoints' secrets locally (keyring), for `erzycall listen --webhook ID`")
+	cmd.Flags().BoolVar(&opts.Save, "save-secret", false, "store created endpoints' secrets locally (keyring), for erzycall listen --webhook ID")
 	cmd.Flags().StringVar(&opts.SecretsOut, "secrets-out", "", "add created endpoints' secrets to `FILE` (dotenv, or JSON for *.json; mode 0600)")
 	cmd.Flags().StringVar(&opts.SecretsFormat, "secrets-format", "", "format of --secrets-out: dotenv or json (default: by extension)")
 	cmd.Flags().BoolVar(&opts.ShowSecrets, "show-secrets", false, "print created endpoints' secrets on standard output")
