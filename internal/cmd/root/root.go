@@ -127,6 +127,8 @@ const environmentHelp = `Environment variables read by erzycall (a flag, when gi
   NO_COLOR                 any value turns colour off.
   CLICOLOR_FORCE           a value other than 0 turns colour on even when piped.
   CI                       when set, erzycall never prompts and never opens a browser.
+  GITHUB_ACTIONS           when "true", each secret that ` + "`webhooks apply --show-secrets`" + ` prints
+                           is first masked with ::add-mask::.
 `
 
 const exitCodesHelp = `Exit codes of erzycall:

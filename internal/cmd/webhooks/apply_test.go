@@ -3,10 +3,14 @@ package webhooks
 import (
 	"context"
 	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/erzycall/erzycall/internal/api"
 	"github.com/erzycall/erzycall/internal/cmdutil"
@@ -225,5 +229,43 @@ func TestApplyRunFailingFirstKeepsTheErrorsCode(t *testing.T) {
 	}
 	if want := "update https://example.com/webhook (wh_abc123): update webhook wh_abc123: HTTP 422 validation_error: events: no\nnothing was changed"; err.Error() != want {
 		t.Errorf("error:\n%s\nwant:\n%s", err, want)
+	}
+}
+
+// Ctrl-C during apply: the report of what was done still comes, and the
+// exit code is 130.
+func TestApplyRunInterrupted(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.Method {
+		case http.MethodGet:
+			_, _ = w.Write([]byte(data(`[` + epActive + `,` + epDisabled + `]`)))
+		case http.MethodPatch:
+			_, _ = w.Write([]byte(data(epActive)))
+		default: // the create: Ctrl-C while it is in flight
+			_, _ = io.Copy(io.Discard, r.Body) // so the server sees the client go
+			cancel()
+			select {
+			case <-r.Context().Done():
+			case <-time.After(5 * time.Second):
+			}
+		}
+	}))
+	defer srv.Close()
+	e := newTestEnv(t, srv.URL+"/api/v1")
+	err := testutil.RunContext(ctx, t, NewCmdApply(e.f, nil), "-f", writeFile(t, "e.yaml", declared), "--prune", "--yes", "--show-secrets")
+	if !errors.Is(err, context.Canceled) || cmdutil.ExitCode(err) != cmdutil.ExitInterrupted {
+		t.Fatalf("err = %v (exit %d)", err, cmdutil.ExitCode(err))
+	}
+	for _, want := range []string{
+		"✗ apply stopped at a failure: 1 of 3 changes made.\n",
+		"  done:     update https://example.com/webhook (wh_abc123)\n",
+		"  failed:   create https://new.example.com/hook: ",
+		"  not run:  delete https://hooks.example.org/erzycall (wh_def456)\n",
+	} {
+		if !strings.Contains(e.errOut.String(), want) {
+			t.Errorf("stderr lacks %q:\n%s", want, e.errOut)
+		}
 	}
 }
