@@ -12,7 +12,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -172,15 +171,17 @@ func (p *parser) at(n *yaml.Node, format string, args ...any) {
 	p.add(n.Line, n.Column, format, args...)
 }
 
-// yamlLine finds the line in the YAML library's messages ("yaml: line 3: ...").
-var yamlLine = regexp.MustCompile(`^(?:yaml: )?line (\d+): (.*)$`)
-
+// syntax reports an error of the YAML library, with the line its message
+// names ("yaml: line 3: ...").
 func (p *parser) syntax(err error) {
 	msg := strings.TrimPrefix(err.Error(), "yaml: ")
-	if m := yamlLine.FindStringSubmatch(msg); m != nil {
-		line, _ := strconv.Atoi(m[1])
-		p.add(line, 0, "not valid YAML: %s", m[2])
-		return
+	if rest, ok := strings.CutPrefix(msg, "line "); ok {
+		if num, text, ok := strings.Cut(rest, ": "); ok {
+			if line, err := strconv.Atoi(num); err == nil {
+				p.add(line, 0, "not valid YAML: %s", text)
+				return
+			}
+		}
 	}
 	p.add(0, 0, "not valid YAML: %s", msg)
 }

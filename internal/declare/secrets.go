@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strconv"
 	"strings"
 
@@ -128,22 +127,46 @@ func (s *SecretsFile) read() ([]byte, error) {
 	}
 	for i, line := range strings.Split(string(data), "\n") {
 		line = strings.TrimSpace(line)
-		if line != "" && !strings.HasPrefix(line, "#") && !envLine.MatchString(line) {
+		if line != "" && !strings.HasPrefix(line, "#") && assigned(line) == "" {
 			return nil, fmt.Errorf("%s:%d: not a NAME=VALUE line: the file is not a dotenv file erzycall can add to (give another file, or --secrets-format json)", s.Path, i+1)
 		}
 	}
 	return data, nil
 }
 
-var envLine = regexp.MustCompile(`^(export\s+)?[A-Za-z_][A-Za-z0-9_]*=`)
+// assigned returns the NAME of a dotenv line [export ]NAME=..., or "".
+// (Checked by hand: a package-level regexp costs every command at start.)
+func assigned(line string) string {
+	line = strings.TrimSpace(line)
+	if rest, ok := strings.CutPrefix(line, "export"); ok && rest != strings.TrimLeft(rest, " \t") {
+		line = strings.TrimLeft(rest, " \t")
+	}
+	name, _, ok := strings.Cut(line, "=")
+	if !ok || name == "" || (name[0] >= '0' && name[0] <= '9') {
+		return ""
+	}
+	for i := 0; i < len(name); i++ {
+		if c := name[i]; !(c == '_' || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) {
+			return ""
+		}
+	}
+	return name
+}
 
-// plainValue is a secret that needs no quotes in any dotenv reader.
-var plainValue = regexp.MustCompile(`^[A-Za-z0-9_.+/=-]*$`)
+// plain reports whether a secret needs no quotes in any dotenv reader.
+func plain(value string) bool {
+	for i := 0; i < len(value); i++ {
+		if c := value[i]; !(strings.IndexByte("_.+/=-", c) >= 0 || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) {
+			return false
+		}
+	}
+	return true
+}
 
 func addDotenv(data []byte, id, url, secret string) []byte {
 	name := EnvName(id)
 	value := secret
-	if !plainValue.MatchString(value) {
+	if !plain(value) {
 		value = strconv.Quote(value)
 	}
 	entry := name + "=" + value
@@ -152,8 +175,7 @@ func addDotenv(data []byte, id, url, secret string) []byte {
 		lines = nil
 	}
 	for i, line := range lines {
-		l := strings.TrimPrefix(strings.TrimSpace(line), "export ")
-		if strings.HasPrefix(strings.TrimSpace(l), name+"=") {
+		if assigned(line) == name {
 			lines[i] = entry
 			return []byte(strings.Join(lines, "\n") + "\n")
 		}

@@ -70,7 +70,7 @@ func TestSecretsDotenv(t *testing.T) {
 
 func TestSecretsDotenvKeepsWhatWasThere(t *testing.T) {
 	path := filepath.Join(t.TempDir(), ".env")
-	if err := os.WriteFile(path, []byte("# app settings\nexport PORT=3000\n\nDEBUG=1"), 0o644); err != nil {
+	if err := os.WriteFile(path, []byte("# app settings\nexport PORT=3000\n\nDEBUG=1\nexport\tWEBHOOK_SECRET_WH_2=old"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	s, err := OpenSecretsFile(path, "")
@@ -80,8 +80,11 @@ func TestSecretsDotenvKeepsWhatWasThere(t *testing.T) {
 	if err := s.Add("wh_1", "https://a.example/", "whsec_1"); err != nil {
 		t.Fatal(err)
 	}
+	if err := s.Add("wh_2", "https://b.example/", "whsec_2"); err != nil {
+		t.Fatal(err)
+	}
 	got, mode := readMode(t, path)
-	if got != "# app settings\nexport PORT=3000\n\nDEBUG=1\n# https://a.example/\nWEBHOOK_SECRET_WH_1=whsec_1\n" || mode != 0o600 {
+	if got != "# app settings\nexport PORT=3000\n\nDEBUG=1\nWEBHOOK_SECRET_WH_2=whsec_2\n# https://a.example/\nWEBHOOK_SECRET_WH_1=whsec_1\n" || mode != 0o600 {
 		t.Errorf("file (mode %o):\n%s", mode, got)
 	}
 }
@@ -153,5 +156,21 @@ func TestOpenSecretsFileRefusesWhatItCannotAddTo(t *testing.T) {
 	}
 	if got := (&FileError{Name: "x", Problems: []Problem{{Msg: "m"}}}).Error(); got != "x: m" {
 		t.Errorf("FileError without a place: %q", got)
+	}
+}
+
+func TestDotenvLines(t *testing.T) {
+	for line, want := range map[string]string{
+		"A=1": "A", "_a_1=": "_a_1", "export X=y": "X", "  export\tX=y": "X", "exportX=y": "exportX",
+		"1A=x": "", "A B=x": "", "=x": "", "A": "", "export =x": "", "A-B=x": "", "ä=x": "", "# A=1": "",
+	} {
+		if got := assigned(line); got != want {
+			t.Errorf("assigned(%q) = %q, want %q", line, got, want)
+		}
+	}
+	for v, want := range map[string]bool{"whsec_0aF9": true, "a.b+c/d=e-f": true, "": true, "a b": false, `a"b`: false, "a$b": false, "é": false} {
+		if got := plain(v); got != want {
+			t.Errorf("plain(%q) = %v", v, got)
+		}
 	}
 }
