@@ -71,9 +71,10 @@ func OpenSecretsFile(path, format string) (*SecretsFile, error) {
 func EnvName(id string) string {
 	var b strings.Builder
 	b.WriteString("WEBHOOK_SECRET_")
-	for _, r := range strings.ToUpper(id) {
-		if (r >= 'A' && r <= 'Z') || (r >= '0' && r <= '9') || r == '_' {
-			b.WriteRune(r)
+	up := strings.ToUpper(id)
+	for i := 0; i < len(up); i++ {
+		if c := up[i]; isWordByte(c) {
+			b.WriteByte(c)
 		} else {
 			b.WriteByte('_')
 		}
@@ -146,7 +147,7 @@ func assigned(line string) string {
 		return ""
 	}
 	for i := 0; i < len(name); i++ {
-		if c := name[i]; !(c == '_' || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) {
+		if !isWordByte(name[i]) {
 			return ""
 		}
 	}
@@ -156,7 +157,7 @@ func assigned(line string) string {
 // plain reports whether a secret needs no quotes in any dotenv reader.
 func plain(value string) bool {
 	for i := 0; i < len(value); i++ {
-		if c := value[i]; !(strings.IndexByte("_.+/=-", c) >= 0 || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) {
+		if c := value[i]; !isWordByte(c) && strings.IndexByte(".+/=-", c) < 0 {
 			return false
 		}
 	}
@@ -208,4 +209,9 @@ func addJSON(data []byte, id, url, secret string) ([]byte, error) {
 		return nil, fmt.Errorf("encode the secrets file: %w", err)
 	}
 	return b.Bytes(), nil
+}
+
+// isWordByte reports an ASCII letter, digit or underscore.
+func isWordByte(c byte) bool {
+	return c == '_' || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')
 }
