@@ -48,6 +48,7 @@ func TestScripts(t *testing.T) {
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"waitfor": cmdWaitFor,
+			"http":    cmdHTTP,
 		},
 	})
 }
@@ -94,4 +95,39 @@ func cmdWaitFor(ts *testscript.TestScript, neg bool, args []string) {
 		time.Sleep(50 * time.Millisecond)
 	}
 	ts.Fatalf("waitfor %s: gave up after 20s; last answer: %s", strings.Join(args, " "), last)
+}
+
+// cmdHTTP sends one request, with the X-API-Key of $ERZYCALL_API_KEY (and
+// Content-Type application/json when there is a BODY), and writes the
+// answer's body to stdout. It fails unless the status is 2xx; negated,
+// unless it is not. The scripts use it for the sandbox's test aids: the
+// request log (GET /api/v1/sandbox/requests) and injected faults
+// (POST /api/v1/sandbox/faults).
+//
+//	[!] http METHOD URL [BODY]
+func cmdHTTP(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) < 2 || len(args) > 3 {
+		ts.Fatalf("usage: [!] http METHOD URL [BODY]")
+	}
+	var body io.Reader
+	if len(args) == 3 {
+		body = strings.NewReader(args[2])
+	}
+	req, err := http.NewRequestWithContext(context.Background(), args[0], args[1], body)
+	ts.Check(err)
+	if key := ts.Getenv("ERZYCALL_API_KEY"); key != "" {
+		req.Header.Set("X-API-Key", key)
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := (&http.Client{Timeout: 10 * time.Second}).Do(req)
+	ts.Check(err)
+	defer resp.Body.Close()
+	b, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	ts.Check(err)
+	_, _ = ts.Stdout().Write(b)
+	if ok := resp.StatusCode >= 200 && resp.StatusCode < 300; ok == neg {
+		ts.Fatalf("%s %s: %d %s", args[0], args[1], resp.StatusCode, b)
+	}
 }

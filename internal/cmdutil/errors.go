@@ -17,6 +17,9 @@ const (
 	ExitAuth        = 3 // no API key, or the API answered 401/403
 	ExitNotFound    = 4 // the API answered 404
 	ExitRefused     = 5 // the API refused the request as invalid or over a limit
+	ExitDrift       = 6 // webhooks diff --exit-code: applying the file would change something
+	ExitUnhealthy   = 7 // webhooks check: an endpoint is disabled (or missing)
+	ExitPartial     = 8 // webhooks apply: some changes were made, then one failed
 	ExitInterrupted = 130
 )
 

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -24,6 +25,7 @@ const (
 	CodeLimitExceeded    = "limit_exceeded"     // 422
 	CodeShuttingDown     = "shutting_down"      // 503
 	CodeInternal         = "internal_error"     // 500
+	CodeInjectedFault    = "injected_fault"     // any status set with POST /sandbox/faults
 )
 
 // APIKeyHeader carries the API key.
@@ -60,6 +62,8 @@ func (keyMatcher) MatchString(key string) bool {
 // apiError is an error answer; field names the request field at fault.
 type apiError struct {
 	status  int
+	allow   string // Allow header of a 405
+	fault   bool   // injected on purpose (POST /sandbox/faults)
 	Code    string `json:"code"`
 	Message string `json:"message"`
 	Field   string `json:"field,omitempty"`
@@ -88,71 +92,135 @@ type request struct {
 
 type handlerFunc func(w http.ResponseWriter, r *request) *apiError
 
-// route resolves a path to its handlers by method; nil means 404.
-func (s *Server) route(path string) (methods map[string]handlerFunc, id string) {
-	rest, ok := strings.CutPrefix(path, APIPrefix+"/")
-	if !ok {
-		return nil, ""
-	}
-	seg := strings.Split(strings.TrimSuffix(rest, "/"), "/")
-	switch {
-	case len(seg) == 1 && seg[0] == "webhooks":
-		return map[string]handlerFunc{http.MethodGet: s.listEndpoints, http.MethodPost: s.createEndpoint}, ""
-	case len(seg) == 2 && seg[0] == "webhooks" && seg[1] != "":
-		return map[string]handlerFunc{http.MethodGet: s.getEndpoint, http.MethodPatch: s.updateEndpoint, http.MethodDelete: s.deleteEndpoint}, seg[1]
-	case len(seg) == 3 && seg[0] == "webhooks" && seg[1] != "" && seg[2] == "rotate-secret":
-		return map[string]handlerFunc{http.MethodPost: s.rotateSecret}, seg[1]
-	case len(seg) == 2 && seg[0] == "sandbox" && seg[1] == "events":
-		return map[string]handlerFunc{http.MethodPost: s.sendEvent}, ""
-	case len(seg) == 2 && seg[0] == "sandbox" && seg[1] == "deliveries":
-		return map[string]handlerFunc{http.MethodGet: s.listDeliveries}, ""
-	}
-	return nil, ""
-}
-
+// routes builds the API: method+path patterns on an http.ServeMux, each
+// handler behind the key check (and, for the emulated API itself, the
+// injected faults), with JSON bodies for the mux's own 404 and 405.
 func (s *Server) routes() http.Handler {
+	mux := http.NewServeMux()
+	for _, r := range []struct {
+		pattern string
+		h       handlerFunc
+	}{
+		{"GET /webhooks", s.listEndpoints},
+		{"POST /webhooks", s.createEndpoint},
+		{"GET /webhooks/{id}", s.getEndpoint},
+		{"PATCH /webhooks/{id}", s.updateEndpoint},
+		{"DELETE /webhooks/{id}", s.deleteEndpoint},
+		{"POST /webhooks/{id}/rotate-secret", s.rotateSecret},
+		{"POST /sandbox/events", s.sendEvent},
+		{"GET /sandbox/deliveries", s.listDeliveries},
+		{"GET /sandbox/requests", s.listRequests},
+		{"DELETE /sandbox/requests", s.clearRequests},
+		{"POST /sandbox/faults", s.addFault},
+		{"DELETE /sandbox/faults", s.clearFaults},
+	} {
+		method, path, _ := strings.Cut(r.pattern, " ")
+		mux.Handle(method+" "+APIPrefix+path, s.authenticated(r.h))
+	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		rec := &statusRecorder{ResponseWriter: w}
 		key := strings.TrimSpace(r.Header.Get(APIKeyHeader))
-		if err := s.serve(rec, r, key); err != nil {
-			writeError(rec, err)
+		r = trimTrailingSlash(r)
+		body := teeBody(r)
+		if _, pattern := mux.Handler(r); pattern == "" || unclean(r.URL.EscapedPath()) {
+			writeError(rec, unrouted(mux, r))
+		} else {
+			mux.ServeHTTP(rec, r)
 		}
 		who := ""
 		if key != "" {
 			who = " key=" + redactKey(key)
 		}
-		s.log.printf("%-6s %s %d (%s)%s", clean(r.Method), clean(r.URL.Path), rec.code(), ms(time.Since(start)), who)
+		fault := ""
+		if rec.fault {
+			fault = " (injected fault)"
+		}
+		s.log.printf("%-6s %s %d (%s)%s%s", clean(r.Method), clean(r.URL.Path), rec.code(), ms(time.Since(start)), who, fault)
+		s.recordRequest(key, r, rec, body)
 	})
 }
 
-func (s *Server) serve(w http.ResponseWriter, r *http.Request, key string) *apiError {
-	methods, id := s.route(r.URL.Path)
-	if methods == nil {
-		return errorf(http.StatusNotFound, CodeNotFound, "no route for %s %s: the sandbox serves the webhooks API under %s", r.Method, r.URL.Path, APIPrefix)
+// unrouted turns the mux's answer for a request no pattern matches (404,
+// or 405 with Allow when the path is served for other methods) into an
+// API error.
+func unrouted(mux *http.ServeMux, r *http.Request) *apiError {
+	h, pattern := mux.Handler(r)
+	probe := &headerProbe{header: http.Header{}}
+	h.ServeHTTP(probe, r)
+	if pattern == "" && probe.status == http.StatusMethodNotAllowed {
+		allow := probe.header.Get("Allow")
+		e := errorf(http.StatusMethodNotAllowed, CodeMethodNotAllowed, "%s is not allowed on %s (allowed: %s)", r.Method, r.URL.Path, allow)
+		e.allow = allow
+		return e
 	}
-	method := r.Method
-	if method == http.MethodHead {
-		method = http.MethodGet
+	return errorf(http.StatusNotFound, CodeNotFound, "no route for %s %s: the sandbox serves the webhooks API under %s", r.Method, r.URL.Path, APIPrefix)
+}
+
+// unclean reports a path with an empty, "." or ".." segment, which the
+// mux would redirect to a cleaned path: the API answers 404 instead, as no
+// client of it sends such paths.
+func unclean(escapedPath string) bool {
+	return strings.Contains(escapedPath, "//") ||
+		slices.ContainsFunc(strings.Split(escapedPath, "/"), func(seg string) bool { return seg == "." || seg == ".." })
+}
+
+// headerProbe records what a handler would answer, writing nothing.
+type headerProbe struct {
+	header http.Header
+	status int
+}
+
+func (p *headerProbe) Header() http.Header { return p.header }
+func (p *headerProbe) Write(b []byte) (int, error) {
+	p.WriteHeader(http.StatusOK)
+	return len(b), nil
+}
+
+func (p *headerProbe) WriteHeader(code int) {
+	if p.status == 0 {
+		p.status = code
 	}
-	h := methods[method]
-	if h == nil {
-		allow := make([]string, 0, len(methods))
-		for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPatch, http.MethodDelete} {
-			if methods[m] != nil {
-				allow = append(allow, m)
+}
+
+// trimTrailingSlash serves /webhooks/ as /webhooks and /webhooks/{id}/ as
+// /webhooks/{id}, as the hand-written router before the mux did.
+func trimTrailingSlash(r *http.Request) *http.Request {
+	if len(r.URL.Path) <= 1 || !strings.HasSuffix(r.URL.Path, "/") {
+		return r
+	}
+	u := *r.URL
+	u.Path = strings.TrimSuffix(u.Path, "/")
+	u.RawPath = strings.TrimSuffix(u.RawPath, "/")
+	r2 := r.WithContext(r.Context())
+	r2.URL = &u
+	return r2
+}
+
+// authenticated checks the API key, then applies an injected fault (to the
+// emulated API only, never to the sandbox's own routes), then runs h.
+func (s *Server) authenticated(h handlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		key := strings.TrimSpace(r.Header.Get(APIKeyHeader))
+		var err *apiError
+		switch {
+		case key == "":
+			err = errorf(http.StatusUnauthorized, CodeUnauthorized, "missing API key: send it in the %s header", APIKeyHeader)
+		case !keyPattern.MatchString(key):
+			err = errorf(http.StatusUnauthorized, CodeUnauthorized, "malformed API key: keys look like ek_test_... or ek_live_...")
+		default:
+			org := orgID(key)
+			if !isSandboxRoute(r.URL.Path) {
+				err = s.takeFault(org, r)
+			}
+			if err == nil {
+				err = h(w, &request{Request: r, org: org, id: r.PathValue("id")})
 			}
 		}
-		w.Header().Set("Allow", strings.Join(allow, ", "))
-		return errorf(http.StatusMethodNotAllowed, CodeMethodNotAllowed, "%s is not allowed on %s (allowed: %s)", r.Method, r.URL.Path, strings.Join(allow, ", "))
-	}
-	switch {
-	case key == "":
-		return errorf(http.StatusUnauthorized, CodeUnauthorized, "missing API key: send it in the %s header", APIKeyHeader)
-	case !keyPattern.MatchString(key):
-		return errorf(http.StatusUnauthorized, CodeUnauthorized, "malformed API key: keys look like ek_test_... or ek_live_...")
-	}
-	return h(w, &request{Request: r, org: orgID(key), id: id})
+		if err != nil {
+			writeError(w, err)
+		}
+	})
 }
 
 // listEndpoints: GET /webhooks -> 200 {"data":[endpoint...]} in creation order.
@@ -440,6 +508,12 @@ func writeData(w http.ResponseWriter, status int, v any) {
 }
 
 func writeError(w http.ResponseWriter, e *apiError) {
+	if e.allow != "" {
+		w.Header().Set("Allow", e.allow)
+	}
+	if rec, ok := w.(*statusRecorder); ok && e.fault {
+		rec.fault = true
+	}
 	writeJSON(w, e.status, map[string]any{"error": e})
 }
 
@@ -461,6 +535,7 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 type statusRecorder struct {
 	http.ResponseWriter
 	status int
+	fault  bool // the answer is an injected fault
 }
 
 func (r *statusRecorder) WriteHeader(code int) {

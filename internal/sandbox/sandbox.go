@@ -15,6 +15,10 @@
 //     attempts failed; retries abandoned at shutdown, or stopped because the
 //     endpoint was disabled or deleted, count as nothing.
 //   - Pending retries are not persisted: Close abandons them and says how many.
+//
+// For tests of clients it adds two aids (testaids.go): GET /sandbox/requests,
+// the log of the API requests a key made, and POST /sandbox/faults, which
+// fails chosen requests on purpose.
 package sandbox
 
 import (
@@ -28,6 +32,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/erzycall/erzycall/internal/webhook"
 )
 
 // Wire constants of the emulator.
@@ -40,7 +46,7 @@ const (
 	// MaxAttempts is the first attempt plus the 3 documented retries.
 	MaxAttempts = 4
 	// DisableAfter consecutive failed deliveries disable an endpoint.
-	DisableAfter = 10
+	DisableAfter = webhook.AutoDisableAfter
 	// DefaultAttemptTimeout bounds one delivery attempt.
 	DefaultAttemptTimeout = 10 * time.Second
 	// DefaultHistoryLimit is how many delivery attempts are kept for inspection.
@@ -74,8 +80,8 @@ type Config struct {
 	TimeScale float64
 	// AttemptTimeout bounds one attempt; 0 means DefaultAttemptTimeout.
 	AttemptTimeout time.Duration
-	// HistoryLimit caps the attempts kept for GET /sandbox/deliveries;
-	// 0 means DefaultHistoryLimit.
+	// HistoryLimit caps the attempts kept for GET /sandbox/deliveries, and
+	// the requests kept for GET /sandbox/requests; 0 means DefaultHistoryLimit.
 	HistoryLimit int
 }
 
@@ -93,6 +99,8 @@ type Server struct {
 	orgs      map[string]*org // by orgID(key)
 	rnd       *mrand.Rand     // jitter and sample data
 	attempts  []Attempt       // oldest first, at most HistoryLimit
+	requests  []Request       // API requests, oldest first, at most HistoryLimit
+	faults    []*Fault        // injected failures waiting, in the order set
 	pending   map[string]*delivery
 	closed    bool
 	abandoned int            // deliveries cut short by Close
@@ -190,6 +198,7 @@ func (s *Server) Banner(baseURL string) string {
 	fmt.Fprintf(&b, "Any ek_test_... or ek_live_... key is accepted; each key is its own organisation.\n")
 	fmt.Fprintf(&b, "Endpoint URLs may use http:// on a loopback host (localhost, 127.0.0.1, [::1]); others need https://.\n")
 	fmt.Fprintf(&b, "Send an event: POST %s/sandbox/events {\"event\":\"call.ended\"}; attempts: GET %s/sandbox/deliveries\n", APIPrefix, APIPrefix)
+	fmt.Fprintf(&b, "Test aids: GET %s/sandbox/requests (what was sent); POST %s/sandbox/faults {\"method\",\"path\",\"status\",\"skip\",\"count\"} (fail on purpose)\n", APIPrefix, APIPrefix)
 	return b.String()
 }
 

@@ -15,6 +15,8 @@ import (
 const (
 	MaxEndpoints = 5  // per organisation
 	MaxEvents    = 10 // per endpoint
+	// AutoDisableAfter consecutive failed deliveries disable an endpoint.
+	AutoDisableAfter = 10
 )
 
 // EventType is one documented webhook event.
@@ -76,6 +78,19 @@ func Suggest(name string) string {
 	return best
 }
 
+// CheckEvent returns nil for a documented event, else the one wording of
+// "unknown event", with the closest name when there is a plausible one.
+func CheckEvent(name string) error {
+	if IsEvent(name) {
+		return nil
+	}
+	msg := fmt.Sprintf("unknown event %q", name)
+	if s := Suggest(name); s != "" {
+		msg += fmt.Sprintf(": did you mean %s?", s)
+	}
+	return fmt.Errorf("%s (run `erzycall events` for the list)", msg)
+}
+
 // NormalizeEvents checks every name against the documented events, removes
 // duplicates (keeping the first occurrence's order) and enforces MaxEvents.
 // Each element may itself be a comma-separated list.
@@ -88,12 +103,8 @@ func NormalizeEvents(in []string) ([]string, error) {
 			if name == "" {
 				continue
 			}
-			if !IsEvent(name) {
-				msg := fmt.Sprintf("unknown event %q", name)
-				if s := Suggest(name); s != "" {
-					msg += fmt.Sprintf(": did you mean %s?", s)
-				}
-				return nil, fmt.Errorf("%s (run `erzycall events` for the list)", msg)
+			if err := CheckEvent(name); err != nil {
+				return nil, err
 			}
 			if !seen[name] {
 				seen[name] = true

@@ -76,3 +76,21 @@ func TestIsLoopbackHost(t *testing.T) {
 		}
 	}
 }
+
+func TestCheckEvent(t *testing.T) {
+	for name, want := range map[string]string{
+		"call.ended":       "",
+		"call.endd":        `unknown event "call.endd": did you mean call.ended? (run ` + "`erzycall events`" + ` for the list)`,
+		"created":          `unknown event "created": did you mean contact.created? (run`,
+		"payment.refunded": `unknown event "payment.refunded" (run ` + "`erzycall events`" + ` for the list)`,
+		"":                 `unknown event "" (run`,
+	} {
+		err := CheckEvent(name)
+		switch {
+		case want == "" && err != nil:
+			t.Errorf("CheckEvent(%q) = %v", name, err)
+		case want != "" && (err == nil || !strings.HasPrefix(err.Error(), want)):
+			t.Errorf("CheckEvent(%q) = %v, want %q...", name, err, want)
+		}
+	}
+}

@@ -133,6 +133,8 @@ const environmentHelp = `Environment variables read by erzycall (a flag, when gi
   NO_COLOR                 any value turns colour off.
   CLICOLOR_FORCE           a value other than 0 turns colour on even when piped.
   CI                       when set, erzycall never prompts and never opens a browser.
+  GITHUB_ACTIONS           when "true", each secret that ` + "`webhooks apply --show-secrets`" + ` prints
+                           is first masked with ::add-mask::.
 `
 
 const exitCodesHelp = `Exit codes of erzycall:
@@ -144,5 +146,10 @@ const exitCodesHelp = `Exit codes of erzycall:
   4    not found: the API answered 404
   5    the API refused the request as invalid or over a limit (400, 409, 422),
        e.g. a sixth endpoint; its message is printed
+  6    webhooks diff --exit-code: the organisation differs from the file
+       (applying it would change something)
+  7    webhooks check: an endpoint is disabled, or missing (with -f)
+  8    webhooks apply: some changes were made, then one failed; the output
+       names what was done and what failed, and running apply again finishes
   130  interrupted (Ctrl-C) before the command finished
 `

@@ -65,12 +65,8 @@ delivery ID, endpoint ID and URL, separated by tabs.`,
 		ValidArgsFunction: cmdutil.CompleteEventArg,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Event = args[0]
-			if !webhook.IsEvent(opts.Event) {
-				msg := fmt.Sprintf("unknown event %q", opts.Event)
-				if s := webhook.Suggest(opts.Event); s != "" {
-					msg += fmt.Sprintf(": did you mean %s?", s)
-				}
-				return cmdutil.FlagErrorf("%s (run `erzycall events` for the list)", msg)
+			if err := webhook.CheckEvent(opts.Event); err != nil {
+				return cmdutil.FlagErrorWrap(err)
 			}
 			if err := opts.Output.Validate(); err != nil {
 				return err

@@ -141,12 +141,8 @@ request failed.`,
 // validate checks and resolves the flags: bad input is a usage error
 // (exit 2), found before anything is sent.
 func validate(opts *Options, getenv func(string) string, timestamp string) error {
-	if !webhook.IsEvent(opts.Event) {
-		msg := fmt.Sprintf("unknown event %q", opts.Event)
-		if s := webhook.Suggest(opts.Event); s != "" {
-			msg += fmt.Sprintf(": did you mean %s?", s)
-		}
-		return cmdutil.FlagErrorf("%s (run `erzycall events` for the list)", msg)
+	if err := webhook.CheckEvent(opts.Event); err != nil {
+		return cmdutil.FlagErrorWrap(err)
 	}
 	if err := opts.Output.Validate(); err != nil {
 		return err

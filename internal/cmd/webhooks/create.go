@@ -65,7 +65,7 @@ endpoint's signing secret: store it, your handler verifies every delivery with i
 	cmd.Flags().StringVar(&opts.URL, "url", "", "HTTPS `URL` that receives the deliveries")
 	cmd.Flags().StringSliceVar(&opts.Events, "events", nil, "`events` to subscribe to (comma-separated or repeated)")
 	cmd.Flags().StringVar(&opts.Description, "description", "", "a note on what the endpoint is for")
-	cmd.Flags().BoolVar(&opts.Save, "save-secret", false, "also store the secret locally (keyring), for `erzycall listen --webhook ID`")
+	cmd.Flags().BoolVar(&opts.Save, "save-secret", false, "also store the secret locally (keyring), for erzycall listen --webhook ID")
 	_ = cmd.RegisterFlagCompletionFunc("events", cmdutil.CompleteEventList)
 	cmdutil.AddOutputFlags(cmd, &opts.Output)
 	return cmd

@@ -45,11 +45,7 @@ func NewCmdList(f *cmdutil.Factory, runF func(*ListOptions) error) *cobra.Comman
 }
 
 func listRun(ctx context.Context, opts *ListOptions) error {
-	client, err := opts.APIClient()
-	if err != nil {
-		return err
-	}
-	eps, err := client.ListEndpoints(ctx)
+	_, eps, err := currentEndpoints(ctx, opts.APIClient)
 	if err != nil {
 		return err
 	}

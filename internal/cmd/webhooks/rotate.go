@@ -59,7 +59,7 @@ ID<TAB>SECRET; --jq .secret gives the secret alone.`,
 		},
 	}
 	cmd.Flags().BoolVarP(&opts.Yes, "yes", "y", false, "do not ask for confirmation")
-	cmd.Flags().BoolVar(&opts.Save, "save-secret", false, "also store the new secret locally (keyring), for `erzycall listen --webhook ID`")
+	cmd.Flags().BoolVar(&opts.Save, "save-secret", false, "also store the new secret locally (keyring), for erzycall listen --webhook ID")
 	cmdutil.AddOutputFlags(cmd, &opts.Output)
 	return cmd
 }

@@ -27,11 +27,16 @@ func NewCmdWebhooks(f *cmdutil.Factory) *cobra.Command {
 		Short:   "Manage webhook endpoints",
 		Long: `Create, list, change and remove the HTTPS endpoints ErzyCall delivers events to.
 
-An organisation has at most 5 endpoints, each subscribed to at most 10 events.`,
+An organisation has at most 5 endpoints, each subscribed to at most 10 events.
+
+To keep them as code, declare them in erzycall.yaml (start with ` + "`webhooks export`" + `):
+` + "`webhooks diff`" + ` shows what differs, ` + "`webhooks apply`" + ` makes it so, and ` + "`webhooks check`" + `
+exits non-zero when an endpoint was disabled.`,
 		Example: `  erzycall webhooks create --url https://example.com/webhook --events call.ended,contact.created
   erzycall webhooks list
   erzycall webhooks list --jq '.[] | select(.isActive | not) | .id'
-  erzycall webhooks rotate-secret wh_abc123 --yes --jq .secret`,
+  erzycall webhooks rotate-secret wh_abc123 --yes --jq .secret
+  erzycall webhooks apply -f erzycall.yaml --yes --secrets-out secrets.env`,
 	}
 	cmd.AddCommand(
 		NewCmdList(f, nil),
@@ -43,6 +48,10 @@ An organisation has at most 5 endpoints, each subscribed to at most 10 events.`,
 		NewCmdRotateSecret(f, nil),
 		NewCmdDelete(f, nil),
 		NewCmdOpen(f, nil),
+		NewCmdDiff(f, nil),
+		NewCmdApply(f, nil),
+		NewCmdExport(f, nil),
+		NewCmdCheck(f, nil),
 	)
 	return cmd
 }

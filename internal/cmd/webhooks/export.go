@@ -1,0 +1,59 @@
+package webhooks
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/erzycall/erzycall/internal/api"
+	"github.com/erzycall/erzycall/internal/cmdutil"
+	"github.com/erzycall/erzycall/internal/declare"
+	"github.com/erzycall/erzycall/internal/iostreams"
+)
+
+// ExportOptions are the inputs of `webhooks export`.
+type ExportOptions struct {
+	IO        *iostreams.IOStreams
+	APIClient func() (*api.Client, error)
+}
+
+// NewCmdExport returns `webhooks export`.
+func NewCmdExport(f *cmdutil.Factory, runF func(*ExportOptions) error) *cobra.Command {
+	opts := &ExportOptions{IO: f.IOStreams, APIClient: f.APIClient}
+	cmd := &cobra.Command{
+		Use:   "export",
+		Short: "Print the organisation's endpoints as an erzycall.yaml",
+		Long: `Print the organisation's webhook endpoints as a file that ` + "`webhooks apply`" + `
+reads: a start for keeping them as code. It holds no secrets. Applying it
+unchanged changes nothing.`,
+		Example: `  erzycall webhooks export > erzycall.yaml
+  erzycall webhooks export | erzycall webhooks diff -f - --exit-code`,
+		Args: cmdutil.MaximumNArgs(0, "export takes no arguments; redirect the output to a file"),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if runF != nil {
+				return runF(opts)
+			}
+			return exportRun(cmd.Context(), opts)
+		},
+	}
+	return cmd
+}
+
+func exportRun(ctx context.Context, opts *ExportOptions) error {
+	_, eps, err := currentEndpoints(ctx, opts.APIClient)
+	if err != nil {
+		return err
+	}
+	out, err := declare.Export(eps)
+	if err != nil {
+		return err
+	}
+	if _, err := opts.IO.Out.Write(out); err != nil {
+		return err
+	}
+	if opts.IO.IsStdoutTTY() {
+		fmt.Fprintf(opts.IO.ErrOut, "Save it with `erzycall webhooks export > %s`, then `erzycall webhooks diff` shows any drift.\n", declare.DefaultFile)
+	}
+	return nil
+}
