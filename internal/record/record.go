@@ -197,9 +197,13 @@ func Create(path string) (*Writer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open the record file: %w", err)
 	}
-	if err := f.Chmod(0o600); err != nil {
-		f.Close()
-		return nil, fmt.Errorf("make the record file private: %w", err)
+	// An existing file readable by others is made private; a device or a
+	// pipe (--record /dev/stdout) is left as it is.
+	if st, err := f.Stat(); err == nil && st.Mode().IsRegular() && st.Mode().Perm()&0o077 != 0 {
+		if err := f.Chmod(0o600); err != nil {
+			f.Close()
+			return nil, fmt.Errorf("make the record file private: %w", err)
+		}
 	}
 	return &Writer{f: f, path: path}, nil
 }
