@@ -72,7 +72,7 @@ func TestBrowserInspector(t *testing.T) {
 	}
 	waitFor(t, ctx, "delivery #1 to appear without a reload", visibleRows+`.includes(1)`)
 	if got := eval[string](t, ctx, `document.querySelector('#rows tr[data-seq="1"]').innerText`); !strings.Contains(got, "call.ended") ||
-		!strings.Contains(got, "call_raw1") || !strings.Contains(got, "500") || !strings.Contains(got, "✓ secret whsec_…") || !strings.Contains(got, "not JSON.stringify form") {
+		!strings.Contains(got, "call_raw1") || !strings.Contains(got, "500") || !strings.Contains(got, "✓ signed") || !strings.Contains(got, "not JSON.stringify form") {
 		t.Errorf("row #1 reads %q", got)
 	}
 
@@ -81,7 +81,7 @@ func TestBrowserInspector(t *testing.T) {
 	if got := eval[string](t, ctx, `document.getElementById("body-raw").textContent`); got != string(body) {
 		t.Errorf("raw body shown:\n%q\nwant byte for byte:\n%q", got, body)
 	}
-	if got := eval[string](t, ctx, `document.getElementById("detail-body").innerText`); !strings.Contains(got, "handler crashed") ||
+	if got := eval[string](t, ctx, `document.getElementById("detail-body").innerText`); !strings.Contains(got, "✓ secret whsec_…") || !strings.Contains(got, "handler crashed") ||
 		!strings.Contains(got, "X-App") || !strings.Contains(got, "Via") {
 		t.Errorf("detail lacks the app's answer or the forward request:\n%s", got)
 	}

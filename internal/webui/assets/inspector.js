@@ -108,8 +108,8 @@ function row(s, fresh) {
     el("div", { class: "mono" }, s.event || (s.method + " " + s.path)),
     s.kind === "replay" ? el("span", { class: "mark replay" }, "↻ replay of #" + s.replayOf) : null,
     s.marks.map((m) => el("span", { class: "mark" }, m)));
-  const sig = el("td", { class: s.signatureOk ? "ok" : "bad" },
-    s.kind === "replay" ? el("span", { class: "muted" }, s.signing) : (s.signature || (s.error ? "✗ " + s.error : "")));
+  const sig = el("td", { class: s.signatureOk ? "ok" : "bad", title: s.kind === "replay" ? s.signing : (s.signature || s.error) },
+    s.kind === "replay" ? el("span", { class: "muted" }, s.signing.includes("re-signed") ? "re-signed" : "original") : shortSignature(s));
   const status = el("td", { class: "num" }, s.status ? el("span", { class: "status " + ez.statusClass(s.status) }, s.status)
     : el("span", { class: "bad" }, "—"));
   let fwd = el("td", { class: "num wide" });
@@ -121,6 +121,14 @@ function row(s, fresh) {
   return el("tr", { class: cls.join(" "), dataset: { seq: s.seq }, onclick: () => select(s.seq) },
     el("td", { class: "num" }, el("span", { class: "muted" }, "#" + s.seq + " "), ez.time(s.time)),
     event, el("td", { class: "mono wide" }, s.id || ""), sig, status, fwd);
+}
+
+// shortSignature is the list's one-word verification result; the detail
+// (and the cell's tooltip) has the whole text.
+function shortSignature(s) {
+  if (s.signatureOk) return "✓ signed";
+  if (s.signature) return s.signature.startsWith("✗") ? "✗ " + s.signature.slice(2).split(":")[0] : s.signature.split(" (")[0];
+  return s.error ? "✗ " + s.error.split(":")[0] : "";
 }
 
 async function select(seq) {
