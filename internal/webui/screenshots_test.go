@@ -72,8 +72,8 @@ func inspectorShots(t *testing.T, dir string) {
 	listenURL := "http://" + lnL.Addr().String() + "/webhook"
 	in, err := inspector.New(inspector.Config{
 		ListenerURL: listenURL, ForwardTo: app.URL + "/webhook",
-		Verify:      []inspector.Secret{{Name: "development secret", Value: shotSecret}},
-		Resign:      []inspector.Secret{{Name: "development secret", Value: devSecret}, {Name: "secret", Value: shotSecret}},
+		Verify: []inspector.Secret{{Name: "development secret", Value: shotSecret}},
+		Resign: []inspector.Secret{{Name: "development secret", Value: devSecret}, {Name: "secret", Value: shotSecret}},
 	})
 	if err != nil {
 		t.Fatal(err)
