@@ -111,9 +111,30 @@ func benchPair(b *testing.B, conns int, handlers [2]http.Handler, names [2]strin
 //
 //	go test -run '^$' -bench ThroughputInspect -benchtime 20000x -count 6 ./internal/perf
 func BenchmarkThroughputInspect(b *testing.B) {
+	for _, page := range []bool{false, true} {
+		b.Run(fmt.Sprintf("page-open=%v", page), func(b *testing.B) { benchInspect(b, page) })
+	}
+}
+
+// benchInspect compares the listener with and without the inspector; with
+// page, an open page reads the inspector's event stream meanwhile.
+func benchInspect(b *testing.B, page bool) {
 	in, err := inspector.New(inspector.Config{Verify: []inspector.Secret{{Name: "secret", Value: secret}}, DefaultResign: -1})
 	if err != nil {
 		b.Fatal(err)
+	}
+	if page {
+		ln, err := inspector.Listen(b.Context(), "127.0.0.1:0")
+		if err != nil {
+			b.Fatal(err)
+		}
+		srv := in.Serve(ln)
+		b.Cleanup(func() { srv.Close() })
+		resp, err := http.Get(srv.URL + "api/stream")
+		if err != nil {
+			b.Fatal(err)
+		}
+		go func() { _, _ = io.Copy(io.Discard, resp.Body) }() // ends when the server closes
 	}
 	inspecting := newListener(b, listener.Config{Format: listener.FormatJSON, Capture: in.Capture})
 	plain := newListener(b, listener.Config{Format: listener.FormatJSON})
@@ -122,15 +143,6 @@ func BenchmarkThroughputInspect(b *testing.B) {
 			b.Fatalf("the inspecting listener accepted %d deliveries, want %d", got, n)
 		}
 	})
-}
-
-// cpuTime is the user and system CPU time this process used so far.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // BenchmarkServeInspect is the handler's own cost per delivery, ServeHTTP
@@ -170,4 +182,13 @@ func BenchmarkServeInspect(b *testing.B) {
 			}
 		})
 	}
+}
+
+// cpuTime is the user and system CPU time this process used so far.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

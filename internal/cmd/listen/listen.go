@@ -151,6 +151,13 @@ exists, and keeps listening).
 While it runs, the listener publishes its URL and secret in the config
 directory, so ` + "`erzycall trigger EVENT`" + ` in another terminal finds it.
 
+--inspect serves a web page on loopback (default ` + inspector.DefaultAddr + `; --open opens
+it) listing every delivery live: its headers, raw body, forward request and
+the app's answer, "copy as curl", and replay (as received or edited, re-signed
+or not) to the app or any URL. It keeps the last --inspect-keep deliveries.
+--record FILE appends each request to FILE (NDJSON, mode 0600), which
+` + "`erzycall replay FILE`" + ` sends again.
+
 Exit status: Ctrl-C, SIGTERM and SIGHUP (the terminal closed) let deliveries
 in flight finish (up to 5s), delete the temporary endpoint, stop the tunnel,
 print a summary and exit 0. A closed standard output or error (the reader of a
@@ -167,6 +174,7 @@ request, a summary line); notices go to standard error.`,
   erzycall listen --forward-to localhost:3000/webhook
   erzycall listen --tunnel cloudflared --forward-to localhost:3000/webhook --env-file .env
   erzycall listen --tunnel-command 'ssh -R 80:localhost:{port} serveo.net'
+  erzycall listen --inspect --forward-to localhost:3000/webhook --record deliveries.ndjson
   erzycall listen --format json | jq 'select(.type == "delivery")'
   erzycall listen --addr 127.0.0.1:0 --count 1 --timeout 30s &
   erzycall listen --register https://abc123.example-tunnel.dev/webhook --events call.ended
