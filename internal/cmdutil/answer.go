@@ -67,6 +67,7 @@ func Millis(d time.Duration) float64 {
 	return math.Round(float64(d)/1e3) / 1e3
 }
 
+// FormatMillis is d in milliseconds with three decimals, for piped output.
 func FormatMillis(d time.Duration) string {
 	return fmt.Sprintf("%.3f", float64(d)/1e6)
 }

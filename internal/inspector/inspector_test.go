@@ -31,8 +31,11 @@ func TestGuardRefusesOtherHostsAndOrigins(t *testing.T) {
 		{"localhost is this server", "GET", "/api/deliveries", map[string]string{"Host": "localhost:" + port}, 200},
 		{"another port is another origin", "GET", "/api/deliveries", map[string]string{"Origin": "http://127.0.0.1:3000"}, 403},
 		{"cross-site fetch", "GET", "/api/deliveries", map[string]string{"Sec-Fetch-Site": "cross-site"}, 403},
-		{"cross-origin replay, even with the token", "POST", "/api/deliveries/1/replay",
-			map[string]string{"Origin": "http://evil.example", "X-CSRF-Token": token, "Content-Type": "application/json"}, 403},
+		{
+			"cross-origin replay, even with the token", "POST", "/api/deliveries/1/replay",
+			map[string]string{"Origin": "http://evil.example", "X-CSRF-Token": token, "Content-Type": "application/json"},
+			403,
+		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			body := ""

@@ -171,13 +171,17 @@ func TestNewCmdListen_Options(t *testing.T) {
 		{name: "empty secret", args: []string{"--secret", " "}, wantErr: "--secret is empty"},
 		{name: "unknown flag", args: []string{"--port", "1"}, wantErr: "unknown flag"},
 		{name: "bare --inspect", args: []string{"--inspect"}, want: with(func(p *parsed) { p.Inspect = "127.0.0.1:4243" })},
-		{name: "--inspect=ADDR", args: []string{"--inspect=localhost:0", "--open", "--inspect-keep", "50"},
-			want: with(func(p *parsed) { p.Inspect, p.Open, p.InspectKeep = "localhost:0", true, 50 })},
+		{
+			name: "--inspect=ADDR", args: []string{"--inspect=localhost:0", "--open", "--inspect-keep", "50"},
+			want: with(func(p *parsed) { p.Inspect, p.Open, p.InspectKeep = "localhost:0", true, 50 }),
+		},
 		{name: "--inspect ADDR", args: []string{"--inspect", "127.0.0.1:5000"}, want: with(func(p *parsed) { p.Inspect = "127.0.0.1:5000" })},
-		{name: "bare --inspect before another flag", args: []string{"--inspect", "--forward-to", "localhost:3000", "--record", "d.ndjson"},
+		{
+			name: "bare --inspect before another flag", args: []string{"--inspect", "--forward-to", "localhost:3000", "--record", "d.ndjson"},
 			want: with(func(p *parsed) {
 				p.Inspect, p.ForwardTo, p.Record = "127.0.0.1:4243", "http://localhost:3000", "d.ndjson"
-			})},
+			}),
+		},
 		{name: "inspector off loopback", args: []string{"--inspect=0.0.0.0:4243"}, wantErr: "the inspector serves on loopback only"},
 		{name: "inspector on a name", args: []string{"--inspect=example.com:4243"}, wantErr: "the inspector serves on loopback only"},
 		{name: "inspector bad port", args: []string{"--inspect=127.0.0.1:x"}, wantErr: "the port must be a number"},

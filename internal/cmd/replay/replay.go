@@ -187,8 +187,7 @@ type selected struct {
 }
 
 func readSelection(opts *Options) (*selected, error) {
-	var r io.Reader = opts.IO.In
-	name := "standard input"
+	r, name := io.Reader(opts.IO.In), "standard input"
 	if opts.File != "-" {
 		f, err := os.Open(opts.File)
 		if err != nil {

@@ -125,11 +125,13 @@ func TestNewCmdReplay(t *testing.T) {
 		{[]string{"f"}, func(o *Options) bool {
 			return o.File == "f" && o.To == "" && o.Concurrency == 1 && o.Rate == 0 && o.Timeout == 30*time.Second && !o.Filter.Failed
 		}, ""},
-		{[]string{"f", "--to", "http://localhost:3000/webhook", "--resign", "whsec_x", "--id", "a,b", "--id", "c", "--event", "call.ended", "--failed", "-c", "4", "--rate", "2.5"},
+		{
+			[]string{"f", "--to", "http://localhost:3000/webhook", "--resign", "whsec_x", "--id", "a,b", "--id", "c", "--event", "call.ended", "--failed", "-c", "4", "--rate", "2.5"},
 			func(o *Options) bool {
 				return o.Resign == "whsec_x" && strings.Join(o.Filter.IDs, " ") == "a b c" && o.Filter.Events[0] == "call.ended" &&
 					o.Filter.Failed && o.Concurrency == 4 && o.Rate == 2.5
-			}, ""},
+			}, "",
+		},
 		{[]string{}, nil, "give the record file"},
 		{[]string{"f", "--to", "localhost:3000"}, nil, "give an http:// or https:// URL"},
 		{[]string{"f", "--event", "call.ende"}, nil, "invalid --event"},
