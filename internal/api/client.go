@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/erzycall/erzycall/internal/build"
+	"github.com/erzycall/erzycall/internal/safetext"
 )
 
 // DefaultBaseURL is the production API.
@@ -344,15 +345,8 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 
 func since(t time.Time) time.Duration { return time.Since(t).Round(time.Millisecond) }
 
-// redactURL drops any user information from a URL before it is shown.
-func redactURL(u *url.URL) string {
-	if u.User == nil {
-		return u.String()
-	}
-	c := *u
-	c.User = nil
-	return c.String()
-}
+// redactURL hides the password of a URL's user information before it is shown.
+func redactURL(u *url.URL) string { return safetext.URL(u.String()) }
 
 // scrubErr unwraps *url.Error, whose text repeats the full URL (user
 // information included); the caller names the request itself.

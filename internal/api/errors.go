@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+
+	"github.com/erzycall/erzycall/internal/safetext"
 )
 
 // Error is an answer of the ErzyCall API with a non-2xx status.
@@ -89,13 +91,9 @@ func decodeError(status int, header http.Header, body []byte, key string) *Error
 		}
 		e.Message = strings.TrimPrefix(e.Message, ": ")
 	}
-	if key != "" {
-		r := strings.NewReplacer(key, "[redacted]")
-		e.Code, e.Message, e.RequestID = r.Replace(e.Code), r.Replace(e.Message), r.Replace(e.RequestID)
-	}
-	e.RequestID = clip(e.RequestID, 100)
-	e.Code = clip(e.Code, 100)
-	e.Message = clip(e.Message, maxMessageLen)
+	e.RequestID = safetext.Terminal(safetext.RedactIn(e.RequestID, key), 100)
+	e.Code = safetext.Terminal(safetext.RedactIn(e.Code, key), 100)
+	e.Message = safetext.Terminal(safetext.RedactIn(e.Message, key), maxMessageLen)
 	return e
 }
 
@@ -115,19 +113,4 @@ func firstLine(b []byte) string {
 		b = b[:i]
 	}
 	return strings.TrimSpace(strings.ToValidUTF8(string(b), "\uFFFD"))
-}
-
-// clip shortens s to n runes at most, and drops control characters so a
-// hostile server cannot move the cursor of the user's terminal.
-func clip(s string, n int) string {
-	s = strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) {
-			return ' '
-		}
-		return r
-	}, strings.ToValidUTF8(s, "\uFFFD"))
-	if r := []rune(s); len(r) > n {
-		return string(r[:n]) + "…"
-	}
-	return s
 }

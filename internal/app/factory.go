@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
 	"sync"
 	"time"
 
@@ -17,6 +16,7 @@ import (
 	"github.com/erzycall/erzycall/internal/config"
 	"github.com/erzycall/erzycall/internal/credentials"
 	"github.com/erzycall/erzycall/internal/iostreams"
+	"github.com/erzycall/erzycall/internal/safetext"
 )
 
 // NewFactory wires the real dependencies. Nothing here runs until a command
@@ -64,7 +64,7 @@ func NewFactory(ios *iostreams.IOStreams, getenv func(string) string) *cmdutil.F
 			return nil, &cmdutil.AuthError{Err: credentials.ErrNoKey}
 		}
 		if f.Flags.Debug {
-			fmt.Fprintf(ios.ErrOut, "[debug] API %s, key from %s (profile %s)\n", redactedURL(cfg.APIURL), cfg.KeySource, cfg.Profile)
+			fmt.Fprintf(ios.ErrOut, "[debug] API %s, key from %s (profile %s)\n", safetext.URL(cfg.APIURL), cfg.KeySource, cfg.Profile)
 		}
 		return f.NewAPIClient(cfg.APIURL, cfg.APIKey)
 	})
@@ -109,14 +109,6 @@ func resolveAPIURL(r *credentials.Resolver) (string, error) {
 		return "", err
 	}
 	return apiURL, nil
-}
-
-// redactedURL hides any password in a URL shown in debug output.
-func redactedURL(raw string) string {
-	if u, err := url.Parse(raw); err == nil {
-		return u.Redacted()
-	}
-	return raw
 }
 
 func firstNonEmpty(vals ...string) string {

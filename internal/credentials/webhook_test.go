@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	"github.com/zalando/go-keyring"
+
+	"github.com/erzycall/erzycall/internal/safetext"
 )
 
 func TestWebhookSecrets(t *testing.T) {
@@ -37,7 +39,7 @@ func TestWebhookSecrets(t *testing.T) {
 			}
 			if tt.keyErr == nil {
 				if got, err := keyring.Get(WebhookKeyringService, "default/wh_abc123"); err != nil || got != hookSecret {
-					t.Errorf("keyring entry erzycall-webhook-secret/default/wh_abc123 = %s, %v", Redact(got), err)
+					t.Errorf("keyring entry erzycall-webhook-secret/default/wh_abc123 = %s, %v", safetext.Redact(got), err)
 				}
 				mustNotExist(t, path)
 			} else {
@@ -54,7 +56,7 @@ func TestWebhookSecrets(t *testing.T) {
 
 			got, loc, err := hooks.Lookup(ctx, "default", "wh_abc123")
 			if err != nil || got != hookSecret || loc.Source != tt.wantSrc {
-				t.Errorf("Lookup = %s, %s, %v", Redact(got), loc.Source, err)
+				t.Errorf("Lookup = %s, %s, %v", safetext.Redact(got), loc.Source, err)
 			}
 			if _, _, err := hooks.Lookup(ctx, "default", "wh_other"); !errors.Is(err, ErrNoWebhookSecret) ||
 				err.Error() != `no saved signing secret for webhook wh_other (profile "default")` {
@@ -65,7 +67,7 @@ func TestWebhookSecrets(t *testing.T) {
 				t.Errorf("Delete = %+v, %v", r, err)
 			}
 			if got, _, err := hooks.Lookup(ctx, "sandbox", "wh_abc123"); err != nil || got != "whsec_other" {
-				t.Errorf("deleting default's secret touched sandbox's: %s, %v", Redact(got), err)
+				t.Errorf("deleting default's secret touched sandbox's: %s, %v", safetext.Redact(got), err)
 			}
 		})
 	}

@@ -21,6 +21,7 @@ import (
 	"github.com/erzycall/erzycall/internal/cmdutil"
 	"github.com/erzycall/erzycall/internal/credentials"
 	"github.com/erzycall/erzycall/internal/iostreams"
+	"github.com/erzycall/erzycall/internal/safetext"
 )
 
 // Keys used throughout; the part after the prefix must never be printed
@@ -127,7 +128,7 @@ func assertNoLeak(t *testing.T, texts ...string) {
 	for _, s := range texts {
 		for _, k := range allKeys {
 			if strings.Contains(s, k) {
-				t.Errorf("a whole key (%s) is in %q", credentials.Redact(k), s)
+				t.Errorf("a whole key (%s) is in %q", safetext.Redact(k), s)
 			}
 		}
 	}
@@ -167,7 +168,7 @@ func newFakeAPI(t *testing.T, wantKey string, status int, body string) *fakeAPI 
 		case r.Method != http.MethodGet || r.URL.Path != "/api/v1/webhooks":
 			t.Errorf("request %s %s, want GET /api/v1/webhooks", r.Method, r.URL.Path)
 		case r.Header.Get("X-API-Key") != wantKey:
-			t.Errorf("X-API-Key = %q, want %q", credentials.Redact(r.Header.Get("X-API-Key")), credentials.Redact(wantKey))
+			t.Errorf("X-API-Key = %q, want %q", safetext.Redact(r.Header.Get("X-API-Key")), safetext.Redact(wantKey))
 		}
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(status)
