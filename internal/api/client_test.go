@@ -205,7 +205,8 @@ func TestEmptyOrBrokenSuccessBody(t *testing.T) {
 		isDelete bool
 	}{
 		{200, "", "empty answer (HTTP 200)", false},
-		{200, "<html>", "decode answer (HTTP 200)", false},
+		{200, "<html>", "the API answered HTTP 200 with an HTML page, not JSON: check the API URL", false},
+		{200, "<xml/>", "decode answer (HTTP 200)", false},
 		{204, "", "", true},
 		{200, "", "", true},
 	} {

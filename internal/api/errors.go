@@ -4,7 +4,10 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"html"
+	"mime"
 	"net/http"
+	"regexp"
 	"strings"
 
 	"github.com/erzycall/erzycall/internal/safetext"
@@ -86,7 +89,11 @@ func decodeError(status int, header http.Header, body []byte, key string) *Error
 	}
 	if e.Message == "" {
 		e.Message = http.StatusText(status)
-		if line := firstLine(trimmed); line != "" && (len(trimmed) == 0 || trimmed[0] != '{') {
+		line := firstLine(trimmed)
+		if text, ok := htmlPage(header, body); ok {
+			line = htmlDescription(text)
+		}
+		if line != "" && (len(trimmed) == 0 || trimmed[0] != '{') {
 			e.Message = strings.TrimSpace(e.Message + ": " + line)
 		}
 		e.Message = strings.TrimPrefix(e.Message, ": ")
@@ -114,3 +121,34 @@ func firstLine(b []byte) string {
 	}
 	return strings.TrimSpace(strings.ToValidUTF8(string(b), "\uFFFD"))
 }
+
+// htmlPage reports whether an answer is an HTML page (by its Content-Type or
+// its first bytes) and returns the first line of its text, tags, scripts and
+// styles left out, made safe to show.
+func htmlPage(header http.Header, body []byte) (string, bool) {
+	mt, _, _ := mime.ParseMediaType(header.Get("Content-Type"))
+	start := bytes.ToLower(bytes.TrimSpace(body[:min(len(body), 512)]))
+	if mt != "text/html" && mt != "application/xhtml+xml" &&
+		!bytes.HasPrefix(start, []byte("<!doctype html")) && !bytes.HasPrefix(start, []byte("<html")) {
+		return "", false
+	}
+	text := htmlSkip.ReplaceAll(body[:min(len(body), 64<<10)], []byte("\n"))
+	for line := range strings.SplitSeq(html.UnescapeString(string(text)), "\n") {
+		if line = strings.TrimSpace(line); line != "" {
+			return safetext.Terminal(line, 200), true
+		}
+	}
+	return "", true
+}
+
+// htmlDescription names an HTML answer by the first line of its text.
+func htmlDescription(text string) string {
+	if text == "" {
+		return "an HTML page, not JSON"
+	}
+	return `an HTML page, not JSON ("` + text + `")`
+}
+
+// htmlSkip matches what is not text in an HTML page: scripts, styles,
+// comments and tags.
+var htmlSkip = regexp.MustCompile(`(?is)<script\b.*?</script\s*>|<style\b.*?</style\s*>|<!--.*?-->|<[^>]*>`)

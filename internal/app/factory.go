@@ -47,7 +47,11 @@ func NewFactory(ios *iostreams.IOStreams, getenv func(string) string) *cmdutil.F
 	}
 	f.APIURL = func() (string, error) { return resolveAPIURL(f.Resolver()) }
 	f.Config = sync.OnceValues(func() (*cmdutil.Config, error) { return resolveConfig(f) })
-	f.HTTPClient = func() (*http.Client, error) { return &http.Client{}, nil }
+	f.HTTPClient = func() (*http.Client, error) {
+		// Requests that are not API calls carry signed bodies: a redirect is
+		// the answer to report, never a reason to resend one elsewhere.
+		return &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}, nil
+	}
 	f.NewAPIClient = func(baseURL, apiKey string) (*api.Client, error) {
 		opts := api.Options{BaseURL: baseURL, APIKey: apiKey, UserAgent: build.UserAgent()}
 		if f.Flags.Debug {
