@@ -121,7 +121,9 @@ func TestFileIsReplacedAtomically(t *testing.T) {
 	for _, e := range entries {
 		names = append(names, e.Name())
 	}
-	if want := []string{CredentialsFile, ProfilesFile}; !reflect.DeepEqual(names, want) {
+	// The lock files stay (empty); no temporary file does.
+	want := []string{"." + CredentialsFile + ".lock", "." + ProfilesFile + ".lock", CredentialsFile, ProfilesFile}
+	if !reflect.DeepEqual(names, want) {
 		t.Errorf("config dir holds %v, want %v (no temporary files left)", names, want)
 	}
 }

@@ -41,7 +41,11 @@ func TestWebhookSecrets(t *testing.T) {
 				if got, err := keyring.Get(WebhookKeyringService, "default/wh_abc123"); err != nil || got != hookSecret {
 					t.Errorf("keyring entry erzycall-webhook-secret/default/wh_abc123 = %s, %v", safetext.Redact(got), err)
 				}
-				mustNotExist(t, path)
+				// The file holds no secret, only the index of keyring entries.
+				mustMode(t, path, 0o600)
+				if f := readSecretFile(t, path); len(f.Secrets) != 0 || !reflect.DeepEqual(f.Keyring, []string{"default/wh_abc123", "sandbox/wh_abc123"}) {
+					t.Errorf("webhook-secrets.json holds %v and index %v, want no secret and both keyring entries", keysOf(f.Secrets), f.Keyring)
+				}
 			} else {
 				mustMode(t, path, 0o600)
 				want := map[string]string{"default/wh_abc123": hookSecret, "sandbox/wh_abc123": "whsec_other"}
