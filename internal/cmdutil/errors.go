@@ -11,12 +11,15 @@ import (
 // Exit codes, documented by `erzycall help exit-codes`; ExitCode below maps
 // errors to them.
 const (
-	ExitOK          = 0
-	ExitFailure     = 1 // other failure: network, 5xx, a failed delivery or verification
-	ExitUsage       = 2 // usage or invalid input: nothing was sent
-	ExitAuth        = 3 // no API key, or the API answered 401/403
-	ExitNotFound    = 4 // the API answered 404
-	ExitRefused     = 5 // the API refused the request as invalid or over a limit
+	ExitOK       = 0
+	ExitFailure  = 1 // other failure: network, 5xx, a failed delivery or verification
+	ExitUsage    = 2 // usage or invalid input: nothing was sent
+	ExitAuth     = 3 // no API key, or the API answered 401/403
+	ExitNotFound = 4 // the API answered 404
+	ExitRefused  = 5 // the API refused the request as invalid or over a limit
+	// ExitStrict: verify --strict found a valid signature that a handler
+	// written from the ErzyCall docs would still reject.
+	ExitStrict      = 6
 	ExitInterrupted = 130
 )
 
