@@ -72,6 +72,8 @@ func rotateRun(ctx context.Context, opts *RotateOptions) error {
 	}
 	ep, err := client.RotateSecret(ctx, opts.ID)
 	if err != nil {
+		warnInterrupted(opts.IO, err, "the secret of %s may have changed, and the old one then no longer verifies; "+
+			"rotate again to get one you know: `erzycall webhooks rotate-secret %s`", opts.ID, opts.ID)
 		return err
 	}
 	if ep.ID == "" {

@@ -3,6 +3,7 @@ package webhooks
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -122,6 +123,15 @@ func printEndpoint(io *iostreams.IOStreams, e *api.Endpoint, showSecret bool) er
 
 // storeHint follows a secret shown on a terminal.
 const storeHint = "Store this secret now (for example as WEBHOOK_SECRET in your app): it verifies every delivery."
+
+// warnInterrupted follows a write the user interrupted (exit 130): the
+// request may have reached the API before the interruption, so what it asked
+// for may have happened all the same. It says what, and how to find out.
+func warnInterrupted(io *iostreams.IOStreams, err error, format string, args ...any) {
+	if errors.Is(err, context.Canceled) {
+		fmt.Fprintf(io.ErrOut, "warning: interrupted, but the request may have reached the API: %s\n", fmt.Sprintf(format, args...))
+	}
+}
 
 // success prints a check-marked line on stdout on a terminal only: piped
 // output stays data.
