@@ -198,3 +198,29 @@ func TestDeleteRemovesTheProfilesWebhookSecrets(t *testing.T) {
 		})
 	}
 }
+
+// The index follows the secret: saved in the keyring it is indexed, moved
+// to the file with --insecure-storage it is not any more.
+func TestWebhookSecretIndexFollowsTheSecret(t *testing.T) {
+	useMockKeyring(t, nil)
+	s, dir, _ := newTestStore(t, nil)
+	hooks := s.WebhookSecrets()
+	ctx := context.Background()
+	path := filepath.Join(dir, WebhookSecretsFile)
+	if _, err := hooks.Save(ctx, "default", "wh_1", hookSecret, false); err != nil {
+		t.Fatal(err)
+	}
+	if f := readSecretFile(t, path); !reflect.DeepEqual(f.Keyring, []string{"default/wh_1"}) || len(f.Secrets) != 0 {
+		t.Fatalf("after a keyring save: index %v, secrets %v", f.Keyring, keysOf(f.Secrets))
+	}
+	if _, err := hooks.Save(ctx, "default", "wh_1", hookSecret, true); err != nil {
+		t.Fatal(err)
+	}
+	if f := readSecretFile(t, path); len(f.Keyring) != 0 || f.Secrets["default/wh_1"] != hookSecret {
+		t.Fatalf("after an insecure save: index %v, secrets %v", f.Keyring, keysOf(f.Secrets))
+	}
+	if _, err := hooks.Delete(ctx, "default", "wh_1"); err != nil {
+		t.Fatal(err)
+	}
+	mustNotExist(t, path) // nothing left: no file
+}

@@ -235,11 +235,14 @@ func (s *secretStore) set(ctx context.Context, user, secret, label string, insec
 		return Location{}, fmt.Errorf("save %s of %s: %w", s.what, label, err)
 	}
 	var kerr error
+	keyringGone := false // no keyring entry is left for user
 	if insecure {
 		// An older keyring entry would shadow the file, which is read second.
-		if err := s.keyringDelete(ctx, user); isCanceled(err) {
+		err := s.keyringDelete(ctx, user)
+		if isCanceled(err) {
 			return Location{}, fmt.Errorf("save %s of %s: %w", s.what, label, err)
 		}
+		keyringGone = err == nil || isNotFound(err)
 	} else {
 		kerr = s.keyringSet(ctx, user, secret)
 		if kerr == nil {
@@ -261,6 +264,9 @@ func (s *secretStore) set(ctx context.Context, user, secret, label string, insec
 	}
 	err = s.update(path, func(f *secretFile) bool {
 		f.Secrets[user] = secret
+		if s.indexed && keyringGone {
+			f.setIndexed(user, false)
+		}
 		return true
 	})
 	if err != nil {

@@ -50,10 +50,8 @@ func logoutRun(ctx context.Context, opts *LogoutOptions) error {
 	if err != nil {
 		return cmdutil.FlagErrorWrap(err)
 	}
+	// What was removed before a failure is still said.
 	removed, err := opts.Credentials().Delete(ctx, profile)
-	if err != nil {
-		return err
-	}
 	out, tick := opts.IO.Out, checkMark(opts.IO)
 	if removed.Keyring {
 		fmt.Fprintf(out, "%s Removed the API key of profile %q from the system keyring\n", tick, profile)
@@ -70,6 +68,9 @@ func logoutRun(ctx context.Context, opts *LogoutOptions) error {
 			noun = "secret"
 		}
 		fmt.Fprintf(out, "%s Removed %d saved webhook signing %s of profile %q\n", tick, n, noun, profile)
+	}
+	if err != nil {
+		return err
 	}
 	if !removed.Any() {
 		// Idempotent like `docker logout`: the profile is logged out either way.
