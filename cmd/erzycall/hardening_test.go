@@ -305,13 +305,13 @@ func TestIssue11Edges(t *testing.T) {
 	}
 
 	// verify said "valid" for SHA256=757107EA…, which the documented
-	// handler rejects: a warning, and exit 6 with --strict.
+	// handler rejects: a warning, and exit 9 with --strict.
 	sig := "SHA256=757107EA0EB2509FC211221CCE984B8A37570B6D7586C22C46F4379C8B043E17"
 	for _, strict := range []bool{false, true} {
 		args := []string{"verify", "--secret", "It's a Secret to Everybody", "--signature", sig}
 		want := 0
 		if strict {
-			args, want = append(args, "--strict"), 6
+			args, want = append(args, "--strict"), 9
 		}
 		code, out, errOut := binRun(t, bin, env, "Hello, World!", args...)
 		if code != want || out != "valid (secret #1)\n" || !strings.HasPrefix(errOut, "warning: the signature header is not sha256=<64 lowercase hex digits>") {

@@ -18,8 +18,9 @@ const (
 	ExitNotFound = 4 // the API answered 404
 	ExitRefused  = 5 // the API refused the request as invalid or over a limit
 	// ExitStrict: verify --strict found a valid signature that a handler
-	// written from the ErzyCall docs would still reject.
-	ExitStrict      = 6
+	// written from the ErzyCall docs would still reject. (6 to 8 are taken
+	// on main by webhooks diff, check and apply.)
+	ExitStrict      = 9
 	ExitInterrupted = 130
 )
 

@@ -138,7 +138,7 @@ const exitCodesHelp = `Exit codes of erzycall:
   4    not found: the API answered 404
   5    the API refused the request as invalid or over a limit (400, 409, 422),
        e.g. a sixth endpoint; its message is printed
-  6    verify --strict: the signature is valid, but a handler written from the
+  9    verify --strict: the signature is valid, but a handler written from the
        ErzyCall docs would reject the delivery (a signature header not in the
        form sha256=<64 lowercase hex digits>, or a payload that is not in
        JSON.stringify form)

@@ -47,7 +47,7 @@ from the ErzyCall docs would still reject:
   - the header is not exactly sha256=<64 lowercase hex digits>, the form
     ErzyCall sends (e.g. SHA256= or uppercase digits): those handlers compare
     it byte for byte.
-With --strict either warning ends the command with exit 6.`,
+With --strict either warning ends the command with exit 9.`,
 		Example: `  erzycall verify --secret "$WEBHOOK_SECRET" --signature "sha256=757107ea…" --payload-file body.json
   printf 'Hello, World!' | erzycall verify --secret "It's a Secret to Everybody" \
       --signature sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17
@@ -73,7 +73,7 @@ With --strict either warning ends the command with exit 6.`,
 	cmd.Flags().StringArrayVar(&secrets, "secret", nil, "signing `secret` (repeatable; default $"+cmdutil.WebhookSecretEnv+")")
 	cmd.Flags().StringVar(&opts.Signature, "signature", "", "the X-Webhook-Signature `header` value")
 	cmd.Flags().StringVar(&opts.PayloadFile, "payload-file", "", "`file` with the raw payload (default: standard input)")
-	cmd.Flags().BoolVar(&opts.Strict, "strict", false, "exit 6 when a valid signature would still fail a handler written from the docs")
+	cmd.Flags().BoolVar(&opts.Strict, "strict", false, "exit 9 when a valid signature would still fail a handler written from the docs")
 	return cmd
 }
 

@@ -171,7 +171,7 @@ func mustTime(t *testing.T) time.Time {
 // The issue's reproduction: `SHA256=757107EA…` and uppercase hex said
 // "valid" with no word that the documented Node handler (a byte comparison
 // with sha256=<lowercase hex>) rejects them. They stay valid, with a
-// warning; --strict makes the warning exit 6.
+// warning; --strict makes the warning exit 9.
 func TestVerifyNonCanonicalHeader(t *testing.T) {
 	const warning = "warning: the signature header is not sha256=<64 lowercase hex digits>, the form ErzyCall sends: " +
 		"handlers written from the ErzyCall docs compare it byte for byte and would reject it\n"
