@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/erzycall/erzycall/internal/safetext"
 )
@@ -132,7 +133,7 @@ func htmlPage(header http.Header, body []byte) (string, bool) {
 		!bytes.HasPrefix(start, []byte("<!doctype html")) && !bytes.HasPrefix(start, []byte("<html")) {
 		return "", false
 	}
-	text := htmlSkip.ReplaceAll(body[:min(len(body), 64<<10)], []byte("\n"))
+	text := htmlSkip().ReplaceAll(body[:min(len(body), 64<<10)], []byte("\n"))
 	for line := range strings.SplitSeq(html.UnescapeString(string(text)), "\n") {
 		if line = strings.TrimSpace(line); line != "" {
 			return safetext.Terminal(line, 200), true
@@ -150,5 +151,7 @@ func htmlDescription(text string) string {
 }
 
 // htmlSkip matches what is not text in an HTML page: scripts, styles,
-// comments and tags.
-var htmlSkip = regexp.MustCompile(`(?is)<script\b.*?</script\s*>|<style\b.*?</style\s*>|<!--.*?-->|<[^>]*>`)
+// comments and tags. Compiled on first use: start-up stays cheap.
+var htmlSkip = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`(?is)<script\b.*?</script\s*>|<style\b.*?</style\s*>|<!--.*?-->|<[^>]*>`)
+})
