@@ -86,10 +86,10 @@ func TestTriggerRun(t *testing.T) {
 		},
 		{
 			name: "the body is escaped and cut", tty: true, status: 400,
-			respBody: "  bad\tinput\r\n\x1b[31mred\xff " + strings.Repeat("é", 150),
+			respBody: "  bad\tinput\r\n\x1b[31mred\xff " + strings.Repeat("é", 250),
 			code:     1,
 			stdout: lines("→ call.ended call_ab12cd34ef56 to http://127.0.0.1:PORT/webhook",
-				`← 400 Bad Request in 3.2 ms: bad\tinput\r\n\x1b[31mred\xff `+strings.Repeat("é", 90)+"…"),
+				`← 400 Bad Request in 3.2 ms: bad\tinput\r\n\x1b[31mred`+"\uFFFD "+strings.Repeat("é", 173)+"…"),
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -544,7 +544,8 @@ func TestShortBody(t *testing.T) {
 		"  OK\n":                 "OK",
 		"a\x00b\x7fc":            `a\x00b\x7fc`,
 		"x\u2028y\u200e":         `x\u2028y\u200e`,
-		"\xff\xfe":               `\xff\xfe`,
+		"\xff\xfe":               "\uFFFD",
+		"a\nb":                   `a\nb`,
 		"A&B <x> ☎ 😀":            "A&B <x> ☎ 😀",
 		strings.Repeat("a", 200): strings.Repeat("a", 200),
 		strings.Repeat("a", 201): strings.Repeat("a", 200) + "…",

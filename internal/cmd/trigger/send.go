@@ -8,11 +8,10 @@ import (
 	"net/http"
 	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/erzycall/erzycall/internal/cmdutil"
 	"github.com/erzycall/erzycall/internal/jsjson"
+	"github.com/erzycall/erzycall/internal/safetext"
 	"github.com/erzycall/erzycall/internal/webhook"
 )
 
@@ -109,41 +108,17 @@ func statusLine(code int, text string) string {
 	return strings.TrimSpace(fmt.Sprintf("%d %s", code, shortBody([]byte(text), false)))
 }
 
-// shortBody is the start of a response body on one line: surrounding
-// space trimmed, control characters and invalid UTF-8 escaped (a handler's
-// answer must not move the cursor or colour the terminal), at most about
-// shortBodyLen bytes, "…" when cut.
+// shortBody is the start of a response body on one line: surrounding space
+// trimmed, made safe for a terminal by safetext.Terminal (a handler's answer
+// must not move the cursor or colour the terminal), at most shortBodyLen
+// characters, "…" when cut here or when the body was already truncated.
 func shortBody(b []byte, truncated bool) string {
-	b = bytes.TrimSpace(b)
-	var sb strings.Builder
-	for i := 0; i < len(b); {
-		if i >= shortBodyLen {
-			truncated = true
-			break
-		}
-		r, size := utf8.DecodeRune(b[i:])
-		switch {
-		case r == utf8.RuneError && size == 1:
-			fmt.Fprintf(&sb, `\x%02x`, b[i])
-		case r == '\n':
-			sb.WriteString(`\n`)
-		case r == '\r':
-			sb.WriteString(`\r`)
-		case r == '\t':
-			sb.WriteString(`\t`)
-		case r < utf8.RuneSelf && !unicode.IsPrint(r):
-			fmt.Fprintf(&sb, `\x%02x`, r)
-		case !unicode.IsPrint(r):
-			fmt.Fprintf(&sb, `\u%04x`, r)
-		default:
-			sb.WriteRune(r)
-		}
-		i += size
+	text := string(bytes.TrimSpace(b))
+	s := safetext.Terminal(text, shortBodyLen)
+	if truncated && s != "" && s == safetext.Terminal(text, 0) {
+		s += "…"
 	}
-	if truncated && sb.Len() > 0 {
-		sb.WriteString("…")
-	}
-	return sb.String()
+	return s
 }
 
 // millis is d in milliseconds, rounded to the microsecond.
