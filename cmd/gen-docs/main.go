@@ -96,15 +96,15 @@ func run(out string) error {
 	cliDir := filepath.Join(out, "docs", "cli")
 	manDir := filepath.Join(out, "docs", "man")
 	compDir := filepath.Join(out, "completions")
+	// Keep the old man pages to reuse their dates (read before they go).
+	oldMan, err := readDir(manDir)
+	if err != nil {
+		return err
+	}
 	for _, d := range []string{cliDir, manDir, compDir} {
 		if err := os.RemoveAll(d); err != nil {
 			return err
 		}
-	}
-	// Keep the old man pages to reuse their dates.
-	oldMan, err := readDir(manDir)
-	if err != nil {
-		return err
 	}
 	for _, d := range []string{cliDir, manDir, compDir} {
 		if err := os.MkdirAll(d, 0o755); err != nil {
