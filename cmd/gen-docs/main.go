@@ -44,7 +44,10 @@ func main() {
 		err = run(out)
 	}
 	if err == nil && pkg.Dir != "" {
-		err = writePackageFiles(filepath.Join(out, "docs", "man"), filepath.Join(out, "LICENSE"), pkg)
+		var code []linked
+		if code, err = linkedCode(context.Background()); err == nil {
+			err = writePackageFiles(filepath.Join(out, "docs", "man"), filepath.Join(out, "LICENSE"), code, pkg)
+		}
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "gen-docs:", err)

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -28,13 +27,20 @@ type packageOptions struct {
 //
 //	man/*.1.gz     the man pages, gzip -9n as Debian policy asks
 //	changelog.yml  a one-entry changelog in nfpm's (chglog) format
-//	copyright      LICENSE in Debian's machine-readable format (DEP-5)
-func writePackageFiles(manDir, licenseFile string, o packageOptions) error {
+//	copyright      the licences of erzycall and of the code linked into it,
+//	               in Debian's machine-readable format (DEP-5), for the deb
+//	all/copyright  the same with every licence text in full, for the
+//	               archives and the rpm
+func writePackageFiles(manDir, licenseFile string, code []linked, o packageOptions) error {
 	license, err := os.ReadFile(licenseFile)
 	if err != nil {
 		return err
 	}
-	copyright, err := debianCopyright(license)
+	copyright, err := debianCopyright(license, code, true)
+	if err != nil {
+		return fmt.Errorf("%s: %w", licenseFile, err)
+	}
+	full, err := debianCopyright(license, code, false)
 	if err != nil {
 		return fmt.Errorf("%s: %w", licenseFile, err)
 	}
@@ -64,41 +70,41 @@ func writePackageFiles(manDir, licenseFile string, o packageOptions) error {
 	if err := os.WriteFile(filepath.Join(o.Dir, "copyright"), copyright, 0o644); err != nil {
 		return err
 	}
+	if err := os.MkdirAll(filepath.Join(o.Dir, "all"), 0o755); err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(o.Dir, "all", "copyright"), full, 0o644); err != nil {
+		return err
+	}
 	return os.WriteFile(filepath.Join(o.Dir, "changelog.yml"), changelog(o), 0o644)
 }
 
-// debianCopyright turns the MIT LICENSE into a DEP-5 copyright file, so the
-// notice is kept in one place. Debian calls this licence Expat.
-func debianCopyright(license []byte) ([]byte, error) {
-	lines := strings.Split(strings.TrimSpace(string(license)), "\n")
-	if lines[0] != "MIT License" {
-		return nil, errors.New(`want an MIT licence, starting "MIT License"`)
+// debianCopyright is the DEP-5 copyright file of the binary: LICENSE (kept
+// in one place) for erzycall's own code, then each module and the standard
+// library linked into it, with their licence texts (see dep5Paragraph).
+func debianCopyright(license []byte, code []linked, debian bool) ([]byte, error) {
+	if holders, _ := splitLicense(license); len(holders) == 0 {
+		return nil, errors.New(`no "Copyright" line`)
 	}
-	i := slices.IndexFunc(lines, func(l string) bool { return strings.HasPrefix(l, "Copyright (c) ") })
-	if i < 0 {
-		return nil, errors.New(`no "Copyright (c) " line`)
+	own, err := dep5Paragraph("*", "", license, "", debian)
+	if err != nil {
+		return nil, err
 	}
-	holder := strings.TrimPrefix(lines[i], "Copyright (c) ")
-	var text strings.Builder
-	for _, l := range lines[i+1:] {
-		switch {
-		case text.Len() == 0 && l == "":
-		case l == "":
-			text.WriteString(" .\n")
-		default:
-			text.WriteString(" " + l + "\n")
-		}
-	}
-	return fmt.Appendf(nil, `Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/
+	paragraphs := []string{fmt.Sprintf(`Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/
 Upstream-Name: erzycall
 Source: %s
-
-Files: *
-Copyright: %s
-License: Expat
-
-License: Expat
-%s`, build.RepositoryURL, holder, text.String()), nil
+Comment: usr/bin/erzycall is a static Go program: besides erzycall's own code
+ it holds the Go modules and the Go standard library below, each under its
+ licence. Their Files patterns are the modules' import paths.
+`, build.RepositoryURL), own}
+	for _, c := range code {
+		p, err := dep5Paragraph(c.Files, c.Comment, c.License, "the authors of "+strings.TrimSuffix(c.Files, "/*"), debian)
+		if err != nil {
+			return nil, err
+		}
+		paragraphs = append(paragraphs, p)
+	}
+	return []byte(strings.Join(paragraphs, "\n")), nil
 }
 
 // gzipPage compresses at the best level with no file name and no time in the
