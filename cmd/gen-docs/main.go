@@ -6,6 +6,10 @@
 //	completions/       erzycall.bash, .zsh, .fish, .ps1
 //
 // Run it from the repository root: go run ./cmd/gen-docs
+//
+// The release (.goreleaser.yaml) also passes -package DIR with -version,
+// -date and -maintainer: then it writes, under DIR, what the deb and rpm
+// packages ship but the repository does not keep (see package.go).
 // Output is reproducible: the man page date is SOURCE_DATE_EPOCH when set;
 // otherwise a page whose text is unchanged keeps its date, and a changed
 // page gets the date of the last commit. It lives outside the shipped
@@ -35,12 +39,52 @@ import (
 )
 
 func main() {
-	out := flag.String("out", ".", "repository root to write docs/ and completions/ under")
-	flag.Parse()
-	if err := run(*out); err != nil {
+	out, pkg, err := parseFlags(os.Args[1:])
+	if err == nil {
+		err = run(out)
+	}
+	if err == nil && pkg.Dir != "" {
+		var code []linked
+		if code, err = linkedCode(context.Background()); err == nil {
+			err = writePackageFiles(filepath.Join(out, "docs", "man"), filepath.Join(out, "LICENSE"), code, pkg)
+		}
+	}
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "gen-docs:", err)
 		os.Exit(1)
 	}
+}
+
+func parseFlags(args []string) (string, packageOptions, error) {
+	var pkg packageOptions
+	var date string
+	fs := flag.NewFlagSet("gen-docs", flag.ContinueOnError)
+	out := fs.String("out", ".", "repository root to write docs/ and completions/ under")
+	fs.StringVar(&pkg.Dir, "package", "", "also write the packages' gzipped man pages and changelog under `dir`")
+	fs.StringVar(&pkg.Version, "version", "", "the release's `version` (with -package)")
+	fs.StringVar(&date, "date", "", "the release's commit date, RFC 3339 (with -package)")
+	fs.StringVar(&pkg.Maintainer, "maintainer", "", "the packages' maintainer, `\"name <email>\"` (with -package)")
+	if err := fs.Parse(args); err != nil {
+		return "", pkg, err
+	}
+	if fs.NArg() > 0 {
+		return "", pkg, fmt.Errorf("unexpected arguments %q", fs.Args())
+	}
+	if pkg.Dir == "" {
+		if pkg.Version != "" || date != "" || pkg.Maintainer != "" {
+			return "", pkg, errors.New("-version, -date and -maintainer go with -package")
+		}
+		return *out, pkg, nil
+	}
+	if pkg.Version == "" || date == "" || pkg.Maintainer == "" {
+		return "", pkg, errors.New("-package needs -version, -date and -maintainer")
+	}
+	t, err := time.Parse(time.RFC3339, date)
+	if err != nil {
+		return "", pkg, fmt.Errorf("invalid -date %q: want RFC 3339, like 2025-01-15T10:30:00Z", date)
+	}
+	pkg.Date = t.UTC()
+	return *out, pkg, nil
 }
 
 func run(out string) error {

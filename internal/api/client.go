@@ -18,6 +18,8 @@ import (
 	"time"
 
 	"github.com/erzycall/erzycall/internal/build"
+	"github.com/erzycall/erzycall/internal/safetext"
+	"github.com/erzycall/erzycall/internal/webhook"
 )
 
 // DefaultBaseURL is the production API.
@@ -29,15 +31,19 @@ const (
 	DefaultMaxAttempts = 3
 	maxBodyBytes       = 10 << 20
 	maxRetryAfter      = 60 * time.Second
+	// MaxRedirects bounds the same-origin GET redirects followed per attempt.
+	MaxRedirects = 3
 )
 
 // Options configure a Client.
 type Options struct {
-	BaseURL    string       // e.g. https://app.erzycall.com/api/v1
-	APIKey     string       // sent only as the X-API-Key header
-	UserAgent  string       // e.g. erzycall/1.2.3
-	HTTPClient *http.Client // nil: a client with sane transport defaults
-	Debug      io.Writer    // when set, one line per request: method, URL, status, latency
+	BaseURL   string // e.g. https://app.erzycall.com/api/v1
+	APIKey    string // sent only as the X-API-Key header
+	UserAgent string // e.g. erzycall/1.2.3
+	// HTTPClient is copied, and its CheckRedirect replaced by the client's
+	// own policy (see Client); nil means a client with default transport.
+	HTTPClient *http.Client
+	Debug      io.Writer // when set, one line per request and per redirect: method, URL, status, latency
 
 	Timeout     time.Duration // per attempt; 0 means DefaultTimeout
 	MaxAttempts int           // in all, first try included; 0 means DefaultMaxAttempts
@@ -47,7 +53,11 @@ type Options struct {
 	Sleep func(ctx context.Context, d time.Duration) error
 }
 
-// Client talks to the ErzyCall API.
+// Client talks to the ErzyCall API. The API key goes only to the origin
+// (scheme, host and port) of the base URL: a redirect elsewhere, a redirect
+// of anything but a GET (which could be resent elsewhere or turned into a
+// GET) and more than MaxRedirects redirects are not followed but returned
+// as a *RedirectError.
 type Client struct {
 	base *url.URL
 	opts Options
@@ -78,11 +88,13 @@ func New(opts Options) (*Client, error) {
 	if opts.UserAgent == "" {
 		opts.UserAgent = build.UserAgent()
 	}
-	hc := opts.HTTPClient
-	if hc == nil {
-		hc = &http.Client{}
+	hc := &http.Client{}
+	if opts.HTTPClient != nil {
+		*hc = *opts.HTTPClient
 	}
-	return &Client{base: u, opts: opts, http: hc}, nil
+	c := &Client{base: u, opts: opts, http: hc}
+	hc.CheckRedirect = c.checkRedirect
+	return c, nil
 }
 
 // BaseURL returns the API base URL the client uses.
@@ -112,37 +124,37 @@ func (c *Client) ListEndpoints(ctx context.Context) ([]Endpoint, error) {
 
 // GetEndpoint returns one endpoint.
 func (c *Client) GetEndpoint(ctx context.Context, id string) (*Endpoint, error) {
-	var out Endpoint
 	p, err := endpointPath(id)
+	var out *Endpoint
 	if err == nil {
-		err = c.Do(ctx, http.MethodGet, p, nil, &out)
+		out, err = c.doEndpoint(ctx, http.MethodGet, p, nil)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("get webhook %s: %w", id, err)
 	}
-	return &out, nil
+	return out, nil
 }
 
 // CreateEndpoint registers a new endpoint; the answer carries its secret.
 func (c *Client) CreateEndpoint(ctx context.Context, in CreateEndpointInput) (*Endpoint, error) {
-	var out Endpoint
-	if err := c.Do(ctx, http.MethodPost, "webhooks", in, &out); err != nil {
+	out, err := c.doEndpoint(ctx, http.MethodPost, "webhooks", in)
+	if err != nil {
 		return nil, fmt.Errorf("create webhook: %w", err)
 	}
-	return &out, nil
+	return out, nil
 }
 
 // UpdateEndpoint changes the given fields of an endpoint.
 func (c *Client) UpdateEndpoint(ctx context.Context, id string, in UpdateEndpointInput) (*Endpoint, error) {
-	var out Endpoint
 	p, err := endpointPath(id)
+	var out *Endpoint
 	if err == nil {
-		err = c.Do(ctx, http.MethodPatch, p, in, &out)
+		out, err = c.doEndpoint(ctx, http.MethodPatch, p, in)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("update webhook %s: %w", id, err)
 	}
-	return &out, nil
+	return out, nil
 }
 
 // DeleteEndpoint removes an endpoint.
@@ -159,15 +171,31 @@ func (c *Client) DeleteEndpoint(ctx context.Context, id string) error {
 
 // RotateSecret gives an endpoint a new secret; the old one stops working at once.
 func (c *Client) RotateSecret(ctx context.Context, id string) (*Endpoint, error) {
-	var out Endpoint
 	p, err := endpointPath(id)
+	var out *Endpoint
 	if err == nil {
-		err = c.Do(ctx, http.MethodPost, p+"/rotate-secret", nil, &out)
+		out, err = c.doEndpoint(ctx, http.MethodPost, p+"/rotate-secret", nil)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("rotate secret of %s: %w", id, err)
 	}
-	return &out, nil
+	return out, nil
+}
+
+// errNullData is an answer whose data is null where an endpoint was due:
+// shown as an empty endpoint it would read as a disabled one with no URL.
+var errNullData = errors.New(`the API's answer held no endpoint ("data": null)`)
+
+// doEndpoint is Do for the requests whose answer is one endpoint.
+func (c *Client) doEndpoint(ctx context.Context, method, path string, in any) (*Endpoint, error) {
+	var out *Endpoint
+	if err := c.Do(ctx, method, path, in, &out); err != nil {
+		return nil, err
+	}
+	if out == nil {
+		return nil, errNullData
+	}
+	return out, nil
 }
 
 // Do sends one API request to path (relative to the base URL, already
@@ -190,14 +218,19 @@ func (c *Client) Do(ctx context.Context, method, path string, in, out any) error
 	for attempt := 1; ; attempt++ {
 		resp, respBody, err := c.attempt(ctx, method, target, body) //nolint:bodyclose // attempt reads and closes the body
 		var wait time.Duration
+		var redirect *RedirectError
 		switch {
+		case errors.As(err, &redirect):
+			return err // the same request would be redirected again
 		case err != nil:
 			lastErr = err
 			if ctx.Err() != nil || (!idempotent && !neverSent(err)) {
 				return err
 			}
+		case resp.StatusCode >= 200 && resp.StatusCode < 300 && len(respBody) > maxBodyBytes:
+			return fmt.Errorf("%s %s: the API's answer exceeded %d MiB", method, redactURL(resp.Request.URL), maxBodyBytes>>20)
 		case resp.StatusCode >= 200 && resp.StatusCode < 300:
-			return decodeData(resp.StatusCode, respBody, out)
+			return decodeData(resp, respBody, out)
 		default:
 			apiErr := decodeError(resp.StatusCode, resp.Header, respBody, c.opts.APIKey)
 			if !idempotent || !retryableStatus(resp.StatusCode) {
@@ -247,6 +280,9 @@ func (c *Client) attempt(ctx context.Context, method, target string, body []byte
 	}
 	start := time.Now()
 	resp, err := c.http.Do(req)
+	if redirect, ok := errors.AsType[*RedirectError](err); ok {
+		return nil, nil, redirect // checkRedirect has written the debug line
+	}
 	if err != nil {
 		c.debugf("%s %s -> error after %s: %v", method, redactURL(req.URL), since(start), scrubErr(err))
 		if ctx.Err() == context.DeadlineExceeded && errors.Is(err, context.DeadlineExceeded) {
@@ -255,12 +291,79 @@ func (c *Client) attempt(ctx context.Context, method, target string, body []byte
 		return nil, nil, fmt.Errorf("%s %s: %w", method, redactURL(req.URL), scrubErr(err))
 	}
 	defer resp.Body.Close()
-	respBody, err := io.ReadAll(io.LimitReader(resp.Body, maxBodyBytes))
-	c.debugf("%s %s -> %d in %s", method, redactURL(req.URL), resp.StatusCode, since(start))
+	// One byte more than the limit tells an answer that exceeds it.
+	respBody, err := io.ReadAll(io.LimitReader(resp.Body, maxBodyBytes+1))
+	c.debugf("%s %s -> %d in %s", method, redactURL(resp.Request.URL), resp.StatusCode, since(start))
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s %s: read answer: %w", method, redactURL(req.URL), scrubErr(err))
 	}
 	return resp, respBody, nil
+}
+
+// checkRedirect is the client's redirect policy (see Client). It writes one
+// debug line per redirect, followed or not.
+func (c *Client) checkRedirect(req *http.Request, via []*http.Request) error {
+	first, prev := via[0], via[len(via)-1]
+	status := 0
+	if req.Response != nil {
+		status = req.Response.StatusCode
+	}
+	var reason string
+	switch {
+	case first.Method != http.MethodGet:
+		reason = fmt.Sprintf("a %s is never redirected: it could be resent elsewhere, or turned into a GET", first.Method)
+	case !sameOrigin(c.base, req.URL):
+		reason = fmt.Sprintf("it leads away from %s, the only origin the API key is sent to", origin(c.base))
+	case len(via) > MaxRedirects:
+		reason = fmt.Sprintf("more than %d redirects", MaxRedirects)
+	}
+	target := safetext.Terminal(redactURL(req.URL), 300)
+	if reason == "" {
+		c.debugf("%s %s -> %d redirect to %s: following", prev.Method, redactURL(prev.URL), status, target)
+		return nil
+	}
+	req.Header.Del("X-API-Key") // not sent: belt and braces
+	c.debugf("%s %s -> %d redirect to %s: not followed (%s)", prev.Method, redactURL(prev.URL), status, target, reason)
+	return &RedirectError{Method: first.Method, URL: redactURL(prev.URL), StatusCode: status, Location: target, Reason: reason}
+}
+
+// RedirectError is a redirect the client refused to follow: nothing was
+// sent to its Location.
+type RedirectError struct {
+	Method     string // of the request as the command made it
+	URL        string // the URL that answered with the redirect
+	StatusCode int    // 301, 302, 303, 307 or 308
+	Location   string // where it pointed, resolved, redacted and made safe to show
+	Reason     string // why it was not followed
+}
+
+func (e *RedirectError) Error() string {
+	return fmt.Sprintf("%s %s: the API answered %d %s with Location %s: not followed, because %s; check the API URL",
+		e.Method, e.URL, e.StatusCode, http.StatusText(e.StatusCode), e.Location, e.Reason)
+}
+
+// sameOrigin reports whether u has the scheme, host and port of base, and
+// would not carry the key in clear text off this machine.
+func sameOrigin(base, u *url.URL) bool {
+	if origin(base) != origin(u) {
+		return false
+	}
+	return !strings.EqualFold(u.Scheme, "http") || webhook.IsLoopbackHost(u.Hostname())
+}
+
+// origin is scheme://host:port, lower-cased, with the default port made explicit.
+func origin(u *url.URL) string {
+	scheme := strings.ToLower(u.Scheme)
+	port := u.Port()
+	if port == "" {
+		switch scheme {
+		case "https":
+			port = "443"
+		case "http":
+			port = "80"
+		}
+	}
+	return scheme + "://" + net.JoinHostPort(strings.TrimSuffix(strings.ToLower(u.Hostname()), "."), port)
 }
 
 func (c *Client) debugf(format string, args ...any) {
@@ -307,8 +410,13 @@ func retryAfter(v string, now time.Time) (time.Duration, bool) {
 }
 
 // decodeData unwraps the {"data": ...} envelope into out. A bare object or
-// array without the envelope is accepted too.
-func decodeData(status int, body []byte, out any) error {
+// array without the envelope is accepted too. An HTML page (a proxy, a login
+// portal, the dashboard at a wrong API URL) is reported as such.
+func decodeData(resp *http.Response, body []byte, out any) error {
+	status := resp.StatusCode
+	if text, ok := htmlPage(resp.Header, body); ok && out != nil {
+		return fmt.Errorf("the API answered HTTP %d with %s: check the API URL, which usually ends in /api/v1", status, htmlDescription(text))
+	}
 	if out == nil || status == http.StatusNoContent || len(bytes.TrimSpace(body)) == 0 {
 		if out != nil && status != http.StatusNoContent {
 			return fmt.Errorf("empty answer (HTTP %d)", status)
@@ -344,15 +452,8 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 
 func since(t time.Time) time.Duration { return time.Since(t).Round(time.Millisecond) }
 
-// redactURL drops any user information from a URL before it is shown.
-func redactURL(u *url.URL) string {
-	if u.User == nil {
-		return u.String()
-	}
-	c := *u
-	c.User = nil
-	return c.String()
-}
+// redactURL hides the password of a URL's user information before it is shown.
+func redactURL(u *url.URL) string { return safetext.URL(u.String()) }
 
 // scrubErr unwraps *url.Error, whose text repeats the full URL (user
 // information included); the caller names the request itself.

@@ -205,7 +205,8 @@ func TestEmptyOrBrokenSuccessBody(t *testing.T) {
 		isDelete bool
 	}{
 		{200, "", "empty answer (HTTP 200)", false},
-		{200, "<html>", "decode answer (HTTP 200)", false},
+		{200, "<html>", "the API answered HTTP 200 with an HTML page, not JSON: check the API URL", false},
+		{200, "<xml/>", "decode answer (HTTP 200)", false},
 		{204, "", "", true},
 		{200, "", "", true},
 	} {
@@ -289,8 +290,8 @@ func TestErrorShapes(t *testing.T) {
 		{
 			name: "control characters are neutralised", status: 400,
 			body:    `{"error":"bad\u001b[2Jthing"}`,
-			want:    Error{StatusCode: 400, Message: "bad [2Jthing"},
-			wantStr: "HTTP 400: bad [2Jthing",
+			want:    Error{StatusCode: 400, Message: `bad\x1b[2Jthing`},
+			wantStr: `HTTP 400: bad\x1b[2Jthing`,
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -838,7 +839,7 @@ func TestKeyNeverInDebugOrErrors(t *testing.T) {
 		}
 	}
 	var apiErr *Error
-	if errors.As(errs[0], &apiErr) && apiErr.Message != "invalid API key [redacted]" {
+	if errors.As(errs[0], &apiErr) && apiErr.Message != "invalid API key ek_test_…alue" {
 		t.Errorf("redacted message = %q", apiErr.Message)
 	}
 	d := debug.String()

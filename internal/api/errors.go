@@ -4,8 +4,14 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"html"
+	"mime"
 	"net/http"
+	"regexp"
 	"strings"
+	"sync"
+
+	"github.com/erzycall/erzycall/internal/safetext"
 )
 
 // Error is an answer of the ErzyCall API with a non-2xx status.
@@ -84,18 +90,18 @@ func decodeError(status int, header http.Header, body []byte, key string) *Error
 	}
 	if e.Message == "" {
 		e.Message = http.StatusText(status)
-		if line := firstLine(trimmed); line != "" && (len(trimmed) == 0 || trimmed[0] != '{') {
+		line := firstLine(trimmed)
+		if text, ok := htmlPage(header, body); ok {
+			line = htmlDescription(text)
+		}
+		if line != "" && (len(trimmed) == 0 || trimmed[0] != '{') {
 			e.Message = strings.TrimSpace(e.Message + ": " + line)
 		}
 		e.Message = strings.TrimPrefix(e.Message, ": ")
 	}
-	if key != "" {
-		r := strings.NewReplacer(key, "[redacted]")
-		e.Code, e.Message, e.RequestID = r.Replace(e.Code), r.Replace(e.Message), r.Replace(e.RequestID)
-	}
-	e.RequestID = clip(e.RequestID, 100)
-	e.Code = clip(e.Code, 100)
-	e.Message = clip(e.Message, maxMessageLen)
+	e.RequestID = safetext.Terminal(safetext.RedactIn(e.RequestID, key), 100)
+	e.Code = safetext.Terminal(safetext.RedactIn(e.Code, key), 100)
+	e.Message = safetext.Terminal(safetext.RedactIn(e.Message, key), maxMessageLen)
 	return e
 }
 
@@ -117,17 +123,35 @@ func firstLine(b []byte) string {
 	return strings.TrimSpace(strings.ToValidUTF8(string(b), "\uFFFD"))
 }
 
-// clip shortens s to n runes at most, and drops control characters so a
-// hostile server cannot move the cursor of the user's terminal.
-func clip(s string, n int) string {
-	s = strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) {
-			return ' '
-		}
-		return r
-	}, strings.ToValidUTF8(s, "\uFFFD"))
-	if r := []rune(s); len(r) > n {
-		return string(r[:n]) + "…"
+// htmlPage reports whether an answer is an HTML page (by its Content-Type or
+// its first bytes) and returns the first line of its text, tags, scripts and
+// styles left out, made safe to show.
+func htmlPage(header http.Header, body []byte) (string, bool) {
+	mt, _, _ := mime.ParseMediaType(header.Get("Content-Type"))
+	start := bytes.ToLower(bytes.TrimSpace(body[:min(len(body), 512)]))
+	if mt != "text/html" && mt != "application/xhtml+xml" &&
+		!bytes.HasPrefix(start, []byte("<!doctype html")) && !bytes.HasPrefix(start, []byte("<html")) {
+		return "", false
 	}
-	return s
+	text := htmlSkip().ReplaceAll(body[:min(len(body), 64<<10)], []byte("\n"))
+	for line := range strings.SplitSeq(html.UnescapeString(string(text)), "\n") {
+		if line = strings.TrimSpace(line); line != "" {
+			return safetext.Terminal(line, 200), true
+		}
+	}
+	return "", true
 }
+
+// htmlDescription names an HTML answer by the first line of its text.
+func htmlDescription(text string) string {
+	if text == "" {
+		return "an HTML page, not JSON"
+	}
+	return `an HTML page, not JSON ("` + text + `")`
+}
+
+// htmlSkip matches what is not text in an HTML page: scripts, styles,
+// comments and tags. Compiled on first use: start-up stays cheap.
+var htmlSkip = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`(?is)<script\b.*?</script\s*>|<style\b.*?</style\s*>|<!--.*?-->|<[^>]*>`)
+})

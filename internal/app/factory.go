@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
 	"sync"
 	"time"
 
@@ -17,6 +16,7 @@ import (
 	"github.com/erzycall/erzycall/internal/config"
 	"github.com/erzycall/erzycall/internal/credentials"
 	"github.com/erzycall/erzycall/internal/iostreams"
+	"github.com/erzycall/erzycall/internal/safetext"
 )
 
 // NewFactory wires the real dependencies. Nothing here runs until a command
@@ -47,7 +47,11 @@ func NewFactory(ios *iostreams.IOStreams, getenv func(string) string) *cmdutil.F
 	}
 	f.APIURL = func() (string, error) { return resolveAPIURL(f.Resolver()) }
 	f.Config = sync.OnceValues(func() (*cmdutil.Config, error) { return resolveConfig(f) })
-	f.HTTPClient = func() (*http.Client, error) { return &http.Client{}, nil }
+	f.HTTPClient = func() (*http.Client, error) {
+		// Requests that are not API calls carry signed bodies: a redirect is
+		// the answer to report, never a reason to resend one elsewhere.
+		return &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}, nil
+	}
 	f.NewAPIClient = func(baseURL, apiKey string) (*api.Client, error) {
 		opts := api.Options{BaseURL: baseURL, APIKey: apiKey, UserAgent: build.UserAgent()}
 		if f.Flags.Debug {
@@ -64,7 +68,7 @@ func NewFactory(ios *iostreams.IOStreams, getenv func(string) string) *cmdutil.F
 			return nil, &cmdutil.AuthError{Err: credentials.ErrNoKey}
 		}
 		if f.Flags.Debug {
-			fmt.Fprintf(ios.ErrOut, "[debug] API %s, key from %s (profile %s)\n", redactedURL(cfg.APIURL), cfg.KeySource, cfg.Profile)
+			fmt.Fprintf(ios.ErrOut, "[debug] API %s, key from %s (profile %s)\n", safetext.URL(cfg.APIURL), cfg.KeySource, cfg.Profile)
 		}
 		return f.NewAPIClient(cfg.APIURL, cfg.APIKey)
 	})
@@ -109,14 +113,6 @@ func resolveAPIURL(r *credentials.Resolver) (string, error) {
 		return "", err
 	}
 	return apiURL, nil
-}
-
-// redactedURL hides any password in a URL shown in debug output.
-func redactedURL(raw string) string {
-	if u, err := url.Parse(raw); err == nil {
-		return u.Redacted()
-	}
-	return raw
 }
 
 func firstNonEmpty(vals ...string) string {

@@ -16,6 +16,13 @@ var (
 	Date    = ""
 )
 
+// The project's home, and the page that lists its releases: where an update
+// is found, and what the packages' changelog points to.
+const (
+	RepositoryURL = "https://github.com/erzycall/erzycall"
+	ReleasesURL   = RepositoryURL + "/releases"
+)
+
 // Info is the resolved version information of this binary.
 type Info struct {
 	Version   string `json:"version"`

@@ -7,8 +7,8 @@ import (
 	"net/http"
 	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
+
+	"github.com/erzycall/erzycall/internal/safetext"
 )
 
 // How commands that send a delivery (trigger, replay) report its answer.
@@ -25,41 +25,17 @@ func StatusLine(code int, text string) string {
 	return strings.TrimSpace(fmt.Sprintf("%d %s", code, ShortBody([]byte(text), false)))
 }
 
-// ShortBody is the start of a response body on one line: surrounding
-// space trimmed, control characters and invalid UTF-8 escaped (a handler's
-// answer must not move the cursor or colour the terminal), at most about
-// shortBodyLen bytes, "…" when cut.
+// ShortBody is the start of a response body on one line: surrounding space
+// trimmed, made safe for a terminal by safetext.Terminal (a handler's answer
+// must not move the cursor or colour the terminal), at most shortBodyLen
+// characters, "…" when cut here or when the body was already truncated.
 func ShortBody(b []byte, truncated bool) string {
-	b = bytes.TrimSpace(b)
-	var sb strings.Builder
-	for i := 0; i < len(b); {
-		if i >= shortBodyLen {
-			truncated = true
-			break
-		}
-		r, size := utf8.DecodeRune(b[i:])
-		switch {
-		case r == utf8.RuneError && size == 1:
-			fmt.Fprintf(&sb, `\x%02x`, b[i])
-		case r == '\n':
-			sb.WriteString(`\n`)
-		case r == '\r':
-			sb.WriteString(`\r`)
-		case r == '\t':
-			sb.WriteString(`\t`)
-		case r < utf8.RuneSelf && !unicode.IsPrint(r):
-			fmt.Fprintf(&sb, `\x%02x`, r)
-		case !unicode.IsPrint(r):
-			fmt.Fprintf(&sb, `\u%04x`, r)
-		default:
-			sb.WriteRune(r)
-		}
-		i += size
+	text := string(bytes.TrimSpace(b))
+	s := safetext.Terminal(text, shortBodyLen)
+	if truncated && s != "" && s == safetext.Terminal(text, 0) {
+		s += "…"
 	}
-	if truncated && sb.Len() > 0 {
-		sb.WriteString("…")
-	}
-	return sb.String()
+	return s
 }
 
 // Millis is d in milliseconds, rounded to the microsecond.

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/erzycall/erzycall/internal/api"
+	"github.com/erzycall/erzycall/internal/safetext"
 	"github.com/erzycall/erzycall/internal/webhook"
 )
 
@@ -22,7 +23,7 @@ func CheckAPIURL(raw string) error {
 		if webhook.IsLoopbackHost(u.Hostname()) {
 			return nil
 		}
-		return FlagErrorf("refusing plain http:// API URL %s: the API key would cross the network in clear text; use https:// (http:// is allowed only for localhost)", u.Redacted())
+		return FlagErrorf("refusing plain http:// API URL %s: the API key would cross the network in clear text; use https:// (http:// is allowed only for localhost)", safetext.URL(raw))
 	}
 	return FlagErrorf("invalid API URL %q: the scheme must be https", raw)
 }

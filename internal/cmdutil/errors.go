@@ -11,15 +11,18 @@ import (
 // Exit codes, documented by `erzycall help exit-codes`; ExitCode below maps
 // errors to them.
 const (
-	ExitOK          = 0
-	ExitFailure     = 1 // other failure: network, 5xx, a failed delivery or verification
-	ExitUsage       = 2 // usage or invalid input: nothing was sent
-	ExitAuth        = 3 // no API key, or the API answered 401/403
-	ExitNotFound    = 4 // the API answered 404
-	ExitRefused     = 5 // the API refused the request as invalid or over a limit
-	ExitDrift       = 6 // webhooks diff --exit-code: applying the file would change something
-	ExitUnhealthy   = 7 // webhooks check: an endpoint is disabled (or missing)
-	ExitPartial     = 8 // webhooks apply: some changes were made, then one failed
+	ExitOK        = 0
+	ExitFailure   = 1 // other failure: network, 5xx, a failed delivery or verification
+	ExitUsage     = 2 // usage or invalid input: nothing was sent
+	ExitAuth      = 3 // no API key, or the API answered 401/403
+	ExitNotFound  = 4 // the API answered 404
+	ExitRefused   = 5 // the API refused the request as invalid or over a limit
+	ExitDrift     = 6 // webhooks diff --exit-code: applying the file would change something
+	ExitUnhealthy = 7 // webhooks check: an endpoint is disabled (or missing)
+	ExitPartial   = 8 // webhooks apply: some changes were made, then one failed
+	// ExitStrict: verify --strict found a valid signature that a handler
+	// written from the ErzyCall docs would still reject.
+	ExitStrict      = 9
 	ExitInterrupted = 130
 )
 

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+
+	"github.com/rogpeppe/go-internal/lockedfile"
 )
 
 // DirEnv names the environment variable that overrides the config directory.
@@ -70,6 +72,25 @@ func WriteFileAtomic(path string, data []byte, perm os.FileMode) (err error) {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	return nil
+}
+
+// Lock takes an exclusive lock that guards path against every other
+// erzycall process and goroutine, and returns the function that releases
+// it. A read-modify-write of a shared file happens between the two, then
+// WriteFileAtomic replaces the file. The lock is held on a separate file,
+// ".NAME.lock" next to it (empty, mode 0600), because the rename of an
+// atomic write replaces the file itself; the directory is created 0700.
+// Lock blocks until the lock is free.
+func Lock(path string) (unlock func(), err error) {
+	dir := filepath.Dir(path)
+	if err := EnsureDir(dir); err != nil {
+		return nil, err
+	}
+	f, err := lockedfile.OpenFile(filepath.Join(dir, "."+filepath.Base(path)+".lock"), os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("lock %s: %w", path, err)
+	}
+	return func() { _ = f.Close() }, nil
 }
 
 // ErrNotExist reports whether err means a file is missing.

@@ -121,6 +121,11 @@ func (f *fakeKeyring) callCount() int {
 
 func readSecrets(t *testing.T, path string) map[string]string {
 	t.Helper()
+	return readSecretFile(t, path).Secrets
+}
+
+func readSecretFile(t *testing.T, path string) secretFile {
+	t.Helper()
 	var f secretFile
 	data, err := os.ReadFile(path)
 	if err != nil {
@@ -132,7 +137,7 @@ func readSecrets(t *testing.T, path string) map[string]string {
 	if f.Version != 1 {
 		t.Errorf("%s: version = %d, want 1", path, f.Version)
 	}
-	return f.Secrets
+	return f
 }
 
 func mustMode(t *testing.T, path string, want os.FileMode) {

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 	"unicode"
+
+	"github.com/erzycall/erzycall/internal/safetext"
 )
 
 // Key prefixes of ErzyCall API keys.
@@ -76,49 +78,6 @@ func ValidateKeyShape(key string) error {
 	return nil
 }
 
-// Redact returns a form of key safe to print: the ek_live_/ek_test_ prefix
-// (or whsec_ for webhook secrets), "…" and the last four characters, e.g.
-// "ek_live_…c123". It shows less for
-// short or unusual keys (no tail unless at least two characters stay hidden
-// after a known prefix, or eight without one) and never the whole key.
-func Redact(key string) string {
-	if key == "" {
-		return ""
-	}
-	prefix := keyPrefix(key)
-	if prefix == "" && strings.HasPrefix(key, webhookSecretPrefix) {
-		prefix = webhookSecretPrefix
-	}
-	rest := key[len(prefix):]
-	minRest := 12
-	if prefix != "" {
-		minRest = 6
-	}
-	var candidates []string
-	if len(rest) >= minRest && printableASCII(rest[len(rest)-4:]) {
-		candidates = append(candidates, prefix+"…"+rest[len(rest)-4:])
-	}
-	if prefix != "" {
-		candidates = append(candidates, prefix+"…")
-	}
-	candidates = append(candidates, "…", "***")
-	for _, c := range candidates {
-		if !strings.Contains(c, key) {
-			return c
-		}
-	}
-	return "***" // unreachable: key cannot be both "…" and "***"
-}
-
-func printableASCII(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] <= ' ' || s[i] > '~' {
-			return false
-		}
-	}
-	return true
-}
-
 // DefaultProfile is the profile used when neither --profile nor ERZYCALL_PROFILE is set.
 const DefaultProfile = "default"
 
@@ -145,7 +104,7 @@ func ValidateProfileName(name string) error {
 func quoteInput(s string) string {
 	for _, marker := range []string{LivePrefix, TestPrefix, webhookSecretPrefix} {
 		if i := strings.Index(s, marker); i >= 0 {
-			return fmt.Sprintf("%q", Redact(s[i:]))
+			return fmt.Sprintf("%q", safetext.Redact(s[i:]))
 		}
 	}
 	if len(s) > 80 {

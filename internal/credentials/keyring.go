@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/zalando/go-keyring"
+
+	"github.com/erzycall/erzycall/internal/safetext"
 )
 
 // Keyring is the part of go-keyring the stores use. It is an interface so a
@@ -88,5 +90,5 @@ func scrub(err error, secret string) error {
 	if err == nil || secret == "" || !strings.Contains(err.Error(), secret) {
 		return err
 	}
-	return &scrubbed{msg: strings.ReplaceAll(err.Error(), secret, Redact(secret)), err: err}
+	return &scrubbed{msg: safetext.RedactIn(err.Error(), secret), err: err}
 }

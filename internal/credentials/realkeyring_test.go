@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/zalando/go-keyring"
+
+	"github.com/erzycall/erzycall/internal/safetext"
 )
 
 const realKeyringEnv = "ERZYCALL_REAL_KEYRING"
@@ -51,11 +53,11 @@ func TestRealKeyring(t *testing.T) {
 	}
 	// Read back both through go-keyring itself and through the store.
 	if got, err := keyring.Get(KeyringService, profile); err != nil || got != key {
-		t.Fatalf("keyring.Get = %s, %v; want the saved key", Redact(got), err)
+		t.Fatalf("keyring.Get = %s, %v; want the saved key", safetext.Redact(got), err)
 	}
 	got, loc, err := s.Lookup(ctx, profile)
 	if err != nil || got != key || loc.Source != SourceKeyring {
-		t.Fatalf("Lookup = %s, %s, %v; want the key from the keyring", Redact(got), loc, err)
+		t.Fatalf("Lookup = %s, %s, %v; want the key from the keyring", safetext.Redact(got), loc, err)
 	}
 	mustNotExist(t, filepath.Join(dir, CredentialsFile))
 
@@ -64,7 +66,7 @@ func TestRealKeyring(t *testing.T) {
 		t.Fatalf("WebhookSecrets.Save = %s, %v; want the keyring", loc, err)
 	}
 	if got, loc, err := hooks.Lookup(ctx, profile, "wh_real"); err != nil || got != secret || loc.Source != SourceKeyring {
-		t.Fatalf("WebhookSecrets.Lookup = %s, %s, %v", Redact(got), loc, err)
+		t.Fatalf("WebhookSecrets.Lookup = %s, %s, %v", safetext.Redact(got), loc, err)
 	}
 	if r, err := hooks.Delete(ctx, profile, "wh_real"); err != nil || !r.Keyring {
 		t.Fatalf("WebhookSecrets.Delete = %+v, %v; want the keyring entry removed", r, err)

@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/erzycall/erzycall/internal/safetext"
 )
 
 // fakeProfileStore records every call, so tests can assert that the resolver
@@ -124,8 +126,8 @@ func TestResolvePrecedence(t *testing.T) {
 			}
 			if got.Key != tt.wantKey || got.Source != tt.wantSource || got.Profile != tt.wantProfile || got.EnvOverridden != tt.wantEnvOver {
 				t.Errorf("Resolve = {%s %s %s envOverridden=%v}, want {%s %s %s %v}",
-					Redact(got.Key), got.Source, got.Profile, got.EnvOverridden,
-					Redact(tt.wantKey), tt.wantSource, tt.wantProfile, tt.wantEnvOver)
+					safetext.Redact(got.Key), got.Source, got.Profile, got.EnvOverridden,
+					safetext.Redact(tt.wantKey), tt.wantSource, tt.wantProfile, tt.wantEnvOver)
 			}
 		})
 	}
@@ -143,7 +145,7 @@ func TestResolveDoesNoIOWithFlagOrEnv(t *testing.T) {
 	} {
 		res, err := r.Resolve(context.Background())
 		if err != nil || res.Key != testKey {
-			t.Fatalf("Resolve = %s, %v", Redact(res.Key), err)
+			t.Fatalf("Resolve = %s, %v", safetext.Redact(res.Key), err)
 		}
 	}
 	if n := kr.callCount(); n != 0 {
@@ -174,7 +176,7 @@ func TestOverridden(t *testing.T) {
 	}
 	stored, ok, err := r.Overridden(ctx, res)
 	if err != nil || !ok || stored.Key != testKey || stored.Source != SourceKeyring || stored.Profile != "default" {
-		t.Errorf("Overridden = %s %+v %v %v; want the stored key", Redact(stored.Key), stored.Location, ok, err)
+		t.Errorf("Overridden = %s %+v %v %v; want the stored key", safetext.Redact(stored.Key), stored.Location, ok, err)
 	}
 
 	// Nothing stored for the profile: nothing overridden.

@@ -8,6 +8,8 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 	"unicode/utf8"
@@ -125,28 +127,53 @@ type Removal struct {
 	Keyring  bool   // an entry was deleted from the system keyring
 	File     string // the file an entry was removed from; "" when none
 	Settings bool   // the profile's stored settings (API URL) were removed
+	// WebhookSecrets is how many saved webhook signing secrets of the
+	// profile were removed (Store.Delete only).
+	WebhookSecrets int
 }
 
 // Any reports whether anything was removed.
-func (r Removal) Any() bool { return r.Keyring || r.File != "" || r.Settings }
+func (r Removal) Any() bool { return r.Keyring || r.File != "" || r.Settings || r.WebhookSecrets > 0 }
 
 // errSecretNotFound is the secret stores' not-found; Store and WebhookSecrets
 // turn it into their own errors.
 var errSecretNotFound = errors.New("secret not found")
 
 // secretStore keeps one kind of secret in the keyring under service, falling
-// back to a JSON file in the config directory when no keyring answers.
+// back to a JSON file in the config directory when no keyring answers. Every
+// change of the file is a read-modify-write under config.Lock, so that
+// concurrent erzycall processes do not lose each other's secrets.
 type secretStore struct {
 	*base
 	service  string
 	fileName string
 	what     string // "API key", "webhook secret": for messages
+	// indexed stores keep, in the file, the users whose secret went to the
+	// keyring, which cannot be listed: so that all of a profile's secrets
+	// can be found again and deleted (webhook secrets, at logout).
+	indexed bool
 }
 
-// secretFile is the fallback file: {"version": 1, "secrets": {user: secret}}.
+// secretFile is the fallback file: {"version": 1, "secrets": {user: secret}},
+// plus, for an indexed store, "keyring": [user, ...] (names, no secrets).
 type secretFile struct {
 	Version int               `json:"version"`
 	Secrets map[string]string `json:"secrets"`
+	Keyring []string          `json:"keyring,omitempty"`
+}
+
+// setIndexed adds or removes user in the index of keyring entries.
+func (f *secretFile) setIndexed(user string, on bool) bool {
+	i, found := slices.BinarySearch(f.Keyring, user)
+	switch {
+	case on && !found:
+		f.Keyring = slices.Insert(f.Keyring, i, user)
+	case !on && found:
+		f.Keyring = slices.Delete(f.Keyring, i, i+1)
+	default:
+		return false
+	}
+	return true
 }
 
 const fileVersion = 1
@@ -208,17 +235,26 @@ func (s *secretStore) set(ctx context.Context, user, secret, label string, insec
 		return Location{}, fmt.Errorf("save %s of %s: %w", s.what, label, err)
 	}
 	var kerr error
+	keyringGone := false // no keyring entry is left for user
 	if insecure {
 		// An older keyring entry would shadow the file, which is read second.
-		if err := s.keyringDelete(ctx, user); isCanceled(err) {
+		err := s.keyringDelete(ctx, user)
+		if isCanceled(err) {
 			return Location{}, fmt.Errorf("save %s of %s: %w", s.what, label, err)
 		}
+		keyringGone = err == nil || isNotFound(err)
 	} else {
 		kerr = s.keyringSet(ctx, user, secret)
 		if kerr == nil {
-			// Drop a plain-text copy left by an earlier fallback.
-			if _, err := s.removeFromFile(path, user); err != nil {
-				s.notice("saved the %s of %s in the system keyring, but could not remove the older plain-text copy: %v", s.what, label, err)
+			// Drop a plain-text copy left by an earlier fallback, and index
+			// the keyring entry.
+			err := s.update(path, func(f *secretFile) bool {
+				_, had := f.Secrets[user]
+				delete(f.Secrets, user)
+				return s.indexed && f.setIndexed(user, true) || had
+			})
+			if err != nil {
+				s.notice("saved the %s of %s in the system keyring, but could not update %s: %v", s.what, label, path, err)
 			}
 			return Location{Source: SourceKeyring}, nil
 		}
@@ -226,12 +262,14 @@ func (s *secretStore) set(ctx context.Context, user, secret, label string, insec
 			return Location{}, fmt.Errorf("save %s of %s: %w", s.what, label, kerr)
 		}
 	}
-	f, err := s.readFile(path)
+	err = s.update(path, func(f *secretFile) bool {
+		f.Secrets[user] = secret
+		if s.indexed && keyringGone {
+			f.setIndexed(user, false)
+		}
+		return true
+	})
 	if err != nil {
-		return Location{}, fallbackErr(kerr, err)
-	}
-	f.Secrets[user] = secret
-	if err := s.writeFile(path, f); err != nil {
 		return Location{}, fallbackErr(kerr, fmt.Errorf("save %s of %s: %w", s.what, label, err))
 	}
 	if kerr != nil {
@@ -263,9 +301,16 @@ func (s *secretStore) del(ctx context.Context, user, label string) (Removal, err
 	if err != nil {
 		return r, fmt.Errorf("remove %s of %s: %w", s.what, label, err)
 	}
-	removed, err := s.removeFromFile(path, user)
+	removed := false
+	err = s.update(path, func(f *secretFile) bool {
+		_, removed = f.Secrets[user]
+		delete(f.Secrets, user)
+		// The keyring entry is gone, or the keyring is out of reach: the
+		// index keeps it only in the second case.
+		return s.indexed && kerr == nil && f.setIndexed(user, false) || removed
+	})
 	if err != nil {
-		return r, err
+		return r, fmt.Errorf("remove %s of %s: %w", s.what, label, err)
 	}
 	if removed {
 		r.File = path
@@ -300,23 +345,83 @@ func (s *secretStore) readFile(path string) (secretFile, error) {
 }
 
 // writeFile replaces the file atomically with mode 0600, or deletes it when
-// no secret is left, so no empty secrets file lingers.
+// nothing is left, so no empty secrets file lingers.
 func (s *secretStore) writeFile(path string, f secretFile) error {
-	if len(f.Secrets) == 0 {
+	if len(f.Secrets) == 0 && len(f.Keyring) == 0 {
 		return removeOptional(path)
 	}
 	return writeJSON(path, f)
 }
 
-// removeFromFile deletes user's entry from the file, reporting whether there was one.
-func (s *secretStore) removeFromFile(path, user string) (bool, error) {
+// update reads the file, lets change modify it, and writes it back when
+// change reports a change, all under the file's lock: another process's
+// change between the read and the write cannot be lost.
+func (s *secretStore) update(path string, change func(*secretFile) bool) error {
+	unlock, err := config.Lock(path)
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	f, err := s.readFile(path)
 	if err != nil {
-		return false, err
+		return err
 	}
-	if _, ok := f.Secrets[user]; !ok {
-		return false, nil
+	if !change(&f) {
+		return nil
 	}
-	delete(f.Secrets, user)
-	return true, s.writeFile(path, f)
+	return s.writeFile(path, f)
+}
+
+// delPrefix removes every secret whose user starts with prefix, from the
+// keyring (the indexed entries) and from the file, and returns how many
+// users had one.
+func (s *secretStore) delPrefix(ctx context.Context, prefix, label string) (int, error) {
+	path, err := s.path(s.fileName)
+	if err != nil {
+		return 0, fmt.Errorf("remove %ss of %s: %w", s.what, label, err)
+	}
+	f, err := s.readFile(path)
+	if err != nil {
+		return 0, err
+	}
+	// The keyring first, outside the file's lock: its calls can be slow.
+	gone := map[string]bool{} // user -> its keyring entry is gone
+	removed := map[string]bool{}
+	var kerr error
+	for _, user := range f.Keyring {
+		if !strings.HasPrefix(user, prefix) {
+			continue
+		}
+		err := s.keyringDelete(ctx, user)
+		switch {
+		case err == nil:
+			gone[user], removed[user] = true, true
+		case isNotFound(err):
+			gone[user] = true
+		case isCanceled(err):
+			return 0, fmt.Errorf("remove %ss of %s: %w", s.what, label, err)
+		default:
+			kerr = err
+		}
+	}
+	err = s.update(path, func(f *secretFile) bool {
+		changed := false
+		for user := range f.Secrets {
+			if strings.HasPrefix(user, prefix) {
+				delete(f.Secrets, user)
+				removed[user], changed = true, true
+			}
+		}
+		for user := range gone {
+			changed = f.setIndexed(user, false) || changed
+		}
+		return changed
+	})
+	if err != nil {
+		return 0, fmt.Errorf("remove %ss of %s: %w", s.what, label, err)
+	}
+	if kerr != nil {
+		s.notice("system keyring unavailable (%v); the %ss of %s stored there were not removed", kerr, s.what, label)
+	}
+	return len(removed), nil
 }

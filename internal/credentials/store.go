@@ -12,8 +12,15 @@
 // Files in the config directory (created 0700):
 //
 //	credentials.json      {"version":1,"secrets":{"<profile>":"ek_live_…"}}             0600
-//	webhook-secrets.json  {"version":1,"secrets":{"<profile>/<endpoint id>":"whsec_…"}}  0600
+//	webhook-secrets.json  {"version":1,"secrets":{"<profile>/<endpoint id>":"whsec_…"},
+//	                       "keyring":["<profile>/<endpoint id>", …]}                      0600
 //	profiles.json         {"version":1,"profiles":{"<profile>":{"api_url":"…"}}}         0600, no secrets
+//	.<file>.lock          empty; held while one process reads, changes and replaces <file>
+//
+// "keyring" in webhook-secrets.json names the secrets saved in the keyring
+// (which cannot be listed), so that `auth logout` can delete them. Every
+// change of a file is a read-modify-write under its lock (config.Lock), then
+// an atomic rename: concurrent logins and saves lose nothing.
 //
 // Keyring entries: service "erzycall", user <profile>; service
 // "erzycall-webhook-secret", user "<profile>/<endpoint id>".
@@ -27,6 +34,8 @@ import (
 	"fmt"
 	"net/url"
 	"sort"
+
+	"github.com/erzycall/erzycall/internal/config"
 )
 
 // Keyring services, file names and environment variables.
@@ -57,7 +66,7 @@ func New(opts Options) *Store {
 	return &Store{
 		b:     b,
 		keys:  &secretStore{base: b, service: KeyringService, fileName: CredentialsFile, what: "API key"},
-		hooks: &secretStore{base: b, service: WebhookKeyringService, fileName: WebhookSecretsFile, what: "webhook secret"},
+		hooks: &secretStore{base: b, service: WebhookKeyringService, fileName: WebhookSecretsFile, what: "webhook secret", indexed: true},
 	}
 }
 
@@ -84,23 +93,25 @@ func (s *Store) Save(ctx context.Context, profile, key, apiURL string, insecure 
 	if err != nil {
 		return Location{}, fmt.Errorf("save profile %q: %w", profile, err)
 	}
-	pf, err := readProfiles(path)
-	if err != nil {
+	if _, err := readProfiles(path); err != nil {
 		return Location{}, err
 	}
 	loc, err := s.keys.set(ctx, profile, key, profileLabel(profile), insecure)
 	if err != nil {
 		return Location{}, err
 	}
-	settings, known := pf.Profiles[profile]
-	if known && (apiURL == "" || settings.APIURL == apiURL) {
-		return loc, nil
-	}
-	if apiURL != "" {
-		settings.APIURL = apiURL
-	}
-	pf.Profiles[profile] = settings
-	if err := writeProfiles(path, pf); err != nil {
+	err = updateProfiles(path, func(pf *profilesFile) bool {
+		settings, known := pf.Profiles[profile]
+		if known && (apiURL == "" || settings.APIURL == apiURL) {
+			return false
+		}
+		if apiURL != "" {
+			settings.APIURL = apiURL
+		}
+		pf.Profiles[profile] = settings
+		return true
+	})
+	if err != nil {
 		return loc, fmt.Errorf("saved the API key to %s, but not the settings of profile %q: %w", loc, profile, err)
 	}
 	return loc, nil
@@ -119,9 +130,11 @@ func (s *Store) Lookup(ctx context.Context, profile string) (string, Location, e
 	return key, loc, err
 }
 
-// Delete removes profile's key from the keyring and credentials.json, and its
-// settings, and reports what was removed. Removing nothing is not an error.
-// The profile's webhook secrets stay: the keyring cannot list them.
+// Delete removes profile's key from the keyring and credentials.json, its
+// settings, and the webhook signing secrets saved for it (those in
+// webhook-secrets.json, and those in the keyring that the file's index
+// names: entries saved before the index existed cannot be found), and
+// reports what was removed. Removing nothing is not an error.
 func (s *Store) Delete(ctx context.Context, profile string) (Removal, error) {
 	if err := ValidateProfileName(profile); err != nil {
 		return Removal{}, err
@@ -134,18 +147,16 @@ func (s *Store) Delete(ctx context.Context, profile string) (Removal, error) {
 	if err != nil {
 		return r, fmt.Errorf("remove profile %q: %w", profile, err)
 	}
-	pf, err := readProfiles(path)
-	if err != nil {
-		return r, err
-	}
-	if _, ok := pf.Profiles[profile]; ok {
+	err = updateProfiles(path, func(pf *profilesFile) bool {
+		_, r.Settings = pf.Profiles[profile]
 		delete(pf.Profiles, profile)
-		if err := writeProfiles(path, pf); err != nil {
-			return r, fmt.Errorf("remove profile %q: %w", profile, err)
-		}
-		r.Settings = true
+		return r.Settings
+	})
+	if err != nil {
+		return r, fmt.Errorf("remove profile %q: %w", profile, err)
 	}
-	return r, nil
+	r.WebhookSecrets, err = s.hooks.delPrefix(ctx, profile+"/", profileLabel(profile))
+	return r, err
 }
 
 // ProfileAPIURL returns the API URL stored for profile, or "" when it has none.
@@ -225,4 +236,22 @@ func writeProfiles(path string, pf profilesFile) error {
 		return removeOptional(path)
 	}
 	return writeJSON(path, pf)
+}
+
+// updateProfiles is a read-modify-write of profiles.json under its lock,
+// writing only when change reports a change.
+func updateProfiles(path string, change func(*profilesFile) bool) error {
+	unlock, err := config.Lock(path)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	pf, err := readProfiles(path)
+	if err != nil {
+		return err
+	}
+	if !change(&pf) {
+		return nil
+	}
+	return writeProfiles(path, pf)
 }

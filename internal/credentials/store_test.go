@@ -10,6 +10,8 @@ import (
 	"testing"
 
 	"github.com/zalando/go-keyring"
+
+	"github.com/erzycall/erzycall/internal/safetext"
 )
 
 var errNoBus = errors.New("dbus: no session bus")
@@ -27,11 +29,11 @@ func TestSaveAndLookupInKeyring(t *testing.T) {
 		t.Errorf("Save location = %+v, want the keyring", loc)
 	}
 	if got, err := keyring.Get("erzycall", "default"); err != nil || got != testKey {
-		t.Errorf("keyring entry erzycall/default = %q, %v; want the key", Redact(got), err)
+		t.Errorf("keyring entry erzycall/default = %q, %v; want the key", safetext.Redact(got), err)
 	}
 	key, loc, err := s.Lookup(ctx, "default")
 	if err != nil || key != testKey || loc.Source != SourceKeyring {
-		t.Errorf("Lookup = %q, %+v, %v; want the key from the keyring", Redact(key), loc, err)
+		t.Errorf("Lookup = %q, %+v, %v; want the key from the keyring", safetext.Redact(key), loc, err)
 	}
 	mustNotExist(t, filepath.Join(dir, CredentialsFile))
 	if names, err := s.Profiles(); err != nil || !reflect.DeepEqual(names, []string{"default"}) {
@@ -73,7 +75,7 @@ func TestSaveFallsBackToFileWhenKeyringUnavailable(t *testing.T) {
 	stderr.Reset()
 	key, loc, err := s.Lookup(ctx, "default")
 	if err != nil || key != testKey || loc != (Location{Source: SourceFile, Path: path}) {
-		t.Errorf("Lookup = %q, %+v, %v; want the key from %s", Redact(key), loc, err, path)
+		t.Errorf("Lookup = %q, %+v, %v; want the key from %s", safetext.Redact(key), loc, err, path)
 	}
 	if stderr.Len() != 0 {
 		t.Errorf("Lookup printed %q; a key found in the file needs no notice", stderr)
@@ -109,7 +111,7 @@ func TestFileIsReplacedAtomically(t *testing.T) {
 	}
 	mustMode(t, path, 0o600)
 	if got := readSecrets(t, path); got["default"] != testKey2 {
-		t.Errorf("after the second save the file holds %s, want the second key", Redact(got["default"]))
+		t.Errorf("after the second save the file holds %s, want the second key", safetext.Redact(got["default"]))
 	}
 	entries, err := os.ReadDir(dir)
 	if err != nil {
@@ -119,7 +121,9 @@ func TestFileIsReplacedAtomically(t *testing.T) {
 	for _, e := range entries {
 		names = append(names, e.Name())
 	}
-	if want := []string{CredentialsFile, ProfilesFile}; !reflect.DeepEqual(names, want) {
+	// The lock files stay (empty); no temporary file does.
+	want := []string{"." + CredentialsFile + ".lock", "." + ProfilesFile + ".lock", CredentialsFile, ProfilesFile}
+	if !reflect.DeepEqual(names, want) {
 		t.Errorf("config dir holds %v, want %v (no temporary files left)", names, want)
 	}
 }
@@ -147,7 +151,7 @@ func TestInsecureSaveGoesToFileAndDropsKeyringEntry(t *testing.T) {
 	}
 	key, loc, err := s.Lookup(ctx, "default")
 	if err != nil || key != testKey2 || loc.Source != SourceFile {
-		t.Errorf("Lookup = %q, %+v, %v; want the new key from the file", Redact(key), loc, err)
+		t.Errorf("Lookup = %q, %+v, %v; want the new key from the file", safetext.Redact(key), loc, err)
 	}
 	if stderr.Len() != 0 {
 		t.Errorf("stderr = %q; a chosen file needs no fallback warning", stderr)
@@ -249,7 +253,7 @@ func TestLoosePermissionsWarnOnce(t *testing.T) {
 	}
 	for range 2 {
 		if key, _, err := s.Lookup(ctx, "default"); err != nil || key != testKey {
-			t.Fatalf("Lookup = %q, %v; a loose file still reads (with a warning)", Redact(key), err)
+			t.Fatalf("Lookup = %q, %v; a loose file still reads (with a warning)", safetext.Redact(key), err)
 		}
 	}
 	want := "warning: " + path + " is accessible by other users (mode 0644); run `chmod 600 " + path + "`\n"
@@ -277,7 +281,7 @@ func TestProfilesAreIsolated(t *testing.T) {
 			for p, want := range map[string]string{"default": testKey, "staging": testKey2} {
 				key, loc, err := s.Lookup(ctx, p)
 				if err != nil || key != want || loc.Source != tt.wantSrc {
-					t.Errorf("Lookup(%s) = %s, %s, %v; want %s from %s", p, Redact(key), loc.Source, err, Redact(want), tt.wantSrc)
+					t.Errorf("Lookup(%s) = %s, %s, %v; want %s from %s", p, safetext.Redact(key), loc.Source, err, safetext.Redact(want), tt.wantSrc)
 				}
 			}
 			if u, err := s.ProfileAPIURL("default"); err != nil || u != "" {
@@ -290,7 +294,7 @@ func TestProfilesAreIsolated(t *testing.T) {
 				t.Fatal(err)
 			}
 			if key, _, err := s.Lookup(ctx, "default"); err != nil || key != testKey {
-				t.Errorf("after deleting staging, Lookup(default) = %s, %v", Redact(key), err)
+				t.Errorf("after deleting staging, Lookup(default) = %s, %v", safetext.Redact(key), err)
 			}
 			if _, _, err := s.Lookup(ctx, "staging"); err != ErrNoKey {
 				t.Errorf("after Delete, Lookup(staging) error = %v, want ErrNoKey", err)
@@ -425,7 +429,7 @@ func TestSaveValidatesFirst(t *testing.T) {
 		{"default", testKey, "ftp://x/y", "invalid API URL"},
 	} {
 		if _, err := s.Save(ctx, tt.profile, tt.key, tt.url, false); err == nil || !strings.Contains(err.Error(), tt.want) {
-			t.Errorf("Save(%q, %s, %q) error = %v, want %q", tt.profile, Redact(tt.key), tt.url, err, tt.want)
+			t.Errorf("Save(%q, %s, %q) error = %v, want %q", tt.profile, safetext.Redact(tt.key), tt.url, err, tt.want)
 		}
 	}
 	if _, err := keyring.Get(KeyringService, "default"); !errors.Is(err, keyring.ErrNotFound) {

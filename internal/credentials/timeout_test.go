@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/erzycall/erzycall/internal/safetext"
 )
 
 const shortTimeout = 50 * time.Millisecond
@@ -72,7 +74,7 @@ func TestHungKeyringFallsBackToFile(t *testing.T) {
 	var key string
 	timed(t, "Lookup", func() { key, loc, err = s.Lookup(ctx, "default") })
 	if err != nil || key != testKey || loc.Source != SourceFile {
-		t.Errorf("Lookup = %s, %+v, %v; want the key from the file", Redact(key), loc, err)
+		t.Errorf("Lookup = %s, %+v, %v; want the key from the file", safetext.Redact(key), loc, err)
 	}
 
 	var r Removal

@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	"github.com/zalando/go-keyring"
+
+	"github.com/erzycall/erzycall/internal/safetext"
 )
 
 func TestWebhookSecrets(t *testing.T) {
@@ -37,9 +39,13 @@ func TestWebhookSecrets(t *testing.T) {
 			}
 			if tt.keyErr == nil {
 				if got, err := keyring.Get(WebhookKeyringService, "default/wh_abc123"); err != nil || got != hookSecret {
-					t.Errorf("keyring entry erzycall-webhook-secret/default/wh_abc123 = %s, %v", Redact(got), err)
+					t.Errorf("keyring entry erzycall-webhook-secret/default/wh_abc123 = %s, %v", safetext.Redact(got), err)
 				}
-				mustNotExist(t, path)
+				// The file holds no secret, only the index of keyring entries.
+				mustMode(t, path, 0o600)
+				if f := readSecretFile(t, path); len(f.Secrets) != 0 || !reflect.DeepEqual(f.Keyring, []string{"default/wh_abc123", "sandbox/wh_abc123"}) {
+					t.Errorf("webhook-secrets.json holds %v and index %v, want no secret and both keyring entries", keysOf(f.Secrets), f.Keyring)
+				}
 			} else {
 				mustMode(t, path, 0o600)
 				want := map[string]string{"default/wh_abc123": hookSecret, "sandbox/wh_abc123": "whsec_other"}
@@ -54,7 +60,7 @@ func TestWebhookSecrets(t *testing.T) {
 
 			got, loc, err := hooks.Lookup(ctx, "default", "wh_abc123")
 			if err != nil || got != hookSecret || loc.Source != tt.wantSrc {
-				t.Errorf("Lookup = %s, %s, %v", Redact(got), loc.Source, err)
+				t.Errorf("Lookup = %s, %s, %v", safetext.Redact(got), loc.Source, err)
 			}
 			if _, _, err := hooks.Lookup(ctx, "default", "wh_other"); !errors.Is(err, ErrNoWebhookSecret) ||
 				err.Error() != `no saved signing secret for webhook wh_other (profile "default")` {
@@ -65,7 +71,7 @@ func TestWebhookSecrets(t *testing.T) {
 				t.Errorf("Delete = %+v, %v", r, err)
 			}
 			if got, _, err := hooks.Lookup(ctx, "sandbox", "wh_abc123"); err != nil || got != "whsec_other" {
-				t.Errorf("deleting default's secret touched sandbox's: %s, %v", Redact(got), err)
+				t.Errorf("deleting default's secret touched sandbox's: %s, %v", safetext.Redact(got), err)
 			}
 		})
 	}

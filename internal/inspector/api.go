@@ -18,6 +18,7 @@ import (
 	"github.com/erzycall/erzycall/internal/listener"
 	"github.com/erzycall/erzycall/internal/record"
 	"github.com/erzycall/erzycall/internal/replay"
+	"github.com/erzycall/erzycall/internal/safetext"
 	"github.com/erzycall/erzycall/internal/sender"
 	"github.com/erzycall/erzycall/internal/webhook"
 	"github.com/erzycall/erzycall/internal/webui"
@@ -39,7 +40,7 @@ type secretJSON struct {
 	Label string `json:"label"` // name and redacted value, never the value
 }
 
-func label(s Secret) string { return s.Name + " " + webhook.RedactSecret(s.Value) }
+func label(s Secret) string { return s.Name + " " + safetext.Redact(s.Value) }
 
 func (in *Inspector) session(w http.ResponseWriter, _ *http.Request) {
 	s := sessionJSON{

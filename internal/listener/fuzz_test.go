@@ -13,6 +13,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/erzycall/erzycall/internal/jsjson"
+	"github.com/erzycall/erzycall/internal/safetext"
 	"github.com/erzycall/erzycall/internal/webhook"
 )
 
@@ -114,7 +115,7 @@ func FuzzHandler(f *testing.F) {
 				t.Fatal("nothing printed")
 			}
 			for _, r := range text {
-				if r != '\n' && needsEscape(r) {
+				if r != '\n' && safetext.Terminal(string(r), 0) != string(r) {
 					t.Fatalf("unescaped %U in pretty output %q", r, text)
 				}
 			}

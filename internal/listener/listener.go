@@ -352,7 +352,7 @@ func (l *Listener) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		d.Verified, d.MatchedSecret = true, i
-		d.NonCanonicalHeader = !canonicalHeader(header)
+		d.NonCanonicalHeader = !webhook.IsCanonicalSignature(header)
 		l.n.verified.Add(1)
 	}
 	if perr != nil {
@@ -406,22 +406,6 @@ func (l *Listener) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 var allowPost = []string{http.MethodPost}
-
-// canonicalHeader reports whether a signature header is exactly
-// sha256=<64 lowercase hex digits>: what the documented handler builds and
-// compares byte for byte.
-func canonicalHeader(h string) bool {
-	const prefix = "sha256="
-	if len(h) != len(prefix)+2*sha256.Size || h[:len(prefix)] != prefix {
-		return false
-	}
-	for i := len(prefix); i < len(h); i++ {
-		if c := h[i]; (c < '0' || c > '9') && (c < 'a' || c > 'f') {
-			return false
-		}
-	}
-	return true
-}
 
 // looped reports whether r carries this listener's own Via entry.
 func (l *Listener) looped(r *http.Request) bool {

@@ -289,7 +289,7 @@ func TestPrettyOutput(t *testing.T) {
 		"10:30:05  --> call.failed      f1                    ✗ missing X-Webhook-Signature header (401)",
 		"10:30:05  --> call.ended       sp                    ✓ signed  not in JSON.stringify form",
 		"10:30:05  --> POST /webhook                          ✗ invalid payload: invalid JSON at offset 0: unexpected character 'n' (400)",
-		`10:30:05  --> call\x1b[31m.ended  id\u202e\x0a          ✓ signed  unknown event`,
+		`10:30:05  --> call\x1b[31m.ended  id\u202e\n            ✓ signed  unknown event`,
 		"10:30:05  --> GET /webhook                           ✗ method not allowed: use POST (405)",
 		"10:30:05  --> POST /x                                ✗ not found (404)",
 		"Summary: 11 received, 6 accepted (7 verified), 2 rejected, 1 invalid, 2 misrouted, 0 ignored",

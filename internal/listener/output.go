@@ -7,13 +7,13 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/charmbracelet/lipgloss"
 
 	"github.com/erzycall/erzycall/internal/iostreams"
 	"github.com/erzycall/erzycall/internal/jsjson"
+	"github.com/erzycall/erzycall/internal/safetext"
 )
 
 // lineWriter writes whole lines to w from many goroutines. Whoever finds the
@@ -153,7 +153,7 @@ func (l *Listener) printInbound(d *Delivery, body []byte) {
 	b = append(b, "  "...)
 	switch {
 	case d.Err != nil:
-		b = s.add(b, s.bad, "✗ "+safe(d.Err.Error(), 300)+" ("+strconv.Itoa(d.Status)+")")
+		b = s.add(b, s.bad, "✗ "+safetext.Terminal(d.Err.Error(), 300)+" ("+strconv.Itoa(d.Status)+")")
 	case d.Verified:
 		b = s.add(b, s.ok, "✓ signed")
 	default:
@@ -205,7 +205,7 @@ func (l *Listener) appendBody(b []byte, d *Delivery, body []byte) []byte {
 	}
 	for line := range strings.SplitSeq(text, "\n") {
 		b = append(b, bodyIndent...)
-		b = append(b, safe(line, 1<<20)...)
+		b = append(b, safetext.Terminal(line, 1<<20)...)
 		b = append(b, '\n')
 	}
 	return b
@@ -229,7 +229,7 @@ func (l *Listener) printOutbound(d *Delivery) {
 	b = append(b, f.URL...)
 	b = append(b, "  "...)
 	if f.Err != "" {
-		b = s.add(b, s.bad, "✗ "+safe(f.Err, 300))
+		b = s.add(b, s.bad, "✗ "+safetext.Terminal(f.Err, 300))
 	} else {
 		b = s.add(b, s.dim, strconv.FormatInt(f.Latency.Milliseconds(), 10)+" ms")
 	}
@@ -240,53 +240,12 @@ func (l *Listener) printOutbound(d *Delivery) {
 
 // padded appends the safe form of text, styled, then spaces up to width.
 func padded(b []byte, s *styles, st lipgloss.Style, text string, width int) []byte {
-	text = safe(text, maxField)
+	text = safetext.Terminal(text, maxField)
 	b = s.add(b, st, text)
 	for n := utf8.RuneCountInString(text); n < width; n++ {
 		b = append(b, ' ')
 	}
 	return b
-}
-
-// safe makes untrusted text harmless on a terminal: control characters
-// (C0, DEL, C1), line separators and bidirectional overrides are escaped,
-// invalid UTF-8 becomes U+FFFD, and text longer than max runes is cut.
-func safe(text string, max int) string {
-	clean := utf8.ValidString(text) // invalid bytes must take the slow path to become U+FFFD
-	for _, r := range text {
-		if !clean || needsEscape(r) {
-			clean = false
-			break
-		}
-	}
-	if clean && len(text) <= max {
-		return text
-	}
-	var sb strings.Builder
-	n := 0
-	for _, r := range text {
-		if n >= max {
-			sb.WriteString("…")
-			break
-		}
-		n++
-		switch {
-		case r == utf8.RuneError:
-			sb.WriteRune(r)
-		case needsEscape(r) && r < 0x80:
-			fmt.Fprintf(&sb, `\x%02x`, r)
-		case needsEscape(r):
-			fmt.Fprintf(&sb, `\u%04x`, r)
-		default:
-			sb.WriteRune(r)
-		}
-	}
-	return sb.String()
-}
-
-func needsEscape(r rune) bool {
-	return unicode.IsControl(r) || r == '\u2028' || r == '\u2029' ||
-		(r >= '\u202a' && r <= '\u202e') || (r >= '\u2066' && r <= '\u2069') || r == '\u200e' || r == '\u200f'
 }
 
 // Banner is what Ready announces before the first delivery.

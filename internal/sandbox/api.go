@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/erzycall/erzycall/internal/safetext"
 	"github.com/erzycall/erzycall/internal/webhook"
 )
 
@@ -564,15 +565,5 @@ func (r *statusRecorder) code() int {
 	return r.status
 }
 
-// redactKey shows a key's prefix and last 4 characters, never the whole key.
-func redactKey(key string) string {
-	for _, p := range []string{"ek_test_", "ek_live_"} {
-		if rest, ok := strings.CutPrefix(key, p); ok && keyPattern.MatchString(key) {
-			if len(rest) >= 12 {
-				return p + "…" + rest[len(rest)-4:]
-			}
-			return p + "…"
-		}
-	}
-	return "(malformed key)"
-}
+// redactKey is safetext.Redact, the one redaction rule.
+func redactKey(key string) string { return safetext.Redact(key) }

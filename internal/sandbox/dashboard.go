@@ -5,7 +5,7 @@ import (
 	"slices"
 	"strconv"
 
-	"github.com/erzycall/erzycall/internal/webhook"
+	"github.com/erzycall/erzycall/internal/safetext"
 	"github.com/erzycall/erzycall/internal/webui"
 )
 
@@ -62,7 +62,7 @@ func (s *Server) dashboard(w http.ResponseWriter, r *request) *apiError {
 		for _, e := range o.Endpoints {
 			v.Endpoints = append(v.Endpoints, dashboardEndpoint{
 				ID: e.ID, URL: e.URL, Events: slices.Clone(e.Events), Description: e.Description, IsActive: e.IsActive,
-				Secret: webhook.RedactSecret(e.Secret), ConsecutiveFailures: e.ConsecutiveFailures, DisableAfter: DisableAfter,
+				Secret: safetext.Redact(e.Secret), ConsecutiveFailures: e.ConsecutiveFailures, DisableAfter: DisableAfter,
 				DisabledReason: disabledReason(e),
 			})
 		}

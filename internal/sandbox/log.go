@@ -3,9 +3,10 @@ package sandbox
 import (
 	"fmt"
 	"io"
-	"strings"
 	"sync"
 	"time"
+
+	"github.com/erzycall/erzycall/internal/safetext"
 )
 
 // logger writes timestamped lines to the injected writer, one at a time.
@@ -22,16 +23,13 @@ func (l *logger) printf(format string, args ...any) {
 	_, _ = io.WriteString(l.w, line)
 }
 
-// clean replaces control characters, so a request path or a remote error
-// cannot forge log lines or move the terminal's cursor.
-func clean(s string) string {
-	return strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) {
-			return '?'
-		}
-		return r
-	}, strings.ToValidUTF8(s, "\uFFFD"))
-}
+// maxLogField bounds one piece of outside text (a path, a remote error) in a
+// log line.
+const maxLogField = 500
+
+// clean is safetext.Terminal, bounded: a request path or a remote error
+// cannot forge log lines, move the terminal's cursor or flood the log.
+func clean(s string) string { return safetext.Terminal(s, maxLogField) }
 
 // ms renders a latency as milliseconds with one decimal.
 func ms(d time.Duration) string {

@@ -27,6 +27,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	mrand "math/rand/v2"
 	"net/http"
 	"strings"
@@ -56,6 +57,14 @@ const (
 // retryDelays are the documented waits before retries 1, 2 and 3.
 var retryDelays = [MaxAttempts - 1]time.Duration{10 * time.Second, 60 * time.Second, 300 * time.Second}
 
+// The range of Config.TimeScale: the retries wait from 1ms, 6ms and 30ms
+// (tests) to 100s, 10min and 50min. Outside it the scaled delays stop being
+// useful, and far outside they overflow.
+const (
+	MinTimeScale = 0.0001
+	MaxTimeScale = 10.0
+)
+
 // shutdownGrace bounds the wait for cancelled attempts once Close's context is done.
 const shutdownGrace = 2 * time.Second
 
@@ -76,7 +85,8 @@ type Config struct {
 	// Rand supplies the entropy for IDs and secrets, and seeds the jitter
 	// and sample data; nil means crypto/rand. It must not run dry.
 	Rand io.Reader
-	// TimeScale multiplies the retry delays (tests use 0.001); 0 means 1.
+	// TimeScale multiplies the retry delays (tests use 0.001): from
+	// MinTimeScale to MaxTimeScale; 0 means 1.
 	TimeScale float64
 	// AttemptTimeout bounds one attempt; 0 means DefaultAttemptTimeout.
 	AttemptTimeout time.Duration
@@ -125,11 +135,11 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Rand == nil {
 		cfg.Rand = rand.Reader
 	}
-	switch {
-	case cfg.TimeScale < 0:
-		return nil, fmt.Errorf("sandbox: time scale %v is negative", cfg.TimeScale)
-	case cfg.TimeScale == 0:
+	if cfg.TimeScale == 0 {
 		cfg.TimeScale = 1
+	}
+	if !(cfg.TimeScale >= MinTimeScale && cfg.TimeScale <= MaxTimeScale) {
+		return nil, fmt.Errorf("sandbox: time scale %v is outside %v to %v", cfg.TimeScale, MinTimeScale, MaxTimeScale)
 	}
 	switch {
 	case cfg.AttemptTimeout < 0:
@@ -213,7 +223,20 @@ func (s *Server) delaysText() string {
 }
 
 func (s *Server) scaled(d time.Duration) time.Duration {
-	return time.Duration(float64(d) * s.cfg.TimeScale)
+	return scaleDuration(d, s.cfg.TimeScale)
+}
+
+// scaleDuration is d*f, held within [0, the longest Duration]: converting a
+// float64 beyond it to a Duration would wrap around to a negative delay.
+func scaleDuration(d time.Duration, f float64) time.Duration {
+	v := float64(d) * f
+	switch {
+	case !(v > 0): // NaN too
+		return 0
+	case v >= math.MaxInt64:
+		return math.MaxInt64
+	}
+	return time.Duration(v)
 }
 
 // Close stops the delivery engine: pending retries are abandoned, in-flight
@@ -277,7 +300,7 @@ func (s *Server) randomHexLocked(n int) (string, error) {
 
 // jitterLocked returns d scaled by TimeScale and by a factor in [0.9, 1.1).
 func (s *Server) jitterLocked(d time.Duration) time.Duration {
-	return time.Duration(float64(s.scaled(d)) * (0.9 + 0.2*s.rnd.Float64()))
+	return scaleDuration(s.scaled(d), 0.9+0.2*s.rnd.Float64())
 }
 
 func plural(n int, one, many string) string {

@@ -30,8 +30,8 @@ import (
 	"github.com/erzycall/erzycall/internal/listener"
 	"github.com/erzycall/erzycall/internal/localnet"
 	"github.com/erzycall/erzycall/internal/record"
+	"github.com/erzycall/erzycall/internal/safetext"
 	"github.com/erzycall/erzycall/internal/tunnel"
-	"github.com/erzycall/erzycall/internal/webhook"
 )
 
 // Server limits. Reading a request is bounded (slow senders cannot hold a
@@ -244,7 +244,7 @@ func Run(ctx context.Context, cfg Config) (err error) {
 		if err := WriteEnvFile(cfg.EnvFile, cfg.EnvVar, appSecret); err != nil {
 			return fmt.Errorf("--env-file: %w", err)
 		}
-		s.notef("Wrote %s=%s to %s.\n", cfg.EnvVar, webhook.RedactSecret(appSecret), cfg.EnvFile)
+		s.notef("Wrote %s=%s to %s.\n", cfg.EnvVar, safetext.Redact(appSecret), cfg.EnvFile)
 	}
 	if cfg.PrintSecret {
 		fmt.Fprintln(s.out, verify[0])
@@ -527,7 +527,7 @@ func (s *session) banner(localURL string, verify []string, dev, forwardSecret st
 	default:
 		b.Secrets = make([]string, len(verify))
 		for i, sec := range verify {
-			b.Secrets[i] = webhook.RedactSecret(sec)
+			b.Secrets[i] = safetext.Redact(sec)
 		}
 	}
 	b.ForwardSecret = forwardSecret

@@ -12,6 +12,8 @@ import (
 	"github.com/olekukonko/tablewriter"
 	"github.com/olekukonko/tablewriter/renderer"
 	"github.com/olekukonko/tablewriter/tw"
+
+	"github.com/erzycall/erzycall/internal/safetext"
 )
 
 // Printer collects rows and writes them in one go.
@@ -32,7 +34,8 @@ func New(w io.Writer, tty bool, header ...string) *Printer {
 func (p *Printer) AddRow(cells ...string) { p.rows = append(p.rows, cells) }
 
 // Style sets a function that decorates the cell at (row, col) on a terminal
-// only; the width is measured on the plain text.
+// only; the width is measured on the plain text. On a terminal every cell
+// is first made safe with safetext.Terminal.
 func (p *Printer) Style(row, col int, f func(string) string) {
 	if p.styled == nil {
 		p.styled = map[[2]int]func(string) string{}
@@ -80,6 +83,9 @@ func (p *Printer) Render() error {
 	for i, r := range p.rows {
 		cells := make([]any, len(r))
 		for j, c := range r {
+			// Cells come from outside (an API answer): on a terminal they
+			// must not carry escape sequences or break the row.
+			c = safetext.Terminal(c, 0)
 			if f := p.styled[[2]int{i, j}]; f != nil {
 				c = f(c)
 			}

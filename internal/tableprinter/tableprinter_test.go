@@ -93,3 +93,19 @@ func TestTerminalStylesDoNotShiftColumns(t *testing.T) {
 		t.Errorf("styled table, colours removed:\n%q\nplain table:\n%q", got, plain)
 	}
 }
+
+// TestTerminalCellsAreMadeSafe: a cell from a hostile API cannot clear the
+// screen, recolour the terminal or break the row.
+func TestTerminalCellsAreMadeSafe(t *testing.T) {
+	var b bytes.Buffer
+	p := New(&b, true, "ID", "DESCRIPTION")
+	p.AddRow("wh_1", "nice\x1b[2J\x1b[31mred\nsecond line\u202e")
+	if err := p.Render(); err != nil {
+		t.Fatal(err)
+	}
+	want := "ID    DESCRIPTION\n" +
+		`wh_1  nice\x1b[2J\x1b[31mred\nsecond line\u202e` + "\n"
+	if got := b.String(); got != want {
+		t.Errorf("got\n%q\nwant\n%q", got, want)
+	}
+}

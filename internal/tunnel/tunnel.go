@@ -13,6 +13,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/erzycall/erzycall/internal/safetext"
 )
 
 // Defaults of Options.
@@ -226,12 +228,7 @@ func (t *Tunnel) failure(err error) error {
 func printable(lines []string) []string {
 	out := make([]string, len(lines))
 	for i, l := range lines {
-		out[i] = strings.Map(func(r rune) rune {
-			if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) {
-				return -1
-			}
-			return r
-		}, l)
+		out[i] = safetext.Terminal(l, 300)
 	}
 	return out
 }

@@ -142,18 +142,3 @@ func parseSignature(header string, dst *[sha256.Size]byte) error {
 	}
 	return nil
 }
-
-// RedactSecret shows enough of a secret to tell which one it is without
-// revealing it: "whsec_…abcd" (the last four characters). Short secrets
-// show nothing but the prefix.
-func RedactSecret(secret string) string {
-	prefix, rest := "", secret
-	if strings.HasPrefix(secret, "whsec_") {
-		prefix, rest = "whsec_", secret[len("whsec_"):]
-	}
-	r := []rune(rest)
-	if len(r) < 12 {
-		return prefix + "…"
-	}
-	return prefix + "…" + string(r[len(r)-4:])
-}

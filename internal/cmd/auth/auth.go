@@ -6,8 +6,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/url"
-	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -15,6 +13,7 @@ import (
 	"github.com/erzycall/erzycall/internal/cmdutil"
 	"github.com/erzycall/erzycall/internal/credentials"
 	"github.com/erzycall/erzycall/internal/iostreams"
+	"github.com/erzycall/erzycall/internal/safetext"
 )
 
 // NewCmdAuth returns the `auth` command group.
@@ -116,15 +115,6 @@ func keyMode(key string) string {
 	return "unknown"
 }
 
-// redactURL hides a password in the URL's user info, if any.
-func redactURL(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return raw
-	}
-	return u.Redacted()
-}
-
 // envKey returns the key ERZYCALL_API_KEY gives, if any, without reading
 // the keyring or files.
 func envKey(ctx context.Context, r *credentials.Resolver) (credentials.Resolved, bool) {
@@ -147,19 +137,19 @@ func checkKey(ctx context.Context, newClient func(string, string) (*api.Client, 
 		return len(eps), nil
 	}
 	// The client already scrubs the key from API messages; belt and braces.
-	msg := strings.ReplaceAll(err.Error(), key, credentials.Redact(key))
+	msg := safetext.RedactIn(err.Error(), key)
 	var apiErr *api.Error
 	switch {
 	case errors.As(err, &apiErr) && (apiErr.StatusCode == 401 || apiErr.StatusCode == 403):
 		// %s, not %w: the refusal is about this key, so app's generic
 		// "log in again" hint for *api.Error does not apply.
-		return 0, &cmdutil.AuthError{Err: fmt.Errorf("the API at %s refused the key (%s)", redactURL(apiURL), apiErrorText(apiErr, key))}
+		return 0, &cmdutil.AuthError{Err: fmt.Errorf("the API at %s refused the key (%s)", safetext.URL(apiURL), apiErrorText(apiErr, key))}
 	case errors.As(err, &apiErr):
 		hint := ""
 		if apiErr.StatusCode == 404 {
 			hint = "; is the API URL right?"
 		}
-		return 0, &cmdutil.ExitError{Code: 1, Err: fmt.Errorf("could not check the key: the API at %s answered %s%s", redactURL(apiURL), apiErrorText(apiErr, key), hint)}
+		return 0, &cmdutil.ExitError{Code: 1, Err: fmt.Errorf("could not check the key: the API at %s answered %s%s", safetext.URL(apiURL), apiErrorText(apiErr, key), hint)}
 	case errors.Is(err, context.Canceled):
 		return 0, err
 	}
@@ -167,7 +157,7 @@ func checkKey(ctx context.Context, newClient func(string, string) (*api.Client, 
 }
 
 func apiErrorText(e *api.Error, key string) string {
-	return strings.ReplaceAll(e.Error(), key, credentials.Redact(key))
+	return safetext.RedactIn(e.Error(), key)
 }
 
 // checkMark is the green tick of success lines on stdout.

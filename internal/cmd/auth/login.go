@@ -14,6 +14,7 @@ import (
 	"github.com/erzycall/erzycall/internal/cmdutil"
 	"github.com/erzycall/erzycall/internal/credentials"
 	"github.com/erzycall/erzycall/internal/iostreams"
+	"github.com/erzycall/erzycall/internal/safetext"
 )
 
 // LoginOptions are the inputs of `auth login`.
@@ -121,9 +122,9 @@ func loginRun(ctx context.Context, opts *LoginOptions) error {
 	}
 	out := opts.IO.Out
 	fmt.Fprintf(out, "%s Logged in to profile %q with a %s key (%s), stored in %s\n",
-		checkMark(opts.IO), profile, keyMode(key), credentials.Redact(key), where)
+		checkMark(opts.IO), profile, keyMode(key), safetext.Redact(key), where)
 	if opts.APIURL != "" {
-		fmt.Fprintf(out, "%s API URL %s saved with profile %q\n", checkMark(opts.IO), redactURL(opts.APIURL), profile)
+		fmt.Fprintf(out, "%s API URL %s saved with profile %q\n", checkMark(opts.IO), safetext.URL(opts.APIURL), profile)
 	}
 
 	// Say when what was just saved will not be used.
@@ -132,7 +133,7 @@ func loginRun(ctx context.Context, opts *LoginOptions) error {
 	}
 	if opts.APIURL != "" {
 		if u, src, err := r.ResolveAPIURL(); err == nil && src == credentials.SourceEnv && u != opts.APIURL {
-			fmt.Fprintf(opts.IO.ErrOut, "warning: %s is set (%s) and takes precedence over the API URL saved with the profile\n", credentials.EnvAPIURL, redactURL(u))
+			fmt.Fprintf(opts.IO.ErrOut, "warning: %s is set (%s) and takes precedence over the API URL saved with the profile\n", credentials.EnvAPIURL, safetext.URL(u))
 		}
 	}
 	return nil

@@ -233,7 +233,7 @@ func TestLoginRefusedKey(t *testing.T) {
 	}{
 		{
 			401, `{"error":{"code":"unauthorized","message":"Invalid API key ` + testKey + `"}}`, 3,
-			"refused the key (HTTP 401 unauthorized: Invalid API key [redacted]): nothing was saved",
+			"refused the key (HTTP 401 unauthorized: Invalid API key ek_test_…abcd): nothing was saved",
 		},
 		{403, `{"error":"forbidden"}`, 3, "refused the key (HTTP 403: forbidden): nothing was saved"},
 		{404, `{"message":"Not found"}`, 1, "answered HTTP 404: Not found; is the API URL right?: nothing was saved"},

@@ -25,7 +25,9 @@ func NewCmdLogout(f *cmdutil.Factory, runF func(*LogoutOptions) error) *cobra.Co
 		Use:   "logout",
 		Short: "Remove the stored API key of the active profile",
 		Long: `Remove the API key stored for the active profile from the system keyring and
-from credentials.json, and the profile's saved settings (API URL).
+from credentials.json, the profile's saved settings (API URL), and the webhook
+signing secrets saved for it with --save-secret (in the keyring or in
+webhook-secrets.json).
 
 Logging out when nothing is stored is not an error: it says so and exits 0.
 It does not touch ERZYCALL_API_KEY: unset that yourself.`,
@@ -48,10 +50,8 @@ func logoutRun(ctx context.Context, opts *LogoutOptions) error {
 	if err != nil {
 		return cmdutil.FlagErrorWrap(err)
 	}
+	// What was removed before a failure is still said.
 	removed, err := opts.Credentials().Delete(ctx, profile)
-	if err != nil {
-		return err
-	}
 	out, tick := opts.IO.Out, checkMark(opts.IO)
 	if removed.Keyring {
 		fmt.Fprintf(out, "%s Removed the API key of profile %q from the system keyring\n", tick, profile)
@@ -61,6 +61,16 @@ func logoutRun(ctx context.Context, opts *LogoutOptions) error {
 	}
 	if removed.Settings {
 		fmt.Fprintf(out, "%s Removed the saved settings of profile %q\n", tick, profile)
+	}
+	if n := removed.WebhookSecrets; n > 0 {
+		noun := "secrets"
+		if n == 1 {
+			noun = "secret"
+		}
+		fmt.Fprintf(out, "%s Removed %d saved webhook signing %s of profile %q\n", tick, n, noun, profile)
+	}
+	if err != nil {
+		return err
 	}
 	if !removed.Any() {
 		// Idempotent like `docker logout`: the profile is logged out either way.

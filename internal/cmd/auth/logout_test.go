@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/erzycall/erzycall/internal/cmd/auth"
@@ -44,6 +45,33 @@ func TestLogout(t *testing.T) {
 			t.Errorf("stdout\n%s\nwant\n%s\nstderr %q", e.out.String(), want, e.errOut.String())
 		}
 		e.assertNothingStored("default")
+	})
+	t.Run("saved webhook secrets go too", func(t *testing.T) {
+		for _, keyringErr := range []error{nil, errors.New("no secret service")} {
+			e := newTestEnv(t, keyringErr)
+			e.storeKey("default", testKey, "", false)
+			ctx := context.Background()
+			hooks := e.store.WebhookSecrets()
+			for _, h := range []struct{ profile, id string }{{"default", "wh_1"}, {"default", "wh_2"}, {"ci", "wh_1"}} {
+				if _, err := hooks.Save(ctx, h.profile, h.id, "whsec_0123456789abcdef"+h.id, false); err != nil {
+					t.Fatal(err)
+				}
+			}
+			e.out.Reset()
+			err := auth.LogoutRun(ctx, e.logoutOpts())
+			assertCode(t, err, 0)
+			if want := `✓ Removed 2 saved webhook signing secrets of profile "default"` + "\n"; !strings.HasSuffix(e.out.String(), want) {
+				t.Errorf("keyring error %v: stdout\n%s\nwant it to end with\n%s", keyringErr, e.out.String(), want)
+			}
+			for _, id := range []string{"wh_1", "wh_2"} {
+				if _, _, err := hooks.Lookup(ctx, "default", id); !errors.Is(err, credentials.ErrNoWebhookSecret) {
+					t.Errorf("keyring error %v: the secret of %s survived the logout (%v)", keyringErr, id, err)
+				}
+			}
+			if _, _, err := hooks.Lookup(ctx, "ci", "wh_1"); err != nil {
+				t.Errorf("keyring error %v: profile ci lost its webhook secret (%v)", keyringErr, err)
+			}
+		}
 	})
 	t.Run("file, other profile kept", func(t *testing.T) {
 		e := newTestEnv(t, nil)

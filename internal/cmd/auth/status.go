@@ -12,6 +12,7 @@ import (
 	"github.com/erzycall/erzycall/internal/cmdutil"
 	"github.com/erzycall/erzycall/internal/credentials"
 	"github.com/erzycall/erzycall/internal/iostreams"
+	"github.com/erzycall/erzycall/internal/safetext"
 )
 
 // StatusOptions are the inputs of `auth status`.
@@ -109,9 +110,9 @@ func statusRun(ctx context.Context, opts *StatusOptions) error {
 	st := statusJSON{
 		Profile:        profile,
 		KeySource:      string(res.Source),
-		Key:            credentials.Redact(res.Key),
+		Key:            safetext.Redact(res.Key),
 		Mode:           keyMode(res.Key),
-		APIURL:         redactURL(apiURL),
+		APIURL:         safetext.URL(apiURL),
 		APIURLSource:   apiURLSourceName(urlSrc),
 		OverriddenKeys: []overriddenKey{},
 	}
@@ -121,8 +122,8 @@ func statusRun(ctx context.Context, opts *StatusOptions) error {
 	var notes []string
 	if res.EnvOverridden {
 		if env, ok := envKey(ctx, r); ok {
-			st.OverriddenKeys = append(st.OverriddenKeys, overriddenKey{Source: string(env.Source), Key: credentials.Redact(env.Key), Mode: keyMode(env.Key)})
-			notes = append(notes, fmt.Sprintf("The --api-key flag overrides %s (%s).", credentials.EnvAPIKey, credentials.Redact(env.Key)))
+			st.OverriddenKeys = append(st.OverriddenKeys, overriddenKey{Source: string(env.Source), Key: safetext.Redact(env.Key), Mode: keyMode(env.Key)})
+			notes = append(notes, fmt.Sprintf("The --api-key flag overrides %s (%s).", credentials.EnvAPIKey, safetext.Redact(env.Key)))
 		}
 	}
 	stored, hidden, err := r.Overridden(ctx, res)
@@ -131,7 +132,7 @@ func statusRun(ctx context.Context, opts *StatusOptions) error {
 		// Status still tells what it knows; the store's trouble is a side note.
 		fmt.Fprintf(opts.IO.ErrOut, "warning: could not look for a stored key of profile %q: %v\n", profile, err)
 	case hidden:
-		ok := overriddenKey{Source: string(stored.Source), Key: credentials.Redact(stored.Key), Mode: keyMode(stored.Key)}
+		ok := overriddenKey{Source: string(stored.Source), Key: safetext.Redact(stored.Key), Mode: keyMode(stored.Key)}
 		where := "the system keyring"
 		if stored.Source == credentials.SourceFile {
 			ok.File, where = stored.Path, stored.Path
@@ -142,7 +143,7 @@ func statusRun(ctx context.Context, opts *StatusOptions) error {
 			unset = "drop the flag"
 		}
 		notes = append(notes, fmt.Sprintf("The %s overrides the key stored for profile %q in %s (%s): %s to use the stored key.",
-			describeKeySource(res.Location), profile, where, credentials.Redact(stored.Key), unset))
+			describeKeySource(res.Location), profile, where, safetext.Redact(stored.Key), unset))
 	}
 	st.Overridden = len(st.OverriddenKeys) > 0
 

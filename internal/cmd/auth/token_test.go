@@ -6,6 +6,7 @@ import (
 
 	"github.com/erzycall/erzycall/internal/cmd/auth"
 	"github.com/erzycall/erzycall/internal/credentials"
+	"github.com/erzycall/erzycall/internal/safetext"
 )
 
 func TestNewCmdToken(t *testing.T) {
@@ -48,7 +49,7 @@ func TestToken(t *testing.T) {
 			err := auth.TokenRun(context.Background(), &auth.TokenOptions{IO: e.ios, Resolver: e.resolver})
 			assertCode(t, err, 0)
 			if e.out.String() != tc.want+"\n" || e.errOut.String() != "" {
-				t.Errorf("stdout %q (want the key and a newline), stderr %q", credentials.Redact(e.out.String()), e.errOut.String())
+				t.Errorf("stdout %q (want the key and a newline), stderr %q", safetext.Redact(e.out.String()), e.errOut.String())
 			}
 		})
 	}

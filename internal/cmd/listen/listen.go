@@ -322,10 +322,11 @@ func checkInspect(opts *listenOptions, fl *flagValues) error {
 		return cmdutil.FlagErrorf("--open only applies to --inspect")
 	case opts.Inspect == "" && fl.keepSet:
 		return cmdutil.FlagErrorf("--inspect-keep only applies to --inspect")
-	case opts.InspectKeep < 1 || opts.InspectKeep > inspector.MaxKeep:
-		return cmdutil.FlagErrorf("invalid --inspect-keep %d: give a number from 1 to %d", opts.InspectKeep, inspector.MaxKeep)
 	case fl.recordSet && strings.TrimSpace(opts.Record) == "":
 		return cmdutil.FlagErrorf("--record needs a file name, e.g. --record deliveries.ndjson")
+	}
+	if err := cmdutil.CheckIntFlag("inspect-keep", opts.InspectKeep, 1, inspector.MaxKeep); err != nil {
+		return err
 	}
 	if opts.Inspect == "" {
 		return nil
@@ -346,21 +347,22 @@ func checkInspect(opts *listenOptions, fl *flagValues) error {
 	return nil
 }
 
-// checkBounds rejects durations, counts and sizes outside sane ranges.
+// checkBounds rejects durations, counts and sizes outside sane ranges, in
+// the wording every command uses (cmdutil's bounds checks).
 func checkBounds(opts *listenOptions) error {
-	switch {
-	case opts.ForwardTimeout < 0 || opts.ForwardTimeout > maxForwardTimeout:
-		return cmdutil.FlagErrorf("invalid --forward-timeout %s: give a duration up to %s, or 0 for no limit", opts.ForwardTimeout, maxForwardTimeout)
-	case opts.MaxBody <= 0 || opts.MaxBody > maxMaxBody:
+	if opts.MaxBody <= 0 || opts.MaxBody > maxMaxBody {
 		return cmdutil.FlagErrorf("invalid --max-body %s: give a size from 1 byte to 1GiB", byteSize(opts.MaxBody))
-	case opts.Count < 0 || opts.Count > maxCount:
-		return cmdutil.FlagErrorf("invalid --count %d: give a number from 1 to %d", opts.Count, maxCount)
-	case opts.Timeout < 0 || opts.Timeout > maxTimeout:
-		return cmdutil.FlagErrorf("invalid --timeout %s: give a duration up to %s", opts.Timeout, maxTimeout)
-	case opts.Tolerance < 0 || opts.Tolerance > maxTolerance:
-		return cmdutil.FlagErrorf("invalid --tolerance %s: give a duration up to %s, or 0 to never mark deliveries stale", opts.Tolerance, maxTolerance)
-	case opts.TunnelTimeout < time.Second || opts.TunnelTimeout > maxTunnelTimeout:
-		return cmdutil.FlagErrorf("invalid --tunnel-timeout %s: give a duration from 1s to %s", opts.TunnelTimeout, maxTunnelTimeout)
+	}
+	for _, err := range []error{
+		cmdutil.CheckDurationFlag("forward-timeout", opts.ForwardTimeout, time.Millisecond, maxForwardTimeout, "no limit"),
+		cmdutil.CheckIntFlag("count", opts.Count, 0, maxCount),
+		cmdutil.CheckDurationFlag("timeout", opts.Timeout, time.Millisecond, maxTimeout, "no timeout"),
+		cmdutil.CheckDurationFlag("tolerance", opts.Tolerance, time.Second, maxTolerance, "never marking deliveries stale"),
+		cmdutil.CheckDurationFlag("tunnel-timeout", opts.TunnelTimeout, time.Second, maxTunnelTimeout, ""),
+	} {
+		if err != nil {
+			return err
+		}
 	}
 	return nil
 }

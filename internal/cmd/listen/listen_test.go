@@ -188,7 +188,7 @@ func TestNewCmdListen_Options(t *testing.T) {
 		{name: "inspector on the listener's address", args: []string{"--inspect=127.0.0.1:4242"}, wantErr: "is --addr"},
 		{name: "open without inspect", args: []string{"--open"}, wantErr: "--open only applies to --inspect"},
 		{name: "keep without inspect", args: []string{"--inspect-keep", "5"}, wantErr: "--inspect-keep only applies to --inspect"},
-		{name: "keep out of range", args: []string{"--inspect", "--inspect-keep", "0"}, wantErr: "invalid --inspect-keep 0"},
+		{name: "keep out of range", args: []string{"--inspect", "--inspect-keep", "0"}, wantErr: "invalid --inspect-keep 0: give 1 to 100000"},
 		{name: "record without a name", args: []string{"--record", " "}, wantErr: "--record needs a file name"},
 	}
 	for _, tt := range tests {

@@ -16,6 +16,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/erzycall/erzycall/internal/safetext"
 	"github.com/erzycall/erzycall/internal/session"
 	"github.com/erzycall/erzycall/internal/webhook"
 )
@@ -33,7 +34,7 @@ func TestListen_PrettyVerifiedDelivery(t *testing.T) {
 		t.Fatalf("interrupted listen: %v, want exit 0", err)
 	}
 	want := "Ready! Listening on " + r.url + " (Ctrl-C to quit)\n" +
-		"  Secret   " + webhook.RedactSecret(testSecret) + "\n" +
+		"  Secret   " + safetext.Redact(testSecret) + "\n" +
 		"  Forward  none: deliveries are answered 200 OK\n" +
 		"  Events   all\n" +
 		"  Try it   erzycall trigger call.ended   (from another terminal)\n" +

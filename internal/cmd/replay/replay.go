@@ -25,8 +25,12 @@ import (
 	"github.com/erzycall/erzycall/internal/webhook"
 )
 
-// defaultTimeout bounds each request, so CI never hangs on a stuck handler.
-const defaultTimeout = 30 * time.Second
+// defaultTimeout bounds each request, so CI never hangs on a stuck handler;
+// maxTimeout bounds --timeout.
+const (
+	defaultTimeout = 30 * time.Second
+	maxTimeout     = time.Hour
+)
 
 // Options are the inputs of `erzycall replay`.
 type Options struct {
@@ -131,13 +135,14 @@ func validate(opts *Options) error {
 		}
 	}
 	opts.Filter.IDs = ids
-	switch {
-	case opts.Concurrency < 1 || opts.Concurrency > replay.MaxConcurrency:
-		return cmdutil.FlagErrorf("--concurrency %d: give 1 to %d", opts.Concurrency, replay.MaxConcurrency)
-	case !(opts.Rate >= 0) || opts.Rate > replay.MaxRate:
-		return cmdutil.FlagErrorf("--rate %v: give 0 (no limit) to %d requests per second", opts.Rate, replay.MaxRate)
-	case opts.Timeout < 0:
-		return cmdutil.FlagErrorf("--timeout %s: give a positive duration, or 0 for none", opts.Timeout)
+	for _, err := range []error{
+		cmdutil.CheckIntFlag("concurrency", opts.Concurrency, 1, replay.MaxConcurrency),
+		cmdutil.CheckFloatFlag("rate", opts.Rate, 0, replay.MaxRate, "requests started per second; 0: no limit"),
+		cmdutil.CheckDurationFlag("timeout", opts.Timeout, time.Millisecond, maxTimeout, "no limit"),
+	} {
+		if err != nil {
+			return err
+		}
 	}
 	return nil
 }

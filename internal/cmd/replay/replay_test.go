@@ -135,11 +135,12 @@ func TestNewCmdReplay(t *testing.T) {
 		{[]string{}, nil, "give the record file"},
 		{[]string{"f", "--to", "localhost:3000"}, nil, "give an http:// or https:// URL"},
 		{[]string{"f", "--event", "call.ende"}, nil, "invalid --event"},
-		{[]string{"f", "-c", "0"}, nil, "--concurrency 0"},
-		{[]string{"f", "-c", "101"}, nil, "--concurrency 101"},
-		{[]string{"f", "--rate", "-1"}, nil, "--rate -1"},
-		{[]string{"f", "--rate", "NaN"}, nil, "--rate NaN"},
-		{[]string{"f", "--timeout", "-1s"}, nil, "--timeout -1s"},
+		{[]string{"f", "-c", "0"}, nil, "invalid --concurrency 0: give 1 to 100"},
+		{[]string{"f", "-c", "101"}, nil, "invalid --concurrency 101"},
+		{[]string{"f", "--rate", "-1"}, nil, "invalid --rate -1: give a number from 0 to 10000"},
+		{[]string{"f", "--rate", "NaN"}, nil, "invalid --rate NaN"},
+		{[]string{"f", "--timeout", "-1s"}, nil, "invalid --timeout -1s"},
+		{[]string{"f", "--timeout", "2h"}, nil, "invalid --timeout 2h0m0s: give a duration from 1ms to 1h, or 0 for no limit"},
 	} {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
 			e := newEnv(t, false)

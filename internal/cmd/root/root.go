@@ -151,5 +151,9 @@ const exitCodesHelp = `Exit codes of erzycall:
   7    webhooks check: an endpoint is disabled, or missing (with -f)
   8    webhooks apply: some changes were made, then one failed; the output
        names what was done and what failed, and running apply again finishes
+  9    verify --strict: the signature is valid, but a handler written from the
+       ErzyCall docs would reject the delivery (a signature header not in the
+       form sha256=<64 lowercase hex digits>, or a payload that is not in
+       JSON.stringify form)
   130  interrupted (Ctrl-C) before the command finished
 `

@@ -17,6 +17,7 @@ import (
 	"github.com/erzycall/erzycall/internal/cmdutil"
 	"github.com/erzycall/erzycall/internal/iostreams"
 	"github.com/erzycall/erzycall/internal/jsjson"
+	"github.com/erzycall/erzycall/internal/safetext"
 	"github.com/erzycall/erzycall/internal/webhook"
 )
 
@@ -167,7 +168,7 @@ func emitRun(ctx context.Context, opts *EmitOptions) error {
 			noun = "endpoint"
 		}
 		fmt.Fprintf(opts.IO.Out, "%s %s queued for %d %s (%s)\n",
-			opts.IO.Styles().Green.Render("✓"), opts.Event, n, noun, strings.Join(ids, ", "))
+			opts.IO.Styles().Green.Render("✓"), opts.Event, n, noun, safetext.Terminal(strings.Join(ids, ", "), 0))
 	}
 	return nil
 }

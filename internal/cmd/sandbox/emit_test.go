@@ -157,6 +157,12 @@ func TestEmitRun(t *testing.T) {
 			stdout: "✓ call.ended queued for 2 endpoints (wh_abc, wh_def)\n",
 		},
 		{
+			name: "terminal, what the API sent is made safe", tty: true, args: []string{"call.ended"},
+			reqBody: `{"event":"call.ended"}`, status: 202,
+			resp:   `{"data":{"event":"call.ended","deliveries":[{"deliveryId":"dlv_1","endpointId":"wh_\u001b[2Jx","url":"https://example.com/webhook"}]}}`,
+			stdout: "✓ call.ended queued for 1 endpoint (wh_\\x1b[2Jx)\n",
+		},
+		{
 			name: "terminal, one endpoint", tty: true, args: []string{"call.ended"},
 			reqBody: `{"event":"call.ended"}`, status: 202, resp: oneQueued,
 			stdout: "✓ call.ended queued for 1 endpoint (wh_abc)\n",

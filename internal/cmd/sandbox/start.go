@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"log"
-	"math"
 	"net"
 	"net/http"
 	"strings"
@@ -55,8 +54,8 @@ at it, then one line per API request and per delivery attempt, all on standard
 output; warnings and errors go to standard error. Any well-formed ek_test_...
 or ek_live_... key is accepted, and each key is its own organisation.
 
-Deliveries are retried after ~10s, 60s and 300s, multiplied by --time-scale
-(0.01 makes that 100ms, 600ms, 3s). Without --state, endpoints live in memory
+Deliveries are retried after ~10s, 60s and 300s, multiplied by --time-scale,
+from ` + fmt.Sprint(emulator.MinTimeScale) + ` to ` + fmt.Sprint(emulator.MaxTimeScale) + ` (0.01 makes that 100ms, 600ms, 3s). Without --state, endpoints live in memory
 only; with it they are saved to FILE on every change and reloaded at start.
 On Ctrl-C pending retries are abandoned, and the sandbox says how many.
 
@@ -75,8 +74,8 @@ port, printed in the banner.`,
 			if opts.Resolve, err = parseResolve(resolve); err != nil {
 				return err
 			}
-			if !(opts.TimeScale > 0) || math.IsInf(opts.TimeScale, 0) {
-				return cmdutil.FlagErrorf("invalid --time-scale %v: give a positive number, e.g. 0.01 to retry 100 times sooner", opts.TimeScale)
+			if err := cmdutil.CheckFloatFlag("time-scale", opts.TimeScale, emulator.MinTimeScale, emulator.MaxTimeScale, "e.g. 0.01 to retry 100 times sooner"); err != nil {
+				return err
 			}
 			if runF != nil {
 				return runF(opts)

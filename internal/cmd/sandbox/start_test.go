@@ -31,7 +31,12 @@ func TestNewCmdStart(t *testing.T) {
 		{name: "port only", args: []string{"--addr", "8787"}, wantFlagErr: `invalid --addr "8787"`},
 		{name: "port too big", args: []string{"--addr", "127.0.0.1:65536"}, wantFlagErr: "the port must be a number from 0 to 65535"},
 		{name: "named port", args: []string{"--addr", "127.0.0.1:http"}, wantFlagErr: "the port must be a number"},
-		{name: "zero time scale", args: []string{"--time-scale", "0"}, wantFlagErr: "invalid --time-scale 0: give a positive number"},
+		{name: "zero time scale", args: []string{"--time-scale", "0"}, wantFlagErr: "invalid --time-scale 0: give a number from 0.0001 to 10"},
+		// The issue's reproduction: 1e12 overflowed the delays, printed
+		// "Retry: after ~-2562047h47m…" and ran all attempts at once.
+		{name: "time scale that overflows", args: []string{"--time-scale", "1e12"}, wantFlagErr: "invalid --time-scale 1e+12: give a number from 0.0001 to 10 (e.g. 0.01 to retry 100 times sooner)"},
+		{name: "time scale just too small", args: []string{"--time-scale", "0.00009"}, wantFlagErr: "invalid --time-scale 9e-05: give a number from 0.0001 to 10"},
+		{name: "time scale at the bounds", args: []string{"--time-scale", "10"}, want: StartOptions{Addr: "127.0.0.1:8787", TimeScale: 10}},
 		{name: "negative time scale", args: []string{"--time-scale", "-1"}, wantFlagErr: "invalid --time-scale -1"},
 		{name: "NaN time scale", args: []string{"--time-scale", "NaN"}, wantFlagErr: "invalid --time-scale NaN"},
 		{name: "infinite time scale", args: []string{"--time-scale", "+Inf"}, wantFlagErr: "invalid --time-scale +Inf"},

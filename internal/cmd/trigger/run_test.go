@@ -86,10 +86,10 @@ func TestTriggerRun(t *testing.T) {
 		},
 		{
 			name: "the body is escaped and cut", tty: true, status: 400,
-			respBody: "  bad\tinput\r\n\x1b[31mred\xff " + strings.Repeat("é", 150),
+			respBody: "  bad\tinput\r\n\x1b[31mred\xff " + strings.Repeat("é", 250),
 			code:     1,
 			stdout: lines("→ call.ended call_ab12cd34ef56 to http://127.0.0.1:PORT/webhook",
-				`← 400 Bad Request in 3.2 ms: bad\tinput\r\n\x1b[31mred\xff `+strings.Repeat("é", 90)+"…"),
+				`← 400 Bad Request in 3.2 ms: bad\tinput\r\n\x1b[31mred`+"\uFFFD "+strings.Repeat("é", 173)+"…"),
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -29,6 +29,9 @@ const (
 	maxConcurrency = 1000
 	// defaultTimeout bounds each request, so CI never hangs on a stuck handler.
 	defaultTimeout = 30 * time.Second
+	// A request --timeout from a millisecond to a day (0: none).
+	minTimeout = time.Millisecond
+	maxTimeout = 24 * time.Hour
 )
 
 // Options are the inputs of `erzycall trigger`.
@@ -159,15 +162,17 @@ func validate(opts *Options, getenv func(string) string, timestamp string) error
 			}
 		}
 	}
-	switch {
-	case opts.Count < 1 || opts.Count > maxCount:
-		return cmdutil.FlagErrorf("--count %d: give 1 to %d", opts.Count, maxCount)
-	case opts.Concurrency < 1 || opts.Concurrency > maxConcurrency:
-		return cmdutil.FlagErrorf("--concurrency %d: give 1 to %d", opts.Concurrency, maxConcurrency)
-	case opts.Concurrency > opts.Count:
+	if err := cmdutil.CheckIntFlag("count", opts.Count, 1, maxCount); err != nil {
+		return err
+	}
+	if err := cmdutil.CheckIntFlag("concurrency", opts.Concurrency, 1, maxConcurrency); err != nil {
+		return err
+	}
+	if opts.Concurrency > opts.Count {
 		return cmdutil.FlagErrorf("--concurrency %d is more than --count %d: each connection needs an event to send", opts.Concurrency, opts.Count)
-	case opts.Timeout < 0:
-		return cmdutil.FlagErrorf("--timeout %s: give a positive duration, or 0 for none", opts.Timeout)
+	}
+	if err := cmdutil.CheckDurationFlag("timeout", opts.Timeout, minTimeout, maxTimeout, "no limit"); err != nil {
+		return err
 	}
 	if timestamp != "" {
 		ts, err := time.Parse(time.RFC3339Nano, timestamp)

@@ -27,6 +27,7 @@ type Options struct {
 	Secrets     []string
 	Signature   string
 	PayloadFile string
+	Strict      bool
 }
 
 // NewCmdVerify returns `erzycall verify`.
@@ -40,12 +41,18 @@ func NewCmdVerify(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command 
 --payload-file or standard input. Several --secret values may be given (during a
 rotation); the output names the one that matched. Exit 0 when valid, 1 when not.
 
-It also warns when the payload is not byte-for-byte what JavaScript's
-JSON.stringify produces for it: handlers written from the ErzyCall docs verify
-JSON.stringify(req.body), so such a payload fails there even with a right signature.`,
+It also warns, on standard error, about a valid signature that handlers written
+from the ErzyCall docs would still reject:
+  - the payload is not byte-for-byte what JavaScript's JSON.stringify produces
+    for it: those handlers verify JSON.stringify(req.body);
+  - the header is not exactly sha256=<64 lowercase hex digits>, the form
+    ErzyCall sends (e.g. SHA256= or uppercase digits): those handlers compare
+    it byte for byte.
+With --strict either warning ends the command with exit 9.`,
 		Example: `  erzycall verify --secret "$WEBHOOK_SECRET" --signature "sha256=757107ea…" --payload-file body.json
   printf 'Hello, World!' | erzycall verify --secret "It's a Secret to Everybody" \
-      --signature sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17`,
+      --signature sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17
+  erzycall verify --strict --secret "$WEBHOOK_SECRET" --signature "$SIG" --payload-file body.json`,
 		Args: cmdutil.MaximumNArgs(0, "it takes no arguments"),
 		RunE: func(_ *cobra.Command, _ []string) error {
 			opts.Secrets = cmdutil.WebhookSecrets(secrets, f.Getenv)
@@ -67,6 +74,7 @@ JSON.stringify(req.body), so such a payload fails there even with a right signat
 	cmd.Flags().StringArrayVar(&secrets, "secret", nil, "signing `secret` (repeatable; default $"+cmdutil.WebhookSecretEnv+")")
 	cmd.Flags().StringVar(&opts.Signature, "signature", "", "the X-Webhook-Signature `header` value")
 	cmd.Flags().StringVar(&opts.PayloadFile, "payload-file", "", "`file` with the raw payload (default: standard input)")
+	cmd.Flags().BoolVar(&opts.Strict, "strict", false, "exit 9 when a valid signature would still fail a handler written from the docs")
 	return cmd
 }
 
@@ -76,9 +84,16 @@ func run(opts *Options) error {
 		return err
 	}
 	idx, verr := webhook.Verify(body, opts.Signature, opts.Secrets...)
+	rejected := false // by a handler written from the docs, though valid here
 	if canon, err := jsjson.Canonical(body); err == nil && !bytes.Equal(canon, body) {
+		rejected = true
 		fmt.Fprintln(opts.IO.ErrOut, "warning: this payload is not byte-for-byte JSON.stringify(JSON.parse(payload)): "+
 			"handlers written from the ErzyCall docs would compute a different signature")
+	}
+	if verr == nil && !webhook.IsCanonicalSignature(opts.Signature) {
+		rejected = true
+		fmt.Fprintln(opts.IO.ErrOut, "warning: the signature header is not sha256=<64 lowercase hex digits>, the form ErzyCall sends: "+
+			"handlers written from the ErzyCall docs compare it byte for byte and would reject it")
 	}
 	if verr != nil {
 		reason := strings.TrimPrefix(verr.Error(), "invalid signature: ")
@@ -89,6 +104,9 @@ func run(opts *Options) error {
 		return cmdutil.ErrSilent
 	}
 	fmt.Fprintf(opts.IO.Out, "valid (secret #%d)\n", idx+1)
+	if opts.Strict && rejected {
+		return &cmdutil.ExitError{Code: cmdutil.ExitStrict, Err: errors.New("--strict: the signature is valid, but a handler written from the ErzyCall docs would reject this delivery (see the warning above)")}
+	}
 	return nil
 }
 

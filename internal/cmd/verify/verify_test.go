@@ -168,3 +168,76 @@ func mustTime(t *testing.T) time.Time {
 	}
 	return ts
 }
+
+// The issue's reproduction: `SHA256=757107EA…` and uppercase hex said
+// "valid" with no word that the documented Node handler (a byte comparison
+// with sha256=<lowercase hex>) rejects them. They stay valid, with a
+// warning; --strict makes the warning exit 9.
+func TestVerifyNonCanonicalHeader(t *testing.T) {
+	const warning = "warning: the signature header is not sha256=<64 lowercase hex digits>, the form ErzyCall sends: " +
+		"handlers written from the ErzyCall docs compare it byte for byte and would reject it\n"
+	const strictErr = "--strict: the signature is valid, but a handler written from the ErzyCall docs would reject this delivery (see the warning above)"
+	upper := strings.ToUpper(vectorSig[len("sha256="):])
+	for _, tc := range []struct {
+		name, sig, body string
+		strict          bool
+		code            int
+		stderr          string
+	}{
+		{"canonical", vectorSig, vectorBody, false, 0, ""},
+		{"canonical, strict", vectorSig, vectorBody, true, 0, ""},
+		{"SHA256= and uppercase hex", "SHA256=" + upper, vectorBody, false, 0, warning},
+		{"uppercase hex", "sha256=" + upper, vectorBody, false, 0, warning},
+		{"SHA256= and uppercase hex, strict", "SHA256=" + upper, vectorBody, true, cmdutil.ExitStrict, warning},
+		{"uppercase hex, strict", "sha256=" + upper, vectorBody, true, cmdutil.ExitStrict, warning},
+		// Invalid stays exit 1, strict or not, and is not called non-canonical.
+		{"invalid, strict", "SHA256=" + strings.Repeat("0", 64), vectorBody, true, 1, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv()
+			e.in.WriteString(tc.body)
+			args := []string{"--secret", vectorSecret, "--signature", tc.sig}
+			if tc.strict {
+				args = append(args, "--strict")
+			}
+			err := e.run(args...)
+			if code := cmdutil.ExitCode(err); code != tc.code {
+				t.Fatalf("exit %d (%v), want %d", code, err, tc.code)
+			}
+			if tc.code == cmdutil.ExitStrict && err.Error() != strictErr {
+				t.Errorf("error %q, want %q", err, strictErr)
+			}
+			if wantOut := "valid (secret #1)\n"; tc.code != 1 && e.out.String() != wantOut {
+				t.Errorf("stdout %q, want %q", e.out.String(), wantOut)
+			}
+			if e.er.String() != tc.stderr {
+				t.Errorf("stderr %q, want %q", e.er.String(), tc.stderr)
+			}
+		})
+	}
+}
+
+// --strict treats a payload that is not in JSON.stringify form like a
+// non-canonical header: the handler from the docs would reject both.
+func TestVerifyStrictNonStringifyPayload(t *testing.T) {
+	body := []byte(`{"event": "call.ended", "data": {}}`) // spaces JSON.stringify would not write
+	for _, strict := range []bool{false, true} {
+		e := newEnv()
+		e.in.Write(body)
+		args := []string{"--secret", "whsec_x", "--signature", webhook.Sign("whsec_x", body)}
+		if strict {
+			args = append(args, "--strict")
+		}
+		err := e.run(args...)
+		want := 0
+		if strict {
+			want = cmdutil.ExitStrict
+		}
+		if code := cmdutil.ExitCode(err); code != want {
+			t.Errorf("strict=%v: exit %d (%v), want %d", strict, code, err, want)
+		}
+		if !strings.HasPrefix(e.er.String(), "warning: this payload is not byte-for-byte JSON.stringify") || e.out.String() != "valid (secret #1)\n" {
+			t.Errorf("strict=%v: stdout %q stderr %q", strict, e.out.String(), e.er.String())
+		}
+	}
+}

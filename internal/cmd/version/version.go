@@ -15,7 +15,7 @@ func NewCmdVersion(f *cmdutil.Factory) *cobra.Command {
 	var out cmdutil.OutputOptions
 	cmd := &cobra.Command{
 		Use:     "version",
-		Short:   "Print the version, commit, build date and Go version",
+		Short:   "Print the version, commit, build date and Go version, and where to find updates",
 		Args:    cmdutil.MaximumNArgs(0, "it takes no arguments"),
 		Example: "  erzycall version\n  erzycall version -o json",
 		RunE: func(_ *cobra.Command, _ []string) error {
@@ -26,7 +26,7 @@ func NewCmdVersion(f *cmdutil.Factory) *cobra.Command {
 			if out.IsJSON() {
 				return out.Write(f.IOStreams, info)
 			}
-			_, err := fmt.Fprint(f.IOStreams.Out, Format(info))
+			_, err := fmt.Fprintf(f.IOStreams.Out, "%slatest release: %s/latest\n", Format(info), build.ReleasesURL)
 			return err
 		},
 	}

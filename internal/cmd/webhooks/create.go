@@ -80,6 +80,8 @@ func createRun(ctx context.Context, opts *CreateOptions) error {
 		URL: opts.URL, Events: opts.Events, Description: opts.Description,
 	})
 	if err != nil {
+		warnInterrupted(opts.IO, err, "the endpoint may exist (its secret was not shown); "+
+			"check with `erzycall webhooks list`, then delete it or rotate its secret to get one")
 		return err
 	}
 	if opts.Save {

@@ -53,6 +53,7 @@ func deleteRun(ctx context.Context, opts *DeleteOptions) error {
 		return err
 	}
 	if err := client.DeleteEndpoint(ctx, opts.ID); err != nil {
+		warnInterrupted(opts.IO, err, "%s may be deleted; check with `erzycall webhooks get %s`", opts.ID, opts.ID)
 		return err
 	}
 	success(opts.IO, "Deleted webhook endpoint %s", opts.ID)

@@ -80,6 +80,16 @@ func TestGetRun(t *testing.T) {
 			stdout: "{\n  \"id\": \"wh_def456\",\n  \"url\": \"https://hooks.example.org/erzycall\",\n  \"events\": [\n    \"call.failed\"\n  ],\n" +
 				"  \"isActive\": false,\n  \"description\": \"\",\n  \"createdAt\": \"2025-01-16T08:00:00Z\"\n}\n",
 		},
+		{
+			name: "terminal, what the API sent is made safe", tty: true,
+			resp: `{"data":{"id":"wh_abc123","url":"https://example.com/\u001b[2J","events":["call.ended"],"isActive":true,"description":"x\u001b]0;pwned\u0007\nStatus       disabled"}}`,
+			stdout: "" +
+				"ID           wh_abc123\n" +
+				"URL          https://example.com/\\x1b[2J\n" +
+				"Events       call.ended\n" +
+				"Status       active\n" +
+				"Description  x\\x1b]0;pwned\\x07\\nStatus       disabled\n",
+		},
 		{name: "jq secret is raw", tty: true, args: []string{"--jq", ".secret"}, resp: data(epWithSecret), stdout: "whsec_9f8e7d6c5b4a3210\n"},
 		{name: "jq array piped", args: []string{"--jq", ".events"}, resp: data(epActive), stdout: `["call.ended","contact.created"]` + "\n"},
 	} {

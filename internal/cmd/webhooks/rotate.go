@@ -9,6 +9,7 @@ import (
 	"github.com/erzycall/erzycall/internal/api"
 	"github.com/erzycall/erzycall/internal/cmdutil"
 	"github.com/erzycall/erzycall/internal/iostreams"
+	"github.com/erzycall/erzycall/internal/safetext"
 	"github.com/erzycall/erzycall/internal/tableprinter"
 )
 
@@ -71,6 +72,8 @@ func rotateRun(ctx context.Context, opts *RotateOptions) error {
 	}
 	ep, err := client.RotateSecret(ctx, opts.ID)
 	if err != nil {
+		warnInterrupted(opts.IO, err, "the secret of %s may have changed, and the old one then no longer verifies; "+
+			"rotate again to get one you know: `erzycall webhooks rotate-secret %s`", opts.ID, opts.ID)
 		return err
 	}
 	if ep.ID == "" {
@@ -104,7 +107,7 @@ func printSecretOnly(io *iostreams.IOStreams, e *api.Endpoint) error {
 	s := io.Styles()
 	_, err := fmt.Fprintf(io.Out, "%s %s\n%s %s\n\n%s %s\n",
 		s.Bold.Render(fmt.Sprintf("%-12s", "ID")), e.ID,
-		s.Bold.Render(fmt.Sprintf("%-12s", "Secret")), s.Yellow.Bold(true).Render(e.Secret),
+		s.Bold.Render(fmt.Sprintf("%-12s", "Secret")), s.Yellow.Bold(true).Render(safetext.Terminal(e.Secret, 0)),
 		s.Yellow.Render("!"), storeHint)
 	return err
 }

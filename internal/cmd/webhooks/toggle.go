@@ -66,6 +66,7 @@ func toggleRun(ctx context.Context, opts *ToggleOptions) error {
 	active := opts.Active
 	ep, err := client.UpdateEndpoint(ctx, opts.ID, api.UpdateEndpointInput{IsActive: &active})
 	if err != nil {
+		warnInterrupted(opts.IO, err, "%s may have changed; check with `erzycall webhooks get %s`", opts.ID, opts.ID)
 		return err
 	}
 	verb := "Disabled"

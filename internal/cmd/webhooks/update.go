@@ -123,6 +123,7 @@ func updateRun(ctx context.Context, opts *UpdateOptions) error {
 	}
 	ep, err := client.UpdateEndpoint(ctx, opts.ID, changes)
 	if err != nil {
+		warnInterrupted(opts.IO, err, "%s may have changed; check with `erzycall webhooks get %s`", opts.ID, opts.ID)
 		return err
 	}
 	return printChanged(opts.IO, &opts.Output, ep, "Updated webhook endpoint %s", ep.ID)

@@ -3,6 +3,7 @@ package webhooks
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -13,6 +14,7 @@ import (
 	"github.com/erzycall/erzycall/internal/api"
 	"github.com/erzycall/erzycall/internal/cmdutil"
 	"github.com/erzycall/erzycall/internal/iostreams"
+	"github.com/erzycall/erzycall/internal/safetext"
 	"github.com/erzycall/erzycall/internal/tableprinter"
 	"github.com/erzycall/erzycall/internal/webhook"
 )
@@ -109,19 +111,20 @@ func printEndpoint(io *iostreams.IOStreams, e *api.Endpoint, showSecret bool) er
 	field := func(name, value string) {
 		fmt.Fprintf(&b, "%s %s\n", s.Bold.Render(fmt.Sprintf("%-12s", name)), value)
 	}
-	field("ID", e.ID)
-	field("URL", e.URL)
-	field("Events", strings.Join(e.Events, ", "))
+	// What the API sent is made safe for the terminal before it is shown.
+	field("ID", safetext.Terminal(e.ID, 0))
+	field("URL", safetext.Terminal(e.URL, 0))
+	field("Events", safetext.Terminal(strings.Join(e.Events, ", "), 0))
 	field("Status", statusStyle(io, e)(statusText(e)))
 	if e.Description != "" {
-		field("Description", e.Description)
+		field("Description", safetext.Terminal(e.Description, 0))
 	}
 	switch {
 	case showSecret && e.Secret != "":
-		field("Secret", s.Yellow.Bold(true).Render(e.Secret))
+		field("Secret", s.Yellow.Bold(true).Render(safetext.Terminal(e.Secret, 0)))
 		fmt.Fprintf(&b, "\n%s %s\n", s.Yellow.Render("!"), storeHint)
 	case e.Secret != "":
-		field("Secret", redactSecret(e.Secret)+s.Dim.Render("  (--jq .secret shows it)"))
+		field("Secret", safetext.Redact(e.Secret)+s.Dim.Render("  (--jq .secret shows it)"))
 	}
 	_, err := fmt.Fprint(io.Out, b.String())
 	return err
@@ -130,17 +133,13 @@ func printEndpoint(io *iostreams.IOStreams, e *api.Endpoint, showSecret bool) er
 // storeHint follows a secret shown on a terminal.
 const storeHint = "Store this secret now (for example as WEBHOOK_SECRET in your app): it verifies every delivery."
 
-// redactSecret keeps the prefix and the last four characters.
-func redactSecret(s string) string {
-	prefix := ""
-	if strings.HasPrefix(s, "whsec_") {
-		prefix = "whsec_"
+// warnInterrupted follows a write the user interrupted (exit 130): the
+// request may have reached the API before the interruption, so what it asked
+// for may have happened all the same. It says what, and how to find out.
+func warnInterrupted(io *iostreams.IOStreams, err error, format string, args ...any) {
+	if errors.Is(err, context.Canceled) {
+		fmt.Fprintf(io.ErrOut, "warning: interrupted, but the request may have reached the API: %s\n", fmt.Sprintf(format, args...))
 	}
-	rest := s[len(prefix):]
-	if len(rest) <= 8 {
-		return prefix + "…"
-	}
-	return prefix + "…" + rest[len(rest)-4:]
 }
 
 // success prints a check-marked line on stdout on a terminal only: piped
