@@ -4,10 +4,12 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"time"
 
 	"github.com/erzycall/erzycall/internal/inspector"
 	"github.com/erzycall/erzycall/internal/listener"
 	"github.com/erzycall/erzycall/internal/record"
+	"github.com/erzycall/erzycall/internal/safetext"
 )
 
 // openExtras binds the inspector's socket and opens the record file, before
@@ -90,7 +92,10 @@ func (s *session) inspectorConfig(lc *listener.Config, localURL string, verify [
 			if r.Status > 0 {
 				answer = strconv.Itoa(r.Status) + " " + r.StatusText
 			}
-			s.notef("Inspector: replayed #%d as #%d to %s: %s in %s (%s)\n", r.Of, r.Seq, r.URL, answer, r.Latency.Round(1000), r.Signing)
+			// The target's status text and the URL come from outside: made
+			// safe for the terminal.
+			s.notef("Inspector: replayed #%d as #%d to %s: %s in %s (%s)\n", r.Of, r.Seq, safetext.Terminal(r.URL, 200),
+				safetext.Terminal(answer, 200), r.Latency.Round(time.Microsecond), r.Signing)
 		},
 	}
 	for i, v := range verify {

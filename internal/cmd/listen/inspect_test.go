@@ -72,7 +72,31 @@ func TestInspectOpenAndRecord(t *testing.T) {
 	if err := json.Unmarshal(b, &list); err != nil || len(list) != 1 || list[0].ID != "i1" || !strings.HasPrefix(list[0].Signature, "✓ secret whsec_…") {
 		t.Errorf("the inspector lists %s", b)
 	}
+	// A replay from the page, to the listener itself, is told on stderr.
+	var sess struct {
+		CSRF string `json:"csrf"`
+	}
+	resp, err = http.Get(m[1] + "api/session")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = json.NewDecoder(resp.Body).Decode(&sess)
+	resp.Body.Close()
+	rq, _ := http.NewRequest("POST", m[1]+"api/deliveries/1/replay", strings.NewReader(`{"target":"listener","secret":-1}`))
+	rq.Header.Set("Content-Type", "application/json")
+	rq.Header.Set("X-CSRF-Token", sess.CSRF)
+	resp, err = http.DefaultClient.Do(rq)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 201 {
+		t.Fatalf("replay: %d", resp.StatusCode)
+	}
 	r.stop(t)
+	if want := "Inspector: replayed #1 as #3 to " + r.url + ": 200 OK in "; !strings.Contains(e.errOut.String(), want) {
+		t.Errorf("stderr lacks %q:\n%s", want, e.errOut)
+	}
 	if _, err := http.Get(m[1]); err == nil {
 		t.Error("the inspector still serves after listen exited")
 	}
@@ -85,7 +109,8 @@ func TestInspectOpenAndRecord(t *testing.T) {
 	if err := record.Read(f, func(_ int, l *record.Line) error { lines = append(lines, l); return nil }); err != nil {
 		t.Fatal(err)
 	}
-	if len(lines) != 1 || !bytes.Equal(lines[0].Body, body) || !lines[0].Verification.Verified {
+	// The delivery and its replay through the listener: both received.
+	if len(lines) != 2 || !bytes.Equal(lines[0].Body, body) || !bytes.Equal(lines[1].Body, body) || !lines[0].Verification.Verified {
 		t.Errorf("recorded %+v", lines)
 	}
 }
