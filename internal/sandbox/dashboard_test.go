@@ -150,19 +150,6 @@ func TestResendFromAnotherOriginIsRefused(t *testing.T) {
 	}
 }
 
-func TestAutoDisableReason(t *testing.T) {
-	h := newHarness(t, nil)
-	rc := newReceiver(t, 500)
-	e := h.create(keyA, rc.srv.URL, "call.ended")
-	for range DisableAfter {
-		h.send(keyA, map[string]any{"event": "call.ended"})
-	}
-	waitFor(t, "endpoint disabled", func() bool { return !h.get(keyA, e.ID).IsActive })
-	if got := h.dashboard(keyA).Endpoints[0].DisabledReason; got != "disabled automatically after 10 consecutive failed deliveries" {
-		t.Errorf("reason %q", got)
-	}
-}
-
 // TestBrowserDashboard opens the real dashboard page in headless Chromium,
 // as `erzycall webhooks open` does against the sandbox: it signs in with
 // the suggested key, shows the endpoints and a new delivery without a
