@@ -48,7 +48,7 @@ func Main() int {
 
 // Run executes args against the command tree built on f.
 func Run(ctx context.Context, f *cmdutil.Factory, args []string) int {
-	rootCmd := root.NewCmdRoot(f)
+	rootCmd := root.NewCmdRootFor(f, args)
 	rootCmd.SetArgs(args)
 	cmd, err := rootCmd.ExecuteContextC(ctx)
 	if err == nil {

@@ -1,18 +1,22 @@
 // Package tableprinter prints rows for people or for programs: on a terminal
 // an aligned, borderless table with a header; elsewhere tab-separated rows
 // without a header, so cut and awk work (the GitHub CLI convention).
+//
+// The table is laid out here, not by a table library: a borderless table is
+// padding to the widest cell of each column, and a library for it cost
+// 1.4 MB of binary and a fifth of every command's start-up (its package
+// initialisers; see docs/performance.md).
 package tableprinter
 
 import (
-	"fmt"
 	"io"
-	"regexp"
 	"strings"
 
-	"github.com/olekukonko/tablewriter"
-	"github.com/olekukonko/tablewriter/renderer"
-	"github.com/olekukonko/tablewriter/tw"
+	"github.com/charmbracelet/x/ansi"
 )
+
+// columnGap separates the columns of a terminal table.
+const columnGap = "  "
 
 // Printer collects rows and writes them in one go.
 type Printer struct {
@@ -42,93 +46,66 @@ func (p *Printer) Style(row, col int, f func(string) string) {
 
 // Render writes everything added so far.
 func (p *Printer) Render() error {
+	var b strings.Builder
 	if !p.tty {
-		var b strings.Builder
 		for _, r := range p.rows {
 			for i, c := range r {
 				if i > 0 {
 					b.WriteByte('\t')
 				}
-				b.WriteString(tsvCell(c))
+				b.WriteString(oneLine(c))
 			}
 			b.WriteByte('\n')
 		}
 		_, err := io.WriteString(p.w, b.String())
 		return err
 	}
-	var buf strings.Builder
-	t := tablewriter.NewTable(&buf,
-		tablewriter.WithRenderer(renderer.NewBlueprint(tw.Rendition{
-			Borders: tw.BorderNone,
-			Symbols: tw.NewSymbols(tw.StyleNone),
-			Settings: tw.Settings{
-				Lines:      tw.LinesNone,
-				Separators: tw.SeparatorsNone,
-			},
-		})),
-		tablewriter.WithHeaderAutoFormat(tw.Off),
-		tablewriter.WithHeaderAlignment(tw.AlignLeft),
-		tablewriter.WithRowAlignment(tw.AlignLeft),
-		tablewriter.WithRowAutoWrap(tw.WrapNone),
-		tablewriter.WithHeaderAutoWrap(tw.WrapNone),
-		tablewriter.WithTrimSpace(tw.Off),
-		tablewriter.WithPadding(tw.Padding{Left: "", Right: "  ", Overwrite: true}),
-	)
+
+	lines := p.rows
 	if len(p.header) > 0 {
-		t.Header(toAny(p.header)...)
+		lines = append([][]string{p.header}, p.rows...)
 	}
-	for i, r := range p.rows {
-		cells := make([]any, len(r))
+	var widths []int
+	for _, r := range lines {
 		for j, c := range r {
-			if f := p.styled[[2]int{i, j}]; f != nil {
-				c = f(c)
+			if j == len(widths) {
+				widths = append(widths, 0)
 			}
-			cells[j] = c
-		}
-		if err := t.Append(cells...); err != nil {
-			return fmt.Errorf("render table: %w", err)
+			widths[j] = max(widths[j], ansi.StringWidth(oneLine(c)))
 		}
 	}
-	if err := t.Render(); err != nil {
-		return fmt.Errorf("render table: %w", err)
-	}
-	// The renderer pads the last column; trailing blanks only get in the way.
-	lines := strings.SplitAfter(buf.String(), "\n")
-	for i, l := range lines {
-		if strings.HasSuffix(l, "\n") {
-			lines[i] = trimRightBlanks(l[:len(l)-1]) + "\n"
+	for i, r := range lines {
+		row := i
+		if len(p.header) > 0 {
+			row-- // the header is row -1: never styled
 		}
+		// The last non-empty cell ends the line: no trailing blanks.
+		last := len(r) - 1
+		for last >= 0 && r[last] == "" {
+			last--
+		}
+		for j := 0; j <= last; j++ {
+			c := oneLine(r[j])
+			if f := p.styled[[2]int{row, j}]; f != nil && row >= 0 {
+				b.WriteString(f(c))
+			} else {
+				b.WriteString(c)
+			}
+			if j < last {
+				b.WriteString(strings.Repeat(" ", widths[j]-ansi.StringWidth(c)))
+				b.WriteString(columnGap)
+			}
+		}
+		b.WriteByte('\n')
 	}
-	_, err := io.WriteString(p.w, strings.Join(lines, ""))
+	_, err := io.WriteString(p.w, b.String())
 	return err
 }
 
-// trailingSGR is a colour sequence at the end of a line.
-var trailingSGR = regexp.MustCompile("\x1b\\[[0-9;]*m$")
-
-// trimRightBlanks drops trailing blanks, including those the renderer puts
-// before the colour reset that closes a row with a styled cell.
-func trimRightBlanks(l string) string {
-	var suffix string
-	for {
-		l = strings.TrimRight(l, " ")
-		m := trailingSGR.FindStringIndex(l)
-		if m == nil {
-			return l + suffix
-		}
-		l, suffix = l[:m[0]], l[m[0]:]+suffix
+// oneLine keeps a cell on one line and in one column.
+func oneLine(s string) string {
+	if !strings.ContainsAny(s, "\t\n\r") {
+		return s
 	}
-}
-
-// tsvCell keeps a cell on one line and one column.
-func tsvCell(s string) string {
 	return strings.NewReplacer("\t", " ", "\n", " ", "\r", " ").Replace(s)
-}
-
-func toAny(s []string) []any {
-	out := make([]any, len(s))
-	for i, v := range s {
-		out[i] = v
-	}
-	return out
 }

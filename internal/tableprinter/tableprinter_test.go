@@ -64,7 +64,7 @@ func TestTerminalWidthOfWideRunes(t *testing.T) {
 	}
 }
 
-var ansi = regexp.MustCompile("\x1b\\[[0-9;]*m")
+var sgr = regexp.MustCompile("\x1b\\[[0-9;]*m")
 
 func TestTerminalStylesDoNotShiftColumns(t *testing.T) {
 	render := func(styled bool) string {
@@ -82,14 +82,30 @@ func TestTerminalStylesDoNotShiftColumns(t *testing.T) {
 		return b.String()
 	}
 	plain, styled := render(false), render(true)
-	if !ansi.MatchString(styled) {
+	if !sgr.MatchString(styled) {
 		t.Fatalf("styles were not applied on a terminal:\n%q", styled)
 	}
 	want := "ID    STATUS    URL\nwh_1  active    https://a.example\nwh_2  disabled\n"
 	if plain != want {
 		t.Errorf("plain table:\n%q\nwant\n%q", plain, want)
 	}
-	if got := ansi.ReplaceAllString(styled, ""); got != plain {
+	if got := sgr.ReplaceAllString(styled, ""); got != plain {
 		t.Errorf("styled table, colours removed:\n%q\nplain table:\n%q", got, plain)
+	}
+}
+
+func TestTerminalCellsStayOnOneLine(t *testing.T) {
+	var b bytes.Buffer
+	p := New(&b, true, "ID", "DESCRIPTION", "URL")
+	p.AddRow("wh_1", "two\nlines\tand a tab", "https://a.example")
+	p.AddRow("wh_2", "", "")
+	if err := p.Render(); err != nil {
+		t.Fatal(err)
+	}
+	want := "ID    DESCRIPTION          URL\n" +
+		"wh_1  two lines and a tab  https://a.example\n" +
+		"wh_2\n"
+	if got := b.String(); got != want {
+		t.Errorf("got\n%q\nwant\n%q", got, want)
 	}
 }
