@@ -45,7 +45,7 @@ func NewFactory(ios *iostreams.IOStreams, getenv func(string) string) *cmdutil.F
 			Getenv: f.Getenv, Store: f.Credentials(),
 		}
 	}
-	f.APIURL = func() (string, error) { return resolveAPIURL(f.Resolver()) }
+	f.APIURL = func() (string, error) { return cmdutil.CheckedAPIURL(f.Resolver()) }
 	f.Config = sync.OnceValues(func() (*cmdutil.Config, error) { return resolveConfig(f) })
 	f.HTTPClient = func() (*http.Client, error) { return &http.Client{}, nil }
 	f.NewAPIClient = func(baseURL, apiKey string) (*api.Client, error) {
@@ -81,7 +81,7 @@ func resolveConfig(f *cmdutil.Factory) (*cmdutil.Config, error) {
 		return nil, cmdutil.FlagErrorWrap(err)
 	}
 	cfg := &cmdutil.Config{Profile: profile}
-	if cfg.APIURL, err = resolveAPIURL(r); err != nil {
+	if cfg.APIURL, err = cmdutil.CheckedAPIURL(r); err != nil {
 		return nil, err
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*credentials.DefaultKeyringTimeout)
@@ -97,35 +97,12 @@ func resolveConfig(f *cmdutil.Factory) (*cmdutil.Config, error) {
 	return cfg, nil
 }
 
-// resolveAPIURL is the checked API URL: flag > env > profile > default.
-// It reads no keyring.
-func resolveAPIURL(r *credentials.Resolver) (string, error) {
-	apiURL, _, err := r.ResolveAPIURL()
-	if err != nil {
-		return "", err
-	}
-	apiURL = firstNonEmpty(apiURL, api.DefaultBaseURL)
-	if err := cmdutil.CheckAPIURL(apiURL); err != nil {
-		return "", err
-	}
-	return apiURL, nil
-}
-
 // redactedURL hides any password in a URL shown in debug output.
 func redactedURL(raw string) string {
 	if u, err := url.Parse(raw); err == nil {
 		return u.Redacted()
 	}
 	return raw
-}
-
-func firstNonEmpty(vals ...string) string {
-	for _, v := range vals {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
 }
 
 type systemBrowser struct{}

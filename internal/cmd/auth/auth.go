@@ -57,20 +57,6 @@ func noArgs(hint string) cobra.PositionalArgs {
 	}
 }
 
-// resolveAPIURL returns the API URL other commands would use (flag, env,
-// profile, else the default), where it came from, and whether it may carry
-// a key (a *cmdutil.FlagError when not).
-func resolveAPIURL(r *credentials.Resolver) (u string, src credentials.Source, err error) {
-	u, src, err = r.ResolveAPIURL()
-	if err != nil {
-		return "", src, err
-	}
-	if u == "" {
-		u = api.DefaultBaseURL
-	}
-	return u, src, nil
-}
-
 // apiURLSourceName is the apiUrlSource of `auth status -o json`.
 func apiURLSourceName(src credentials.Source) string {
 	if src == credentials.SourceNone {
@@ -90,21 +76,6 @@ func describeAPIURLSource(src credentials.Source, profile string) string {
 		return fmt.Sprintf("saved with profile %q", profile)
 	}
 	return "default"
-}
-
-// describeKeySource says where a key was found, for people.
-func describeKeySource(loc credentials.Location) string {
-	switch loc.Source {
-	case credentials.SourceFlag:
-		return "--api-key flag"
-	case credentials.SourceEnv:
-		return credentials.EnvAPIKey + " environment variable"
-	case credentials.SourceKeyring:
-		return "system keyring"
-	case credentials.SourceFile:
-		return "plain-text file " + loc.String()
-	}
-	return loc.String()
 }
 
 // keyMode is "live", "test", or "unknown" for a key of neither shape (one

@@ -92,7 +92,7 @@ func loginRun(ctx context.Context, opts *LoginOptions) error {
 	}
 	apiURL := opts.APIURL
 	if apiURL == "" {
-		if apiURL, _, err = resolveAPIURL(r); err != nil {
+		if apiURL, _, err = cmdutil.ResolveAPIURL(r); err != nil {
 			return err
 		}
 	}
@@ -115,9 +115,9 @@ func loginRun(ctx context.Context, opts *LoginOptions) error {
 	if err != nil {
 		return err
 	}
-	where := "the system keyring"
+	where := "the " + loc.String()
 	if loc.Source == credentials.SourceFile {
-		where = loc.String() + " (plain text, mode 0600)"
+		where += " (mode 0600)"
 	}
 	out := opts.IO.Out
 	fmt.Fprintf(out, "%s Logged in to profile %q with a %s key (%s), stored in %s\n",

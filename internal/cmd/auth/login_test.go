@@ -294,7 +294,7 @@ func TestLoginInsecureStorage(t *testing.T) {
 	err := auth.LoginRun(context.Background(), opts)
 	assertCode(t, err, 0)
 	path := filepath.Join(e.dir, credentials.CredentialsFile)
-	want := `✓ Logged in to profile "default" with a test key (ek_test_…abcd), stored in ` + path + ` (plain text, mode 0600)` + "\n" +
+	want := `✓ Logged in to profile "default" with a test key (ek_test_…abcd), stored in the plain-text file ` + path + ` (mode 0600)` + "\n" +
 		`✓ API URL ` + fake.URL() + ` saved with profile "default"` + "\n"
 	if e.out.String() != want || e.errOut.String() != "" {
 		t.Errorf("stdout\n%s\nwant\n%s\nstderr %q", e.out.String(), want, e.errOut.String())
@@ -333,7 +333,7 @@ func TestLoginKeyringUnavailable(t *testing.T) {
 	err := auth.LoginRun(context.Background(), opts)
 	assertCode(t, err, 0)
 	path := filepath.Join(e.dir, credentials.CredentialsFile)
-	wantOut := `✓ Logged in to profile "default" with a test key (ek_test_…abcd), stored in ` + path + ` (plain text, mode 0600)` + "\n" +
+	wantOut := `✓ Logged in to profile "default" with a test key (ek_test_…abcd), stored in the plain-text file ` + path + ` (mode 0600)` + "\n" +
 		`✓ API URL ` + fake.URL() + ` saved with profile "default"` + "\n"
 	wantErr := `warning: system keyring unavailable (no secret service); saved the API key of profile "default" in plain text to ` + path + " (mode 0600)\n"
 	if e.out.String() != wantOut || e.errOut.String() != wantErr {

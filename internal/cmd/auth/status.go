@@ -101,7 +101,7 @@ func statusRun(ctx context.Context, opts *StatusOptions) error {
 	if err != nil {
 		return err
 	}
-	apiURL, urlSrc, err := resolveAPIURL(r)
+	apiURL, urlSrc, err := cmdutil.ResolveAPIURL(r)
 	if err != nil {
 		return err
 	}
@@ -132,17 +132,16 @@ func statusRun(ctx context.Context, opts *StatusOptions) error {
 		fmt.Fprintf(opts.IO.ErrOut, "warning: could not look for a stored key of profile %q: %v\n", profile, err)
 	case hidden:
 		ok := overriddenKey{Source: string(stored.Source), Key: credentials.Redact(stored.Key), Mode: keyMode(stored.Key)}
-		where := "the system keyring"
 		if stored.Source == credentials.SourceFile {
-			ok.File, where = stored.Path, stored.Path
+			ok.File = stored.Path
 		}
 		st.OverriddenKeys = append(st.OverriddenKeys, ok)
 		unset := "unset it"
 		if res.Source == credentials.SourceFlag {
 			unset = "drop the flag"
 		}
-		notes = append(notes, fmt.Sprintf("The %s overrides the key stored for profile %q in %s (%s): %s to use the stored key.",
-			describeKeySource(res.Location), profile, where, credentials.Redact(stored.Key), unset))
+		notes = append(notes, fmt.Sprintf("The %s overrides the key stored for profile %q in the %s (%s): %s to use the stored key.",
+			res.Location, profile, stored.Location, credentials.Redact(stored.Key), unset))
 	}
 	st.Overridden = len(st.OverriddenKeys) > 0
 
@@ -192,7 +191,7 @@ func printStatus(ios *iostreams.IOStreams, st *statusJSON, urlSrc credentials.So
 		mode = "not an ek_live_/ek_test_ key"
 	}
 	field("Key", fmt.Sprintf("%s (%s)", st.Key, mode))
-	field("Key source", describeKeySource(loc))
+	field("Key source", loc.String())
 	field("API URL", fmt.Sprintf("%s (%s)", st.APIURL, describeAPIURLSource(urlSrc, st.Profile)))
 	if c := st.Check; c != nil {
 		switch {

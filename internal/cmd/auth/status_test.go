@@ -105,7 +105,7 @@ func TestStatus(t *testing.T) {
 				"Key source:  --api-key flag\n" +
 				"API URL:     https://app.erzycall.com/api/v1 (default)\n" +
 				"! The --api-key flag overrides ERZYCALL_API_KEY (ek_test_…env9).\n" +
-				"! The --api-key flag overrides the key stored for profile \"default\" in DIR/credentials.json (ek_test_…abcd): drop the flag to use the stored key.\n",
+				"! The --api-key flag overrides the key stored for profile \"default\" in the plain-text file DIR/credentials.json (ek_test_…abcd): drop the flag to use the stored key.\n",
 		},
 		{
 			name: "unrecognised environment key, refused URL",

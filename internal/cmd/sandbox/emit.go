@@ -65,12 +65,8 @@ delivery ID, endpoint ID and URL, separated by tabs.`,
 		ValidArgsFunction: cmdutil.CompleteEventArg,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Event = args[0]
-			if !webhook.IsEvent(opts.Event) {
-				msg := fmt.Sprintf("unknown event %q", opts.Event)
-				if s := webhook.Suggest(opts.Event); s != "" {
-					msg += fmt.Sprintf(": did you mean %s?", s)
-				}
-				return cmdutil.FlagErrorf("%s (run `erzycall events` for the list)", msg)
+			if err := webhook.CheckEvent(opts.Event); err != nil {
+				return cmdutil.FlagErrorWrap(err)
 			}
 			if err := opts.Output.Validate(); err != nil {
 				return err
@@ -92,33 +88,22 @@ delivery ID, endpoint ID and URL, separated by tabs.`,
 	return cmd
 }
 
-// resolveData turns --data-file and --data into the data object to send.
-// Bad input is a usage error, found before any request.
+// resolveData turns --data-file and --data into the data object to send;
+// nil (the sandbox makes a sample) when neither is given. Like trigger,
+// --data alone overrides fields of a sample rather than sending a payload
+// that holds nothing but them. Bad input is a usage error, found before any
+// request.
 func resolveData(opts *EmitOptions) (jsjson.Object, error) {
-	var data jsjson.Object
-	switch {
-	case opts.DataFile != "":
-		obj, err := cmdutil.ReadDataFile(opts.IO, opts.DataFile)
-		if err != nil {
-			return nil, err
-		}
-		data = obj
-	case len(opts.DataArgs) > 0:
-		// Like trigger, --data overrides fields of a sample rather than
-		// sending a payload that holds nothing but them.
+	if opts.DataFile == "" && len(opts.DataArgs) == 0 {
+		return nil, nil
+	}
+	return cmdutil.ResolveData(opts.IO, opts.DataFile, opts.DataArgs, func() jsjson.Object {
 		now := opts.Now
 		if now == nil {
 			now = time.Now
 		}
-		data = webhook.SampleData(opts.Event, opts.Rand, now())
-	default:
-		return nil, nil
-	}
-	data, err := webhook.ApplyData(data, opts.DataArgs)
-	if err != nil {
-		return nil, cmdutil.FlagErrorf("invalid --data: %v", err)
-	}
-	return data, nil
+		return webhook.SampleData(opts.Event, opts.Rand, now())
+	})
 }
 
 // emitResult is the data of POST /sandbox/events, as far as emit shows it.

@@ -185,5 +185,5 @@ func closeError(err error, errOut io.Writer) error {
 
 // logf writes a line shaped like the sandbox's own log lines.
 func logf(l io.Writer, now func() time.Time, format string, args ...any) {
-	fmt.Fprintf(l, "%s  %s\n", now().Format("15:04:05.000"), fmt.Sprintf(format, args...))
+	fmt.Fprintf(l, "%s  %s\n", now().Format(emulator.LogTimeLayout), fmt.Sprintf(format, args...))
 }

@@ -141,12 +141,8 @@ request failed.`,
 // validate checks and resolves the flags: bad input is a usage error
 // (exit 2), found before anything is sent.
 func validate(opts *Options, getenv func(string) string, timestamp string) error {
-	if !webhook.IsEvent(opts.Event) {
-		msg := fmt.Sprintf("unknown event %q", opts.Event)
-		if s := webhook.Suggest(opts.Event); s != "" {
-			msg += fmt.Sprintf(": did you mean %s?", s)
-		}
-		return cmdutil.FlagErrorf("%s (run `erzycall events` for the list)", msg)
+	if err := webhook.CheckEvent(opts.Event); err != nil {
+		return cmdutil.FlagErrorWrap(err)
 	}
 	if err := opts.Output.Validate(); err != nil {
 		return err
@@ -194,23 +190,16 @@ func validate(opts *Options, getenv func(string) string, timestamp string) error
 }
 
 func checkURL(raw string) error {
-	u, err := url.Parse(raw)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return cmdutil.FlagErrorf("--to %q: give an http:// or https:// URL, such as http://localhost:3000/webhook", raw)
+	if _, err := webhook.ParseHTTPURL(raw); err != nil {
+		return cmdutil.FlagErrorf("invalid --to %q: %v, such as http://localhost:3000/webhook", raw, err)
 	}
 	return nil
 }
 
-// resolveData turns --data-file and --data into the event data.
+// resolveData turns --data-file and --data into the event data, over a
+// sample for the event at --timestamp (or now).
 func resolveData(opts *Options) (jsjson.Object, error) {
-	var data jsjson.Object
-	if opts.DataFile != "" {
-		obj, err := cmdutil.ReadDataFile(opts.IO, opts.DataFile)
-		if err != nil {
-			return nil, err
-		}
-		data = obj
-	} else {
+	return cmdutil.ResolveData(opts.IO, opts.DataFile, opts.DataArgs, func() jsjson.Object {
 		if opts.Rand == nil {
 			opts.Rand = newRand()
 		}
@@ -218,13 +207,8 @@ func resolveData(opts *Options) (jsjson.Object, error) {
 		if !opts.Timestamp.IsZero() {
 			now = opts.Timestamp
 		}
-		data = webhook.SampleData(opts.Event, opts.Rand, now)
-	}
-	data, err := webhook.ApplyData(data, opts.DataArgs)
-	if err != nil {
-		return nil, cmdutil.FlagErrorf("invalid --data: %v", err)
-	}
-	return data, nil
+		return webhook.SampleData(opts.Event, opts.Rand, now)
+	})
 }
 
 func newRand() *rand.Rand {
