@@ -38,10 +38,10 @@ mode 0600, with a warning. In CI, prefer ERZYCALL_API_KEY to storing a key.`,
   curl -H "X-API-Key: $(erzycall auth token)" https://app.erzycall.com/api/v1/webhooks`,
 	}
 	cmd.AddCommand(
-		NewCmdLogin(f, nil),
-		NewCmdLogout(f, nil),
-		NewCmdStatus(f, nil),
-		NewCmdToken(f, nil),
+		newCmdLogin(f, nil),
+		newCmdLogout(f, nil),
+		newCmdStatus(f, nil),
+		newCmdToken(f, nil),
 	)
 	return cmd
 }

@@ -16,8 +16,8 @@ import (
 	"github.com/erzycall/erzycall/internal/iostreams"
 )
 
-// LoginOptions are the inputs of `auth login`.
-type LoginOptions struct {
+// loginOptions are the inputs of `auth login`.
+type loginOptions struct {
 	IO           *iostreams.IOStreams
 	Credentials  func() *credentials.Store
 	Resolver     func() *credentials.Resolver
@@ -32,9 +32,9 @@ type LoginOptions struct {
 // and a mistakenly piped file must not be read whole.
 const maxTokenInput = 4096
 
-// NewCmdLogin returns `auth login`.
-func NewCmdLogin(f *cmdutil.Factory, runF func(*LoginOptions) error) *cobra.Command {
-	opts := &LoginOptions{
+// newCmdLogin returns `auth login`.
+func newCmdLogin(f *cmdutil.Factory, runF func(*loginOptions) error) *cobra.Command {
+	opts := &loginOptions{
 		IO:           f.IOStreams,
 		Credentials:  f.Credentials,
 		Resolver:     f.Resolver,
@@ -84,7 +84,7 @@ commands of that profile use it (ERZYCALL_API_URL and --api-url still win).`,
 	return cmd
 }
 
-func loginRun(ctx context.Context, opts *LoginOptions) error {
+func loginRun(ctx context.Context, opts *loginOptions) error {
 	r := opts.Resolver()
 	profile, err := r.Profile()
 	if err != nil {

@@ -14,8 +14,8 @@ import (
 	"github.com/erzycall/erzycall/internal/iostreams"
 )
 
-// StatusOptions are the inputs of `auth status`.
-type StatusOptions struct {
+// statusOptions are the inputs of `auth status`.
+type statusOptions struct {
 	IO           *iostreams.IOStreams
 	Resolver     func() *credentials.Resolver
 	NewAPIClient func(baseURL, apiKey string) (*api.Client, error)
@@ -24,9 +24,9 @@ type StatusOptions struct {
 	Output cmdutil.OutputOptions
 }
 
-// NewCmdStatus returns `auth status`.
-func NewCmdStatus(f *cmdutil.Factory, runF func(*StatusOptions) error) *cobra.Command {
-	opts := &StatusOptions{IO: f.IOStreams, Resolver: f.Resolver, NewAPIClient: f.NewAPIClient}
+// newCmdStatus returns `auth status`.
+func newCmdStatus(f *cmdutil.Factory, runF func(*statusOptions) error) *cobra.Command {
+	opts := &statusOptions{IO: f.IOStreams, Resolver: f.Resolver, NewAPIClient: f.NewAPIClient}
 	cmd := &cobra.Command{
 		Use:   "status",
 		Short: "Show which API key and API URL erzycall uses, and where they come from",
@@ -88,7 +88,7 @@ type checkResult struct {
 	Error     string `json:"error,omitempty"`
 }
 
-func statusRun(ctx context.Context, opts *StatusOptions) error {
+func statusRun(ctx context.Context, opts *statusOptions) error {
 	r := opts.Resolver()
 	profile, err := r.Profile()
 	if err != nil {
@@ -168,7 +168,7 @@ func statusRun(ctx context.Context, opts *StatusOptions) error {
 }
 
 // runCheck asks the API whether key works, unless the URL may not carry it.
-func runCheck(ctx context.Context, opts *StatusOptions, apiURL string, urlErr error, key string) (*checkResult, error) {
+func runCheck(ctx context.Context, opts *statusOptions, apiURL string, urlErr error, key string) (*checkResult, error) {
 	if urlErr != nil {
 		return &checkResult{Error: urlErr.Error()}, urlErr
 	}

@@ -46,7 +46,7 @@ var nouns = []noun{
 	{[]string{"verify"}, groupLocal, func(f *cmdutil.Factory) *cobra.Command { return verify.NewCmdVerify(f, nil) }},
 	{[]string{"trigger"}, groupLocal, func(f *cmdutil.Factory) *cobra.Command { return trigger.NewCmdTrigger(f, nil) }},
 	{[]string{"sandbox"}, groupLocal, sandbox.NewCmdSandbox},
-	{[]string{"version"}, groupSetup, versionCmd.NewCmdVersion},
+	{[]string{"version"}, groupSetup, func(f *cmdutil.Factory) *cobra.Command { return versionCmd.NewCmdVersion(f, nil) }},
 	{[]string{"auth"}, groupSetup, auth.NewCmdAuth},
 }
 

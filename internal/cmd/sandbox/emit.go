@@ -20,8 +20,8 @@ import (
 	"github.com/erzycall/erzycall/internal/webhook"
 )
 
-// EmitOptions are the inputs of `sandbox emit`.
-type EmitOptions struct {
+// emitOptions are the inputs of `sandbox emit`.
+type emitOptions struct {
 	IO        *iostreams.IOStreams
 	APIClient func() (*api.Client, error)
 	Now       func() time.Time
@@ -38,9 +38,9 @@ type EmitOptions struct {
 	Data jsjson.Object
 }
 
-// NewCmdEmit returns `sandbox emit`.
-func NewCmdEmit(f *cmdutil.Factory, runF func(*EmitOptions) error) *cobra.Command {
-	opts := &EmitOptions{IO: f.IOStreams, APIClient: f.APIClient, Now: f.Now}
+// newCmdEmit returns `sandbox emit`.
+func newCmdEmit(f *cmdutil.Factory, runF func(*emitOptions) error) *cobra.Command {
+	opts := &emitOptions{IO: f.IOStreams, APIClient: f.APIClient, Now: f.Now}
 	cmd := &cobra.Command{
 		Use:   "emit EVENT [--data KEY=VALUE]... [--data-file FILE]",
 		Short: "Make a running sandbox deliver an event to its endpoints",
@@ -93,7 +93,7 @@ delivery ID, endpoint ID and URL, separated by tabs.`,
 // --data alone overrides fields of a sample rather than sending a payload
 // that holds nothing but them. Bad input is a usage error, found before any
 // request.
-func resolveData(opts *EmitOptions) (jsjson.Object, error) {
+func resolveData(opts *emitOptions) (jsjson.Object, error) {
 	if opts.DataFile == "" && len(opts.DataArgs) == 0 {
 		return nil, nil
 	}
@@ -116,7 +116,7 @@ type emitResult struct {
 	} `json:"deliveries"`
 }
 
-func emitRun(ctx context.Context, opts *EmitOptions) error {
+func emitRun(ctx context.Context, opts *emitOptions) error {
 	client, err := opts.APIClient()
 	if err != nil {
 		return err

@@ -26,8 +26,8 @@ const DefaultAddr = "127.0.0.1:8787"
 // deliveries in flight (after which they are cancelled).
 const shutdownTimeout = 5 * time.Second
 
-// StartOptions are the inputs of `sandbox start`.
-type StartOptions struct {
+// startOptions are the inputs of `sandbox start`.
+type startOptions struct {
 	IO  *iostreams.IOStreams
 	Now func() time.Time
 
@@ -36,9 +36,9 @@ type StartOptions struct {
 	StatePath string
 }
 
-// NewCmdStart returns `sandbox start`.
-func NewCmdStart(f *cmdutil.Factory, runF func(*StartOptions) error) *cobra.Command {
-	opts := &StartOptions{IO: f.IOStreams, Now: f.Now}
+// newCmdStart returns `sandbox start`.
+func newCmdStart(f *cmdutil.Factory, runF func(*startOptions) error) *cobra.Command {
+	opts := &startOptions{IO: f.IOStreams, Now: f.Now}
 	cmd := &cobra.Command{
 		Use:   "start [--addr HOST:PORT] [--time-scale F] [--state FILE]",
 		Short: "Serve the local ErzyCall API until interrupted",
@@ -80,7 +80,7 @@ port, printed in the banner.`,
 	return cmd
 }
 
-func startRun(ctx context.Context, opts *StartOptions) error {
+func startRun(ctx context.Context, opts *startOptions) error {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}

@@ -31,8 +31,8 @@ const (
 	defaultTimeout = 30 * time.Second
 )
 
-// Options are the inputs of `erzycall trigger`.
-type Options struct {
+// triggerOptions are the inputs of `erzycall trigger`.
+type triggerOptions struct {
 	IO         *iostreams.IOStreams
 	HTTPClient func() (*http.Client, error)
 	Now        func() time.Time
@@ -64,8 +64,8 @@ type Options struct {
 }
 
 // NewCmdTrigger returns `erzycall trigger`.
-func NewCmdTrigger(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command {
-	opts := &Options{
+func NewCmdTrigger(f *cmdutil.Factory, runF func(*triggerOptions) error) *cobra.Command {
+	opts := &triggerOptions{
 		IO:         f.IOStreams,
 		HTTPClient: f.HTTPClient,
 		Now:        f.Now,
@@ -140,7 +140,7 @@ request failed.`,
 
 // validate checks and resolves the flags: bad input is a usage error
 // (exit 2), found before anything is sent.
-func validate(opts *Options, getenv func(string) string, timestamp string) error {
+func validate(opts *triggerOptions, getenv func(string) string, timestamp string) error {
 	if err := webhook.CheckEvent(opts.Event); err != nil {
 		return cmdutil.FlagErrorWrap(err)
 	}
@@ -198,7 +198,7 @@ func checkURL(raw string) error {
 
 // resolveData turns --data-file and --data into the event data, over a
 // sample for the event at --timestamp (or now).
-func resolveData(opts *Options) (jsjson.Object, error) {
+func resolveData(opts *triggerOptions) (jsjson.Object, error) {
 	return cmdutil.ResolveData(opts.IO, opts.DataFile, opts.DataArgs, func() jsjson.Object {
 		if opts.Rand == nil {
 			opts.Rand = newRand()
@@ -224,7 +224,7 @@ type target struct {
 	listenerPID  int
 }
 
-func resolveTarget(opts *Options) (target, error) {
+func resolveTarget(opts *triggerOptions) (target, error) {
 	if opts.To != "" {
 		return target{url: opts.To, secret: opts.Secret}, nil
 	}
@@ -249,7 +249,7 @@ func resolveTarget(opts *Options) (target, error) {
 	return t, nil
 }
 
-func triggerRun(ctx context.Context, opts *Options) error {
+func triggerRun(ctx context.Context, opts *triggerOptions) error {
 	tgt, err := resolveTarget(opts)
 	if err != nil {
 		return err
@@ -266,7 +266,7 @@ func triggerRun(ctx context.Context, opts *Options) error {
 }
 
 // noAnswer explains a request that got no response.
-func noAnswer(opts *Options, tgt target, err error) error {
+func noAnswer(opts *triggerOptions, tgt target, err error) error {
 	var ue *url.Error
 	if errors.As(err, &ue) {
 		err = ue.Err

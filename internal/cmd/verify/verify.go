@@ -20,8 +20,8 @@ import (
 // maxPayload bounds what verify reads: far above any real delivery.
 const maxPayload = 64 << 20
 
-// Options are the inputs of `erzycall verify`.
-type Options struct {
+// verifyOptions are the inputs of `erzycall verify`.
+type verifyOptions struct {
 	IO *iostreams.IOStreams
 
 	Secrets     []string
@@ -30,8 +30,8 @@ type Options struct {
 }
 
 // NewCmdVerify returns `erzycall verify`.
-func NewCmdVerify(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command {
-	opts := &Options{IO: f.IOStreams}
+func NewCmdVerify(f *cmdutil.Factory, runF func(*verifyOptions) error) *cobra.Command {
+	opts := &verifyOptions{IO: f.IOStreams}
 	var secrets []string
 	cmd := &cobra.Command{
 		Use:   "verify --secret S --signature H [--payload-file F]",
@@ -61,7 +61,7 @@ JSON.stringify(req.body), so such a payload fails there even with a right signat
 			if runF != nil {
 				return runF(opts)
 			}
-			return run(opts)
+			return verifyRun(opts)
 		},
 	}
 	cmd.Flags().StringArrayVar(&secrets, "secret", nil, "signing `secret` (repeatable; default $"+cmdutil.WebhookSecretEnv+")")
@@ -70,7 +70,7 @@ JSON.stringify(req.body), so such a payload fails there even with a right signat
 	return cmd
 }
 
-func run(opts *Options) error {
+func verifyRun(opts *verifyOptions) error {
 	body, err := readPayload(opts)
 	if err != nil {
 		return err
@@ -92,7 +92,7 @@ func run(opts *Options) error {
 	return nil
 }
 
-func readPayload(opts *Options) ([]byte, error) {
+func readPayload(opts *verifyOptions) ([]byte, error) {
 	r := opts.IO.In
 	if opts.PayloadFile != "" && opts.PayloadFile != "-" {
 		f, err := os.Open(opts.PayloadFile)

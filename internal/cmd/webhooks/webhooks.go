@@ -34,15 +34,15 @@ An organisation has at most 5 endpoints, each subscribed to at most 10 events.`,
   erzycall webhooks rotate-secret wh_abc123 --yes --jq .secret`,
 	}
 	cmd.AddCommand(
-		NewCmdList(f, nil),
-		NewCmdGet(f, nil),
-		NewCmdCreate(f, nil),
-		NewCmdUpdate(f, nil),
-		NewCmdEnable(f, nil),
-		NewCmdDisable(f, nil),
-		NewCmdRotateSecret(f, nil),
-		NewCmdDelete(f, nil),
-		NewCmdOpen(f, nil),
+		newCmdList(f, nil),
+		newCmdGet(f, nil),
+		newCmdCreate(f, nil),
+		newCmdUpdate(f, nil),
+		newCmdEnable(f, nil),
+		newCmdDisable(f, nil),
+		newCmdRotateSecret(f, nil),
+		newCmdDelete(f, nil),
+		newCmdOpen(f, nil),
 	)
 	return cmd
 }
