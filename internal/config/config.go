@@ -72,5 +72,6 @@ func WriteFileAtomic(path string, data []byte, perm os.FileMode) (err error) {
 	return nil
 }
 
-// ErrNotExist reports whether err means a file is missing.
-func ErrNotExist(err error) bool { return errors.Is(err, os.ErrNotExist) }
+// IsNotExist reports whether err means a file is missing (it is a
+// predicate, not an error value: compare os.ErrNotExist).
+func IsNotExist(err error) bool { return errors.Is(err, os.ErrNotExist) }

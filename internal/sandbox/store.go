@@ -67,7 +67,7 @@ type stateFile struct {
 
 func loadState(path string) (map[string]*org, error) {
 	data, err := os.ReadFile(path)
-	if config.ErrNotExist(err) {
+	if config.IsNotExist(err) {
 		return map[string]*org{}, nil
 	}
 	if err != nil {

@@ -236,9 +236,9 @@ func validate(opts *Options, secretFlags []string, format string) error {
 		return cmdutil.FlagErrorf("invalid --webhook %q: give an endpoint id, e.g. wh_abc123", opts.Webhook)
 	}
 	if !opts.SkipVerify && len(sources) == 0 {
-		opts.Secrets = cmdutil.WebhookSecrets(nil, opts.Getenv)
+		opts.Secrets = cmdutil.SecretsFromFlagOrEnv(nil, opts.Getenv)
 	} else {
-		opts.Secrets = cmdutil.WebhookSecrets(secretFlags, nil)
+		opts.Secrets = cmdutil.SecretsFromFlagOrEnv(secretFlags, nil)
 		if len(secretFlags) > 0 && len(opts.Secrets) == 0 {
 			return cmdutil.FlagErrorf("--secret is empty")
 		}

@@ -152,7 +152,7 @@ func validate(opts *triggerOptions, getenv func(string) string, timestamp string
 			return err
 		}
 		if opts.Secret == "" {
-			if s := cmdutil.WebhookSecrets(nil, getenv); len(s) > 0 {
+			if s := cmdutil.SecretsFromFlagOrEnv(nil, getenv); len(s) > 0 {
 				opts.Secret = s[0]
 			} else {
 				return cmdutil.FlagErrorf("--to needs a signing secret: give --secret or set %s", cmdutil.WebhookSecretEnv)

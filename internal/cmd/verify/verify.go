@@ -48,7 +48,7 @@ JSON.stringify(req.body), so such a payload fails there even with a right signat
       --signature sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17`,
 		Args: cmdutil.MaximumNArgs(0, "it takes no arguments"),
 		RunE: func(_ *cobra.Command, _ []string) error {
-			opts.Secrets = cmdutil.WebhookSecrets(secrets, f.Getenv)
+			opts.Secrets = cmdutil.SecretsFromFlagOrEnv(secrets, f.Getenv)
 			if len(opts.Secrets) == 0 {
 				return cmdutil.FlagErrorf("no secret: give --secret or set %s", cmdutil.WebhookSecretEnv)
 			}
