@@ -32,8 +32,8 @@ const (
 	maxTimeout     = time.Hour
 )
 
-// Options are the inputs of `erzycall replay`.
-type Options struct {
+// replayOptions are the inputs of `erzycall replay`.
+type replayOptions struct {
 	IO         *iostreams.IOStreams
 	HTTPClient func() (*http.Client, error)
 	// ConfigDir is where a running listener publishes its state.
@@ -52,8 +52,8 @@ type Options struct {
 }
 
 // NewCmdReplay returns `erzycall replay`.
-func NewCmdReplay(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command {
-	opts := &Options{IO: f.IOStreams, HTTPClient: f.HTTPClient, ConfigDir: f.ConfigDir, Send: sender.SendRequest}
+func NewCmdReplay(f *cmdutil.Factory, runF func(*replayOptions) error) *cobra.Command {
+	opts := &replayOptions{IO: f.IOStreams, HTTPClient: f.HTTPClient, ConfigDir: f.ConfigDir, Send: sender.SendRequest}
 	cmd := &cobra.Command{
 		Use:   "replay FILE",
 		Short: "Send recorded deliveries again",
@@ -113,7 +113,7 @@ body; piped, one line per answer, "LINE<tab>EVENT<tab>ID<tab>STATUS<tab>LATENCY_
 
 // validate checks the flags: bad input is a usage error (exit 2), found
 // before anything is read or sent.
-func validate(opts *Options) error {
+func validate(opts *replayOptions) error {
 	if err := opts.Output.Validate(); err != nil {
 		return err
 	}
@@ -155,7 +155,7 @@ type target struct {
 	listenerPID  int
 }
 
-func resolveTarget(opts *Options) (target, error) {
+func resolveTarget(opts *replayOptions) (target, error) {
 	if opts.To != "" {
 		return target{url: opts.To, secret: opts.Resign}, nil
 	}
@@ -191,7 +191,7 @@ type selected struct {
 	total   int // lines in the file
 }
 
-func readSelection(opts *Options) (*selected, error) {
+func readSelection(opts *replayOptions) (*selected, error) {
 	r, name := io.Reader(opts.IO.In), "standard input"
 	if opts.File != "-" {
 		f, err := os.Open(opts.File)
@@ -222,7 +222,7 @@ func readSelection(opts *Options) (*selected, error) {
 	return sel, nil
 }
 
-func replayRun(ctx context.Context, opts *Options) error {
+func replayRun(ctx context.Context, opts *replayOptions) error {
 	tgt, err := resolveTarget(opts)
 	if err != nil {
 		return err
@@ -258,7 +258,7 @@ func replayRun(ctx context.Context, opts *Options) error {
 	return rep.finish(sum)
 }
 
-func nothingToSend(opts *Options, sel *selected) error {
+func nothingToSend(opts *replayOptions, sel *selected) error {
 	f := opts.Filter
 	switch {
 	case sel.total == 0:

@@ -47,7 +47,7 @@ func newEnv(t *testing.T, tty bool) *env {
 // run runs `replay args` for real, with latencies fixed.
 func run(t *testing.T, e *env, args ...string) error {
 	t.Helper()
-	return testutil.Run(t, NewCmdReplay(e.f, func(o *Options) error {
+	return testutil.Run(t, NewCmdReplay(e.f, func(o *replayOptions) error {
 		send := o.Send
 		o.Send = func(ctx context.Context, c *http.Client, url string, h http.Header, body []byte) (sender.Result, error) {
 			r, err := send(ctx, c, url, h, body)
@@ -119,15 +119,15 @@ func testRecord(t *testing.T) string {
 func TestNewCmdReplay(t *testing.T) {
 	for _, tc := range []struct {
 		args    []string
-		check   func(*Options) bool
+		check   func(*replayOptions) bool
 		wantErr string
 	}{
-		{[]string{"f"}, func(o *Options) bool {
+		{[]string{"f"}, func(o *replayOptions) bool {
 			return o.File == "f" && o.To == "" && o.Concurrency == 1 && o.Rate == 0 && o.Timeout == 30*time.Second && !o.Filter.Failed
 		}, ""},
 		{
 			[]string{"f", "--to", "http://localhost:3000/webhook", "--resign", "whsec_x", "--id", "a,b", "--id", "c", "--event", "call.ended", "--failed", "-c", "4", "--rate", "2.5"},
-			func(o *Options) bool {
+			func(o *replayOptions) bool {
 				return o.Resign == "whsec_x" && strings.Join(o.Filter.IDs, " ") == "a b c" && o.Filter.Events[0] == "call.ended" &&
 					o.Filter.Failed && o.Concurrency == 4 && o.Rate == 2.5
 			}, "",
@@ -144,8 +144,8 @@ func TestNewCmdReplay(t *testing.T) {
 	} {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
 			e := newEnv(t, false)
-			var opts *Options
-			err := testutil.Run(t, NewCmdReplay(e.f, func(o *Options) error { opts = o; return nil }), tc.args...)
+			var opts *replayOptions
+			err := testutil.Run(t, NewCmdReplay(e.f, func(o *replayOptions) error { opts = o; return nil }), tc.args...)
 			if testutil.WantParsed(t, err, opts != nil, tc.wantErr) && !tc.check(opts) {
 				t.Errorf("options = %+v", opts)
 			}

@@ -25,14 +25,14 @@ type answerJSON struct {
 
 // reporter prints answers as they come, like trigger prints its one.
 type reporter struct {
-	opts    *Options
+	opts    *replayOptions
 	tgt     target
 	sel     *selected
 	human   bool
 	answers []answerJSON
 }
 
-func newReporter(opts *Options, tgt target, sel *selected) *reporter {
+func newReporter(opts *replayOptions, tgt target, sel *selected) *reporter {
 	return &reporter{opts: opts, tgt: tgt, sel: sel, human: opts.IO.IsStdoutTTY() && !opts.Output.IsJSON()}
 }
 
