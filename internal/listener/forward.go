@@ -17,18 +17,13 @@ import (
 )
 
 // NewForwardClient returns the client used to forward deliveries when
-// Config.Client is nil: keep-alive connections with an idle pool sized for
-// bursts to one app (net/http keeps only 2 per host by default), no redirect
+// Config.Client is nil: a directTransport (the exchange on the handler's
+// goroutine, kept-alive connections, at most 64 idle per app), no redirect
 // following (the sender sees the app's 3xx) and no transparent compression
 // (the app's bytes are relayed as they are).
 func NewForwardClient() *http.Client {
-	t := http.DefaultTransport.(*http.Transport).Clone()
-	t.MaxIdleConns = 256
-	t.MaxIdleConnsPerHost = 64
-	t.IdleConnTimeout = 90 * time.Second
-	t.DisableCompression = true
 	return &http.Client{
-		Transport: t,
+		Transport: newDirectTransport(),
 		CheckRedirect: func(*http.Request, []*http.Request) error {
 			return http.ErrUseLastResponse
 		},
