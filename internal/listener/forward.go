@@ -123,11 +123,16 @@ func (l *Listener) forward(r *http.Request, body []byte, d *Delivery) *forwardRe
 }
 
 func (l *Listener) doForward(ctx context.Context, r *http.Request, body []byte) (*forwardResponse, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, l.forwardURL.String(), bytes.NewReader(body))
-	if err != nil {
-		return nil, err
+	// Built directly (NewRequest would format and parse the URL again).
+	u := *l.forwardURL
+	req := (&http.Request{
+		Method: http.MethodPost, URL: &u, Host: u.Host, Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
+		Header: forwardHeaders(r.Header), Body: io.NopCloser(bytes.NewReader(body)), ContentLength: int64(len(body)),
+		GetBody: func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil },
+	}).WithContext(ctx)
+	if len(body) == 0 {
+		req.Body = http.NoBody
 	}
-	req.Header = forwardHeaders(r.Header)
 	if l.forwardSigner != nil {
 		req.Header[webhook.SignatureHeader] = []string{l.forwardSigner.Sign(body)}
 	}
