@@ -7,6 +7,7 @@
 # figures are medians over ROUNDS.
 #   - latency added at concurrency 1: p50 through the proxy minus p50 straight
 #   - throughput at 32 connections: requests per second
+# and, last, the plain listener next to a bare net/http + HMAC handler.
 #   scripts/bench/proxy.sh                 # ROUNDS=5 SECONDS_EACH=5
 # Needs nginx and wrk (apt-get install nginx wrk).
 set -euo pipefail
@@ -98,3 +99,8 @@ awk -v pa="$P_APP" -v pn="$P_NGX" -v pl="$P_LSN" -v ra="$R_APP" -v rn="$R_NGX" -
   printf "throughput,    listen / nginx: %.2f (goal >= 0.9)\n", rl / rn
 }'
 if [ -s "$tmp/listen.err" ]; then echo "listen stderr:"; cat "$tmp/listen.err"; fi
+
+echo
+echo "== the plain listener next to a bare net/http + HMAC handler (goal >= 0.95), 64 connections"
+go test -run '^$' -bench 'BenchmarkThroughput$' -benchtime 20000x -count "$ROUNDS" ./internal/perf | medians | grep -E 'ratio|deliv/s'
+
