@@ -57,6 +57,9 @@ func NewFactory(ios *iostreams.IOStreams, getenv func(string) string) *cmdutil.F
 		if f.Flags.Debug {
 			opts.Debug = ios.ErrOut
 		}
+		if ios.IsStderrTTY() || f.Flags.Debug {
+			opts.OnRetry = func(r api.Retry) { fmt.Fprintln(ios.ErrOut, RetryNotice(r)) }
+		}
 		return api.New(opts)
 	}
 	f.APIClient = sync.OnceValues(func() (*api.Client, error) {
@@ -122,6 +125,25 @@ func firstNonEmpty(vals ...string) string {
 		}
 	}
 	return ""
+}
+
+// RetryNotice says on a terminal why a request waits, and for how long:
+// "API busy (429), retrying in 2s…".
+func RetryNotice(r api.Retry) string {
+	var why string
+	switch r.StatusCode {
+	case 0:
+		why = "API unreachable"
+	case http.StatusTooManyRequests:
+		why = "API busy (429)"
+	default:
+		why = fmt.Sprintf("API unavailable (%d)", r.StatusCode)
+	}
+	wait := r.Wait.Round(100 * time.Millisecond)
+	if wait >= time.Second {
+		wait = wait.Round(time.Second)
+	}
+	return fmt.Sprintf("%s, retrying in %s…", why, cmdutil.ShortDuration(max(wait, 100*time.Millisecond)))
 }
 
 type systemBrowser struct{}

@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/erzycall/erzycall/internal/build"
+	apiCmd "github.com/erzycall/erzycall/internal/cmd/api"
 	"github.com/erzycall/erzycall/internal/cmd/auth"
 	"github.com/erzycall/erzycall/internal/cmd/events"
 	"github.com/erzycall/erzycall/internal/cmd/listen"
@@ -79,7 +80,7 @@ and verifies deliveries on your machine, and tests your handlers locally and in 
 			cmd.AddCommand(c)
 		}
 	}
-	add(groupEndpoints, webhooks.NewCmdWebhooks(f), events.NewCmdEvents(f, nil))
+	add(groupEndpoints, webhooks.NewCmdWebhooks(f), events.NewCmdEvents(f, nil), apiCmd.NewCmdAPI(f, nil))
 	add(groupLocal, listen.NewCmdListen(f, nil))
 	add(groupLocal, verify.NewCmdVerify(f, nil))
 	add(groupLocal, trigger.NewCmdTrigger(f, nil))
