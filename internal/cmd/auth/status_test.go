@@ -235,7 +235,7 @@ func TestStatusCheck(t *testing.T) {
 		if errString(err) != wantErr {
 			t.Errorf("error %q\nwant  %q", errString(err), wantErr)
 		}
-		wantOut := `{"error":"` + wantErr + `","ok":false}` + "\n"
+		wantOut := `{"ok":false,"error":"` + wantErr + `"}` + "\n"
 		if e.out.String() != wantOut {
 			t.Errorf("stdout %q\nwant   %q", e.out.String(), wantOut)
 		}

@@ -73,16 +73,18 @@ func statusStyle(io *iostreams.IOStreams, e *api.Endpoint) func(string) string {
 	return func(v string) string { return s.Red.Render(v) }
 }
 
-// printEndpointRows prints endpoints as a table on a terminal, as
-// tab-separated rows (ID, URL, EVENTS, STATUS, DESCRIPTION) elsewhere.
-// With withSecret the secret is one more column.
+// printEndpointRows prints endpoints as a table on a terminal, each row one
+// line of the terminal's width (URL, EVENTS and DESCRIPTION cut with … when
+// needed), and as whole tab-separated rows (ID, URL, EVENTS, STATUS,
+// DESCRIPTION) elsewhere. With withSecret the secret is one more column,
+// never cut.
 func printEndpointRows(io *iostreams.IOStreams, eps []api.Endpoint, withSecret bool) error {
 	header := []string{"ID", "URL", "EVENTS", "STATUS", "DESCRIPTION"}
 	if withSecret {
 		header = append(header, "SECRET")
 	}
 	tty := io.IsStdoutTTY()
-	p := tableprinter.New(io.Out, tty, header...)
+	p := tableprinter.NewFor(io, header...).Flexible("URL", "EVENTS", "DESCRIPTION")
 	for i := range eps {
 		e := &eps[i]
 		events := strings.Join(e.Events, ",")
