@@ -1,6 +1,6 @@
 // Package app runs erzycall: it builds the Factory, executes the command
-// tree and turns the outcome into an exit code. It is the one place where
-// errors become exit codes.
+// tree and turns the outcome into an exit code with cmdutil.ExitCode (the
+// one mapping, which command tests use too).
 package app
 
 import (
@@ -18,18 +18,6 @@ import (
 	"github.com/erzycall/erzycall/internal/cmd/root"
 	"github.com/erzycall/erzycall/internal/cmdutil"
 	"github.com/erzycall/erzycall/internal/iostreams"
-)
-
-// The exit codes, defined in cmdutil so that commands returning an
-// ExitError name the same numbers.
-const (
-	ExitOK          = cmdutil.ExitOK
-	ExitError       = cmdutil.ExitFailure
-	ExitUsage       = cmdutil.ExitUsage
-	ExitAuth        = cmdutil.ExitAuth
-	ExitNotFound    = cmdutil.ExitNotFound
-	ExitRefused     = cmdutil.ExitRefused
-	ExitInterrupted = cmdutil.ExitInterrupted
 )
 
 // Main runs the command line of this process and returns its exit code.
@@ -50,24 +38,20 @@ func Main() int {
 
 // Run executes args against the command tree built on f.
 func Run(ctx context.Context, f *cmdutil.Factory, args []string) int {
-	rootCmd := root.NewCmdRoot(f)
+	rootCmd := root.NewCmdRootFor(f, args)
 	rootCmd.SetArgs(args)
 	cmd, err := rootCmd.ExecuteContextC(ctx)
 	if err == nil {
-		return ExitOK
+		return cmdutil.ExitOK
 	}
 	if strings.HasPrefix(err.Error(), "unknown command ") {
 		// cobra's own error for a word that is no command: a usage error.
 		err = cmdutil.FlagErrorWrap(err)
 	}
-	code := ExitCode(err)
+	code := cmdutil.ExitCode(err)
 	printError(f.IOStreams, cmd, err, code)
 	return code
 }
-
-// ExitCode maps an error to the documented exit code: cmdutil.ExitCode,
-// the one mapping, kept there so command tests can use it too.
-func ExitCode(err error) int { return cmdutil.ExitCode(err) }
 
 func printError(ios *iostreams.IOStreams, cmd *cobra.Command, err error, code int) {
 	var exitErr *cmdutil.ExitError
@@ -84,11 +68,11 @@ func printError(ios *iostreams.IOStreams, cmd *cobra.Command, err error, code in
 	}
 	fmt.Fprintf(ios.ErrOut, "%s %s\n", ios.ErrStyles().Red.Render("error:"), msg)
 	switch code {
-	case ExitUsage:
+	case cmdutil.ExitUsage:
 		if cmd != nil {
 			fmt.Fprintf(ios.ErrOut, "Run '%s --help' for usage.\n", cmd.CommandPath())
 		}
-	case ExitAuth:
+	case cmdutil.ExitAuth:
 		var apiErr *api.Error
 		if errors.As(err, &apiErr) {
 			fmt.Fprintln(ios.ErrOut, "The API key was refused: check it with `erzycall auth status`, or log in again with `erzycall auth login`.")

@@ -3,7 +3,6 @@ package app
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -15,50 +14,12 @@ import (
 
 	"github.com/zalando/go-keyring"
 
-	"github.com/erzycall/erzycall/internal/api"
 	"github.com/erzycall/erzycall/internal/build"
 	"github.com/erzycall/erzycall/internal/cmd/version"
 	"github.com/erzycall/erzycall/internal/cmdutil"
 	"github.com/erzycall/erzycall/internal/credentials"
 	"github.com/erzycall/erzycall/internal/iostreams"
 )
-
-func TestExitCode(t *testing.T) {
-	apiErr := func(status int) error {
-		return fmt.Errorf("list webhooks: %w", &api.Error{StatusCode: status, Message: "x"})
-	}
-	for _, tc := range []struct {
-		name string
-		err  error
-		want int
-	}{
-		{"nil", nil, 0},
-		{"401", apiErr(401), 3},
-		{"403", apiErr(403), 3},
-		{"404", apiErr(404), 4},
-		{"400", apiErr(400), 5},
-		{"409", apiErr(409), 5},
-		{"422", apiErr(422), 5},
-		{"429", apiErr(429), 1},
-		{"500", apiErr(500), 1},
-		{"503", apiErr(503), 1},
-		{"flag error", cmdutil.FlagErrorf("bad"), 2},
-		{"wrapped flag error", fmt.Errorf("x: %w", cmdutil.FlagErrorf("bad")), 2},
-		{"auth error", &cmdutil.AuthError{Err: errors.New("no key")}, 3},
-		{"exit error", &cmdutil.ExitError{Code: 7}, 7},
-		{"silent", cmdutil.ErrSilent, 1},
-		{"exit error wins over what it wraps", &cmdutil.ExitError{Code: 1, Err: cmdutil.FlagErrorf("x")}, 1},
-		{"canceled", context.Canceled, 130},
-		{"wrapped canceled", fmt.Errorf("GET x: %w", context.Canceled), 130},
-		{"deadline", context.DeadlineExceeded, 1},
-		{"other", errors.New("boom"), 1},
-		{"cancelled confirmation", cmdutil.ErrCancel, 1},
-	} {
-		if got := ExitCode(tc.err); got != tc.want {
-			t.Errorf("%s: ExitCode(%v) = %d, want %d", tc.name, tc.err, got, tc.want)
-		}
-	}
-}
 
 const (
 	flagKey = "ek_test_flagKEY111"
@@ -412,8 +373,11 @@ func TestRunUnknownCommandIsAUsageError(t *testing.T) {
 // TestRunVersionFlag: --version prints what `erzycall version` prints,
 // without a cobra version template (see root.go).
 func TestRunVersionFlag(t *testing.T) {
-	want := version.Format(build.Get())
 	for _, args := range [][]string{{"--version"}, {"-v"}, {"version"}} {
+		want := version.Format(build.Get())
+		if args[0] == "version" { // the command also says where updates are
+			want += "latest release: " + build.ReleasesURL + "/latest\n"
+		}
 		r := runApp(t, nil, nil, args...)
 		if r.code != 0 || r.out != want || r.errOut != "" {
 			t.Errorf("%v: exit %d stdout %q stderr %q; want stdout %q", args, r.code, r.out, r.errOut, want)

@@ -45,7 +45,7 @@ func NewFactory(ios *iostreams.IOStreams, getenv func(string) string) *cmdutil.F
 			Getenv: f.Getenv, Store: f.Credentials(),
 		}
 	}
-	f.APIURL = func() (string, error) { return resolveAPIURL(f.Resolver()) }
+	f.APIURL = func() (string, error) { return cmdutil.CheckedAPIURL(f.Resolver()) }
 	f.Config = sync.OnceValues(func() (*cmdutil.Config, error) { return resolveConfig(f) })
 	f.HTTPClient = func() (*http.Client, error) {
 		// Requests that are not API calls carry signed bodies: a redirect is
@@ -88,7 +88,7 @@ func resolveConfig(f *cmdutil.Factory) (*cmdutil.Config, error) {
 		return nil, cmdutil.FlagErrorWrap(err)
 	}
 	cfg := &cmdutil.Config{Profile: profile}
-	if cfg.APIURL, err = resolveAPIURL(r); err != nil {
+	if cfg.APIURL, err = cmdutil.CheckedAPIURL(r); err != nil {
 		return nil, err
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*credentials.DefaultKeyringTimeout)
@@ -102,29 +102,6 @@ func resolveConfig(f *cmdutil.Factory) (*cmdutil.Config, error) {
 		cfg.APIKey, cfg.KeySource = res.Key, string(res.Source)
 	}
 	return cfg, nil
-}
-
-// resolveAPIURL is the checked API URL: flag > env > profile > default.
-// It reads no keyring.
-func resolveAPIURL(r *credentials.Resolver) (string, error) {
-	apiURL, _, err := r.ResolveAPIURL()
-	if err != nil {
-		return "", err
-	}
-	apiURL = firstNonEmpty(apiURL, api.DefaultBaseURL)
-	if err := cmdutil.CheckAPIURL(apiURL); err != nil {
-		return "", err
-	}
-	return apiURL, nil
-}
-
-func firstNonEmpty(vals ...string) string {
-	for _, v := range vals {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
 }
 
 // RetryNotice says on a terminal why a request waits, and for how long:

@@ -6,11 +6,33 @@ import (
 
 	"github.com/erzycall/erzycall/internal/iostreams"
 	"github.com/erzycall/erzycall/internal/jsjson"
+	"github.com/erzycall/erzycall/internal/webhook"
 )
 
 // MaxDataFile bounds --data-file: far above any real event's data, and the
 // sandbox's request body limit.
 const MaxDataFile = 1 << 20
+
+// ResolveData turns --data-file and --data into event data: the file's
+// object (--data-file), else sample(), with each --data assignment applied
+// in order (webhook.ApplyData). Bad input is a usage error.
+func ResolveData(ios *iostreams.IOStreams, dataFile string, assignments []string, sample func() jsjson.Object) (jsjson.Object, error) {
+	var data jsjson.Object
+	if dataFile != "" {
+		obj, err := ReadDataFile(ios, dataFile)
+		if err != nil {
+			return nil, err
+		}
+		data = obj
+	} else {
+		data = sample()
+	}
+	data, err := webhook.ApplyData(data, assignments)
+	if err != nil {
+		return nil, FlagErrorf("invalid --data: %v", err)
+	}
+	return data, nil
+}
 
 // ReadDataFile reads the JSON object of a --data-file flag (`-` is standard
 // input), keeping its key order. Any problem is a usage error.

@@ -6,9 +6,11 @@ import "strings"
 // --secret flag is given; several may be separated by commas.
 const WebhookSecretEnv = "ERZYCALL_WEBHOOK_SECRET" //nolint:gosec // G101: the name of a variable, not a secret
 
-// WebhookSecrets returns the --secret values, or else those of
-// ERZYCALL_WEBHOOK_SECRET, without empty entries.
-func WebhookSecrets(flagValues []string, getenv func(string) string) []string {
+// SecretsFromFlagOrEnv returns the signing secrets a command was given:
+// the --secret values, or else those of ERZYCALL_WEBHOOK_SECRET, without
+// empty entries. (Secrets saved per endpoint are credentials.WebhookSecrets,
+// a store.)
+func SecretsFromFlagOrEnv(flagValues []string, getenv func(string) string) []string {
 	src := flagValues
 	if len(src) == 0 && getenv != nil {
 		src = strings.Split(getenv(WebhookSecretEnv), ",")

@@ -93,5 +93,6 @@ func Lock(path string) (unlock func(), err error) {
 	return func() { _ = f.Close() }, nil
 }
 
-// ErrNotExist reports whether err means a file is missing.
-func ErrNotExist(err error) bool { return errors.Is(err, os.ErrNotExist) }
+// IsNotExist reports whether err means a file is missing (it is a
+// predicate, not an error value: compare os.ErrNotExist).
+func IsNotExist(err error) bool { return errors.Is(err, os.ErrNotExist) }

@@ -13,7 +13,7 @@ import (
 // readOptional reads path; a missing or blank file gives nil data, no error.
 func readOptional(path string) ([]byte, error) {
 	data, err := os.ReadFile(path)
-	if config.ErrNotExist(err) {
+	if config.IsNotExist(err) {
 		return nil, nil
 	}
 	if err != nil {
@@ -26,7 +26,7 @@ func readOptional(path string) ([]byte, error) {
 }
 
 func removeOptional(path string) error {
-	if err := os.Remove(path); err != nil && !config.ErrNotExist(err) {
+	if err := os.Remove(path); err != nil && !config.IsNotExist(err) {
 		return fmt.Errorf("remove %s: %w", path, err)
 	}
 	return nil

@@ -231,8 +231,10 @@ func TestLocationString(t *testing.T) {
 		{Source: SourceFlag}:                        "--api-key flag",
 		{Source: SourceEnv}:                         "ERZYCALL_API_KEY environment variable",
 		{Source: SourceKeyring}:                     "system keyring",
-		{Source: SourceFile, Path: "/x/creds.json"}: "/x/creds.json",
-		{}: "nowhere",
+		{Source: SourceFile, Path: "/x/creds.json"}: "plain-text file /x/creds.json",
+		{Source: SourceFile}:                        "plain-text credentials file",
+		{Source: SourceProfile}:                     "profile settings",
+		{}:                                          "nowhere",
 	} {
 		if got := loc.String(); got != want {
 			t.Errorf("%+v.String() = %q, want %q", loc, got, want)

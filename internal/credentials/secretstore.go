@@ -102,7 +102,8 @@ type Location struct {
 	Path   string // the file, when Source is SourceFile
 }
 
-// String describes the location for humans: "system keyring", a file path, …
+// String describes the location for humans, the one wording every command
+// uses: "system keyring", "plain-text file PATH", "--api-key flag", …
 func (l Location) String() string {
 	switch l.Source {
 	case SourceFlag:
@@ -113,9 +114,9 @@ func (l Location) String() string {
 		return "system keyring"
 	case SourceFile:
 		if l.Path != "" {
-			return l.Path
+			return "plain-text file " + l.Path
 		}
-		return "credentials file"
+		return "plain-text credentials file"
 	case SourceProfile:
 		return "profile settings"
 	}

@@ -32,10 +32,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/url"
 	"sort"
 
 	"github.com/erzycall/erzycall/internal/config"
+	"github.com/erzycall/erzycall/internal/webhook"
 )
 
 // Keyring services, file names and environment variables.
@@ -195,9 +195,8 @@ func (s *Store) Profiles() ([]string, error) {
 }
 
 func validateAPIURL(raw string) error {
-	u, err := url.Parse(raw)
-	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-		return fmt.Errorf("invalid API URL %s: want an absolute http(s) URL such as https://app.erzycall.com/api/v1", quoteInput(raw))
+	if _, err := webhook.ParseHTTPURL(raw); err != nil {
+		return fmt.Errorf("invalid API URL %s: %w, such as https://app.erzycall.com/api/v1", quoteInput(raw), err)
 	}
 	return nil
 }

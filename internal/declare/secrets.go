@@ -106,7 +106,7 @@ func (s *SecretsFile) Add(id, url, secret string) error {
 // Errors name the file and the place, never the content: it holds secrets.
 func (s *SecretsFile) read() ([]byte, error) {
 	data, err := os.ReadFile(s.Path)
-	if config.ErrNotExist(err) {
+	if config.IsNotExist(err) {
 		return nil, nil
 	}
 	if err != nil {

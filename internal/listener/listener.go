@@ -236,9 +236,9 @@ func New(cfg Config) (*Listener, error) {
 		l.forwardSigner = webhook.NewSigner(cfg.ForwardSecret)
 	}
 	if cfg.ForwardTo != "" {
-		u, err := url.Parse(cfg.ForwardTo)
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return nil, fmt.Errorf("invalid forward URL %q: give an absolute http:// or https:// URL", cfg.ForwardTo)
+		u, err := webhook.ParseHTTPURL(cfg.ForwardTo)
+		if err != nil {
+			return nil, fmt.Errorf("invalid forward URL %q: %w", cfg.ForwardTo, err)
 		}
 		l.forwardURL = u
 		l.client = cfg.Client

@@ -71,12 +71,8 @@ func (s *Server) sendEvent(w http.ResponseWriter, r *request) *apiError {
 	if aerr != nil {
 		return aerr
 	}
-	if !webhook.IsEvent(event) {
-		msg := fmt.Sprintf("unknown event %q", event)
-		if sug := webhook.Suggest(event); sug != "" {
-			msg += fmt.Sprintf(": did you mean %s?", sug)
-		}
-		return invalid("event", "%s", msg)
+	if err := webhook.CheckEvent(event); err != nil {
+		return invalid("event", "%v", err)
 	}
 	var data any
 	if raw, ok := fields["data"]; ok && !isNull(raw) {

@@ -9,6 +9,10 @@ import (
 	"github.com/erzycall/erzycall/internal/safetext"
 )
 
+// LogTimeLayout starts every line of the sandbox's log (and the lines
+// `erzycall sandbox start` adds to it).
+const LogTimeLayout = "15:04:05.000"
+
 // logger writes timestamped lines to the injected writer, one at a time.
 type logger struct {
 	mu  sync.Mutex
@@ -17,7 +21,7 @@ type logger struct {
 }
 
 func (l *logger) printf(format string, args ...any) {
-	line := l.now().Format("15:04:05.000") + "  " + fmt.Sprintf(format, args...) + "\n"
+	line := l.now().Format(LogTimeLayout) + "  " + fmt.Sprintf(format, args...) + "\n"
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	_, _ = io.WriteString(l.w, line)

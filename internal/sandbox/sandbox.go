@@ -286,8 +286,8 @@ func (s *Server) Close(ctx context.Context) error {
 	return errors.Join(errs...)
 }
 
-// randomHex returns n bytes from the injected entropy, hex-encoded. The
-// caller holds s.mu (the injected reader need not be concurrency-safe).
+// randomHexLocked returns n bytes from the injected entropy, hex-encoded.
+// The caller holds s.mu (the injected reader need not be concurrency-safe).
 func (s *Server) randomHexLocked(n int) (string, error) {
 	b := make([]byte, n)
 	if _, err := io.ReadFull(s.cfg.Rand, b); err != nil {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/erzycall/erzycall/internal/config"
+	"github.com/erzycall/erzycall/internal/webhook"
 )
 
 // stateVersion is the format version of the state file.
@@ -66,7 +67,7 @@ type stateFile struct {
 
 func loadState(path string) (map[string]*org, error) {
 	data, err := os.ReadFile(path)
-	if config.ErrNotExist(err) {
+	if config.IsNotExist(err) {
 		return map[string]*org{}, nil
 	}
 	if err != nil {
@@ -115,14 +116,12 @@ func (s *Server) saveLocked() error {
 	return nil
 }
 
-// isoTime encodes like JavaScript's Date.prototype.toISOString, the form
-// the payload timestamps use: UTC with milliseconds.
+// isoTime encodes like the payload timestamps (webhook.FormatTimestamp:
+// JavaScript's Date.prototype.toISOString, UTC with milliseconds).
 type isoTime time.Time
 
-const isoLayout = "2006-01-02T15:04:05.000Z"
-
 func (t isoTime) MarshalJSON() ([]byte, error) {
-	return []byte(`"` + time.Time(t).UTC().Format(isoLayout) + `"`), nil
+	return []byte(`"` + webhook.FormatTimestamp(time.Time(t)) + `"`), nil
 }
 
 func (t *isoTime) UnmarshalJSON(b []byte) error {

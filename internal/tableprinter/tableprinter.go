@@ -6,9 +6,9 @@
 // Fitting is gh's rule: every column gets its natural width (its widest
 // cell); when the row is wider than the terminal, only the flexible columns
 // (a URL, a description) give up width, cut with "…", so that every row is
-// one line. Piped rows are never cut. tablewriter lays the table out and
-// cuts the cells (WrapTruncate within a width per column); this package
-// only decides the widths.
+// one line. Piped rows are never cut. This package decides the widths and
+// cuts the cells with tablewriter's twwidth.Truncate; tablewriter lays the
+// table out with those column widths (see fitCell for why it does not cut).
 package tableprinter
 
 import (

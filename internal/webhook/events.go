@@ -5,6 +5,7 @@
 package webhook
 
 import (
+	"errors"
 	"fmt"
 	"net"
 	"net/url"
@@ -78,8 +79,10 @@ func Suggest(name string) string {
 	return best
 }
 
-// CheckEvent returns nil for a documented event, else the one wording of
-// "unknown event", with the closest name when there is a plausible one.
+// CheckEvent returns nil when name is a documented event, and otherwise the
+// one error every command and the sandbox give for it, with the closest
+// event when one is close enough to be a typo:
+// unknown event "call.endd": did you mean call.ended? (run `erzycall events` for the list)
 func CheckEvent(name string) error {
 	if IsEvent(name) {
 		return nil
@@ -116,6 +119,22 @@ func NormalizeEvents(in []string) ([]string, error) {
 		return nil, fmt.Errorf("%d events given: an endpoint takes at most %d", len(out), MaxEvents)
 	}
 	return out, nil
+}
+
+// ErrNotHTTPURL is ParseHTTPURL's error. It does not repeat the URL: the
+// caller names the flag or setting it came from.
+var ErrNotHTTPURL = errors.New("give an absolute http:// or https:// URL")
+
+// ParseHTTPURL parses raw as an absolute http:// or https:// URL with a
+// host: the rule for a URL erzycall sends requests to (--to, --forward-to,
+// an API URL). Endpoint URLs have the stricter ValidateEndpointURL, and API
+// URLs that carry a key also cmdutil.CheckAPIURL.
+func ParseHTTPURL(raw string) (*url.URL, error) {
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, ErrNotHTTPURL
+	}
+	return u, nil
 }
 
 // ValidateEndpointURL checks a webhook endpoint URL: absolute, https, with a

@@ -1,6 +1,8 @@
 package webhook
 
 import (
+	"errors"
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -78,19 +80,44 @@ func TestIsLoopbackHost(t *testing.T) {
 }
 
 func TestCheckEvent(t *testing.T) {
+	const hint = " (run `erzycall events` for the list)"
 	for name, want := range map[string]string{
 		"call.ended":       "",
-		"call.endd":        `unknown event "call.endd": did you mean call.ended? (run ` + "`erzycall events`" + ` for the list)`,
-		"created":          `unknown event "created": did you mean contact.created? (run`,
-		"payment.refunded": `unknown event "payment.refunded" (run ` + "`erzycall events`" + ` for the list)`,
-		"":                 `unknown event "" (run`,
+		"contact.deleted":  "",
+		"call.endd":        `unknown event "call.endd": did you mean call.ended?` + hint,
+		"call.canceled":    `unknown event "call.canceled": did you mean call.cancelled?` + hint,
+		"created":          `unknown event "created": did you mean contact.created?` + hint,
+		"payment.refunded": `unknown event "payment.refunded"` + hint,
+		"":                 `unknown event ""` + hint,
+		"Call.Ended":       `unknown event "Call.Ended": did you mean call.ended?` + hint,
 	} {
 		err := CheckEvent(name)
+		if got := fmt.Sprint(err); (want == "" && err != nil) || (want != "" && got != want) {
+			t.Errorf("CheckEvent(%q) = %v, want %q", name, err, want)
+		}
+	}
+}
+
+func TestParseHTTPURL(t *testing.T) {
+	for raw, wantHost := range map[string]string{
+		"http://localhost:3000/webhook": "localhost:3000",
+		"https://example.com":           "example.com",
+		"HTTPS://EXAMPLE.COM/x":         "EXAMPLE.COM",
+		"http://[::1]:8080/":            "[::1]:8080",
+		"localhost:3000":                "",
+		"ftp://example.com/":            "",
+		"http:///webhook":               "",
+		"/webhook":                      "",
+		"":                              "",
+		"http://exa mple.com/":          "",
+		"mailto:a@example.com":          "",
+	} {
+		u, err := ParseHTTPURL(raw)
 		switch {
-		case want == "" && err != nil:
-			t.Errorf("CheckEvent(%q) = %v", name, err)
-		case want != "" && (err == nil || !strings.HasPrefix(err.Error(), want)):
-			t.Errorf("CheckEvent(%q) = %v, want %q...", name, err, want)
+		case wantHost == "" && !errors.Is(err, ErrNotHTTPURL):
+			t.Errorf("ParseHTTPURL(%q) = %v, %v; want ErrNotHTTPURL", raw, u, err)
+		case wantHost != "" && (err != nil || u.Host != wantHost):
+			t.Errorf("ParseHTTPURL(%q) = %v, %v; want host %s", raw, u, err, wantHost)
 		}
 	}
 }

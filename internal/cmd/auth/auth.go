@@ -37,10 +37,10 @@ mode 0600, with a warning. In CI, prefer ERZYCALL_API_KEY to storing a key.`,
   curl -H "X-API-Key: $(erzycall auth token)" https://app.erzycall.com/api/v1/webhooks`,
 	}
 	cmd.AddCommand(
-		NewCmdLogin(f, nil),
-		NewCmdLogout(f, nil),
-		NewCmdStatus(f, nil),
-		NewCmdToken(f, nil),
+		newCmdLogin(f, nil),
+		newCmdLogout(f, nil),
+		newCmdStatus(f, nil),
+		newCmdToken(f, nil),
 	)
 	return cmd
 }
@@ -54,20 +54,6 @@ func noArgs(hint string) cobra.PositionalArgs {
 		}
 		return nil
 	}
-}
-
-// resolveAPIURL returns the API URL other commands would use (flag, env,
-// profile, else the default), where it came from, and whether it may carry
-// a key (a *cmdutil.FlagError when not).
-func resolveAPIURL(r *credentials.Resolver) (u string, src credentials.Source, err error) {
-	u, src, err = r.ResolveAPIURL()
-	if err != nil {
-		return "", src, err
-	}
-	if u == "" {
-		u = api.DefaultBaseURL
-	}
-	return u, src, nil
 }
 
 // apiURLSourceName is the apiUrlSource of `auth status -o json`.
@@ -89,21 +75,6 @@ func describeAPIURLSource(src credentials.Source, profile string) string {
 		return fmt.Sprintf("saved with profile %q", profile)
 	}
 	return "default"
-}
-
-// describeKeySource says where a key was found, for people.
-func describeKeySource(loc credentials.Location) string {
-	switch loc.Source {
-	case credentials.SourceFlag:
-		return "--api-key flag"
-	case credentials.SourceEnv:
-		return credentials.EnvAPIKey + " environment variable"
-	case credentials.SourceKeyring:
-		return "system keyring"
-	case credentials.SourceFile:
-		return "plain-text file " + loc.String()
-	}
-	return loc.String()
 }
 
 // keyMode is "live", "test", or "unknown" for a key of neither shape (one

@@ -1,42 +1,38 @@
-package auth_test
+package auth
 
 import (
 	"bytes"
 	"context"
 	"errors"
-	"io"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 
-	"github.com/spf13/cobra"
 	"github.com/zalando/go-keyring"
 
 	"github.com/erzycall/erzycall/internal/api"
-	"github.com/erzycall/erzycall/internal/app"
 	"github.com/erzycall/erzycall/internal/cmdutil"
 	"github.com/erzycall/erzycall/internal/credentials"
 	"github.com/erzycall/erzycall/internal/iostreams"
 	"github.com/erzycall/erzycall/internal/safetext"
+	"github.com/erzycall/erzycall/internal/testutil"
 )
 
 // Keys used throughout; the part after the prefix must never be printed
 // (except by `auth token`).
 const (
-	testKey  = "ek_test_0a1b2c3d4e5f60718293a4b5c6d7abcd"
-	liveKey  = "ek_live_4f9c2a7b1e8d3c6a5b0f9e2d7c1a9xyz"
-	envKey   = "ek_test_envKEY0123456789env9"
-	flagKey  = "ek_live_flagKEY0123456789flag"
-	testUA   = "erzycall/test"
-	listBody = `{"data":[{"id":"wh_1","url":"https://example.com/h","events":["call.ended"],"isActive":true}]}`
+	testKey    = "ek_test_0a1b2c3d4e5f60718293a4b5c6d7abcd"
+	liveKey    = "ek_live_4f9c2a7b1e8d3c6a5b0f9e2d7c1a9xyz"
+	testEnvKey = "ek_test_envKEY0123456789env9"
+	flagKey    = "ek_live_flagKEY0123456789flag"
+	testUA     = "erzycall/test"
+	listBody   = `{"data":[{"id":"wh_1","url":"https://example.com/h","events":["call.ended"],"isActive":true}]}`
 )
 
-var allKeys = []string{testKey, liveKey, envKey, flagKey}
+var allKeys = []string{testKey, liveKey, testEnvKey, flagKey}
 
 // testEnv is one isolated erzycall world: buffers for the streams, an
 // empty config directory, go-keyring's in-memory mock (process-global, so
@@ -141,85 +137,27 @@ func assertNoLeak(t *testing.T, texts ...string) {
 	}
 }
 
-// assertCode checks err against the exit code app.ExitCode maps it to.
+// assertCode checks err against the exit code it maps to.
 func assertCode(t *testing.T, err error, want int) {
 	t.Helper()
-	if got := app.ExitCode(err); got != want {
+	if got := cmdutil.ExitCode(err); got != want {
 		t.Errorf("exit code %d, want %d (error: %v)", got, want, err)
 	}
 }
 
-// fakeAPI is an API on 127.0.0.1 that expects exactly one GET /api/v1/webhooks
-// (see expect) with X-API-Key wantKey, and answers status and body. A
-// request it does not expect, or an expected one never made, fails the test.
-type fakeAPI struct {
-	srv   *httptest.Server
-	mu    sync.Mutex
-	calls int
-	want  int // requests expected; more fail the test
-}
-
-func newFakeAPI(t *testing.T, wantKey string, status int, body string) *fakeAPI {
+// newFakeAPI is an API on 127.0.0.1 that expects exactly one GET
+// /api/v1/webhooks with X-API-Key wantKey and the test User-Agent, and
+// answers status and body. Anything else, or that request never made, fails
+// the test (testutil.FakeAPI).
+func newFakeAPI(t *testing.T, wantKey string, status int, body string) *testutil.FakeAPI {
 	t.Helper()
-	f := &fakeAPI{want: 1}
-	f.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		f.mu.Lock()
-		f.calls++
-		n, max := f.calls, f.want
-		f.mu.Unlock()
-		switch {
-		case wantKey == "":
-			t.Errorf("unexpected request %s %s", r.Method, r.URL)
-		case n > max:
-			t.Errorf("request %d %s %s: want at most %d", n, r.Method, r.URL, max)
-		case r.Method != http.MethodGet || r.URL.Path != "/api/v1/webhooks":
-			t.Errorf("request %s %s, want GET /api/v1/webhooks", r.Method, r.URL.Path)
-		case r.Header.Get("X-API-Key") != wantKey:
-			t.Errorf("X-API-Key = %q, want %q", safetext.Redact(r.Header.Get("X-API-Key")), safetext.Redact(wantKey))
-		}
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(status)
-		_, _ = io.WriteString(w, body)
-	}))
-	t.Cleanup(func() {
-		f.srv.Close()
-		if n := f.requests(); wantKey != "" && n != f.want {
-			t.Errorf("the API got %d requests, want %d", n, f.want)
-		}
-	})
+	f := testutil.NewFakeAPI(t, wantKey, testUA)
+	f.Register(http.MethodGet, "/webhooks", "", status, body)
 	return f
-}
-
-// expect sets how many requests (all alike) the fake must get.
-func (f *fakeAPI) expect(n int) *fakeAPI {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.want = n
-	return f
-}
-
-func (f *fakeAPI) requests() int {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.calls
 }
 
 // unusedAPI fails the test if anything reaches it.
-func unusedAPI(t *testing.T) *fakeAPI { return newFakeAPI(t, "", 500, "") }
-
-// URL is the API base URL.
-func (f *fakeAPI) URL() string { return f.srv.URL + "/api/v1" }
-
-// parse runs cmd on argv the way root would (flag errors are usage errors).
-func parse(cmd *cobra.Command, argv ...string) error {
-	cmd.SetArgs(argv)
-	cmd.SetOut(io.Discard)
-	cmd.SetErr(io.Discard)
-	cmd.SilenceErrors, cmd.SilenceUsage = true, true
-	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return cmdutil.FlagErrorWrap(err) })
-	_, err := cmd.ExecuteC()
-	return err
-}
+func unusedAPI(t *testing.T) *testutil.FakeAPI { return testutil.NewFakeAPI(t, "", testUA) }
 
 // newFactory is a Factory for argv tests: nothing in it may be called.
 func newFactory() *cmdutil.Factory {

@@ -17,8 +17,8 @@ import (
 	"github.com/erzycall/erzycall/internal/safetext"
 )
 
-// LoginOptions are the inputs of `auth login`.
-type LoginOptions struct {
+// loginOptions are the inputs of `auth login`.
+type loginOptions struct {
 	IO           *iostreams.IOStreams
 	Credentials  func() *credentials.Store
 	Resolver     func() *credentials.Resolver
@@ -33,9 +33,9 @@ type LoginOptions struct {
 // and a mistakenly piped file must not be read whole.
 const maxTokenInput = 4096
 
-// NewCmdLogin returns `auth login`.
-func NewCmdLogin(f *cmdutil.Factory, runF func(*LoginOptions) error) *cobra.Command {
-	opts := &LoginOptions{
+// newCmdLogin returns `auth login`.
+func newCmdLogin(f *cmdutil.Factory, runF func(*loginOptions) error) *cobra.Command {
+	opts := &loginOptions{
 		IO:           f.IOStreams,
 		Credentials:  f.Credentials,
 		Resolver:     f.Resolver,
@@ -85,7 +85,7 @@ commands of that profile use it (ERZYCALL_API_URL and --api-url still win).`,
 	return cmd
 }
 
-func loginRun(ctx context.Context, opts *LoginOptions) error {
+func loginRun(ctx context.Context, opts *loginOptions) error {
 	r := opts.Resolver()
 	profile, err := r.Profile()
 	if err != nil {
@@ -93,7 +93,7 @@ func loginRun(ctx context.Context, opts *LoginOptions) error {
 	}
 	apiURL := opts.APIURL
 	if apiURL == "" {
-		if apiURL, _, err = resolveAPIURL(r); err != nil {
+		if apiURL, _, err = cmdutil.ResolveAPIURL(r); err != nil {
 			return err
 		}
 	}
@@ -116,9 +116,9 @@ func loginRun(ctx context.Context, opts *LoginOptions) error {
 	if err != nil {
 		return err
 	}
-	where := "the system keyring"
+	where := "the " + loc.String()
 	if loc.Source == credentials.SourceFile {
-		where = loc.String() + " (plain text, mode 0600)"
+		where += " (mode 0600)"
 	}
 	out := opts.IO.Out
 	fmt.Fprintf(out, "%s Logged in to profile %q with a %s key (%s), stored in %s\n",

@@ -1,4 +1,4 @@
-package auth_test
+package auth
 
 import (
 	"context"
@@ -12,8 +12,8 @@ import (
 	"testing"
 
 	"github.com/erzycall/erzycall/internal/api"
-	"github.com/erzycall/erzycall/internal/cmd/auth"
 	"github.com/erzycall/erzycall/internal/credentials"
+	"github.com/erzycall/erzycall/internal/testutil"
 )
 
 func TestNewCmdLogin(t *testing.T) {
@@ -21,18 +21,18 @@ func TestNewCmdLogin(t *testing.T) {
 		name    string
 		argv    []string
 		flagKey string // global --api-key
-		want    auth.LoginOptions
+		want    loginOptions
 		code    int // exit code when the arguments are refused; 0: accepted
 		errText string
 	}{
 		{name: "no flags", argv: nil},
-		{name: "with token", argv: []string{"--with-token"}, want: auth.LoginOptions{WithToken: true}},
+		{name: "with token", argv: []string{"--with-token"}, want: loginOptions{WithToken: true}},
 		{
 			name: "all flags",
 			argv: []string{"--with-token", "--api-url", "https://staging.example.com/api/v1", "--insecure-storage"},
-			want: auth.LoginOptions{WithToken: true, APIURL: "https://staging.example.com/api/v1", InsecureStorage: true},
+			want: loginOptions{WithToken: true, APIURL: "https://staging.example.com/api/v1", InsecureStorage: true},
 		},
-		{name: "loopback http", argv: []string{"--api-url", "http://localhost:4010/api/v1"}, want: auth.LoginOptions{APIURL: "http://localhost:4010/api/v1"}},
+		{name: "loopback http", argv: []string{"--api-url", "http://localhost:4010/api/v1"}, want: loginOptions{APIURL: "http://localhost:4010/api/v1"}},
 		{
 			name: "plain http off loopback", argv: []string{"--api-url", "http://api.example.com/v1"}, code: 2,
 			errText: "refusing plain http:// API URL http://api.example.com/v1: the API key would cross the network in clear text; use https:// (http:// is allowed only for localhost)",
@@ -50,8 +50,8 @@ func TestNewCmdLogin(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			f := newFactory()
 			f.Flags.APIKey = tc.flagKey
-			var got *auth.LoginOptions
-			err := parse(auth.NewCmdLogin(f, func(o *auth.LoginOptions) error { got = o; return nil }), tc.argv...)
+			var got *loginOptions
+			err := testutil.Run(t, newCmdLogin(f, func(o *loginOptions) error { got = o; return nil }), tc.argv...)
 			assertCode(t, err, tc.code)
 			assertNoLeak(t, errString(err))
 			if tc.errText != "" && errString(err) != tc.errText {
@@ -83,8 +83,8 @@ func errString(err error) string {
 	return err.Error()
 }
 
-func (e *testEnv) loginOpts() *auth.LoginOptions {
-	return &auth.LoginOptions{
+func (e *testEnv) loginOpts() *loginOptions {
+	return &loginOptions{
 		IO: e.ios, Credentials: e.credentials, Resolver: e.resolver, NewAPIClient: newAPIClient,
 	}
 }
@@ -96,7 +96,7 @@ func TestLoginWithToken(t *testing.T) {
 	opts := e.loginOpts()
 	opts.WithToken, opts.APIURL = true, fake.URL()
 
-	err := auth.LoginRun(context.Background(), opts)
+	err := loginRun(context.Background(), opts)
 	assertCode(t, err, 0)
 	want := `✓ Logged in to profile "default" with a test key (ek_test_…abcd), stored in the system keyring` + "\n" +
 		`✓ API URL ` + fake.URL() + ` saved with profile "default"` + "\n"
@@ -123,7 +123,7 @@ func TestLoginUsesResolvedAPIURL(t *testing.T) {
 		e.in.WriteString("  " + liveKey + "  \n")
 		opts := e.loginOpts()
 		opts.WithToken = true
-		err := auth.LoginRun(context.Background(), opts)
+		err := loginRun(context.Background(), opts)
 		assertCode(t, err, 0)
 		want := `✓ Logged in to profile "default" with a live key (ek_live_…9xyz), stored in the system keyring` + "\n"
 		if e.out.String() != want || e.errOut.String() != "" {
@@ -141,7 +141,7 @@ func TestLoginUsesResolvedAPIURL(t *testing.T) {
 		e.in.WriteString(testKey)
 		opts := e.loginOpts()
 		opts.WithToken = true
-		err := auth.LoginRun(context.Background(), opts)
+		err := loginRun(context.Background(), opts)
 		assertCode(t, err, 0)
 		if keyringHas(t, "staging") != testKey || keyringHas(t, "default") != "" {
 			t.Error("the key did not replace the one of profile staging")
@@ -159,7 +159,7 @@ func TestLoginUsesResolvedAPIURL(t *testing.T) {
 		e.in.WriteString(testKey + "\n")
 		opts := e.loginOpts()
 		opts.WithToken = true
-		err := auth.LoginRun(context.Background(), opts)
+		err := loginRun(context.Background(), opts)
 		assertCode(t, err, 2)
 		if !strings.HasPrefix(errString(err), "refusing plain http:// API URL http://10.1.2.3/api/v1") {
 			t.Errorf("error %v", err)
@@ -174,12 +174,12 @@ func TestLoginUsesResolvedAPIURL(t *testing.T) {
 func TestLoginWarnsWhenEnvironmentWins(t *testing.T) {
 	e := newTestEnv(t, nil)
 	fake := newFakeAPI(t, testKey, 200, listBody)
-	e.env[credentials.EnvAPIKey] = envKey
+	e.env[credentials.EnvAPIKey] = testEnvKey
 	e.env[credentials.EnvAPIURL] = "https://other.example.com/api/v1"
 	e.in.WriteString(testKey + "\n")
 	opts := e.loginOpts()
 	opts.WithToken, opts.APIURL = true, fake.URL()
-	err := auth.LoginRun(context.Background(), opts)
+	err := loginRun(context.Background(), opts)
 	assertCode(t, err, 0)
 	wantErr := "warning: ERZYCALL_API_KEY is set and takes precedence over the stored key; unset it to use the key just saved\n" +
 		"warning: ERZYCALL_API_URL is set (https://other.example.com/api/v1) and takes precedence over the API URL saved with the profile\n"
@@ -208,7 +208,7 @@ func TestLoginBadShape(t *testing.T) {
 			e.in.WriteString(tc.input)
 			opts := e.loginOpts()
 			opts.WithToken, opts.APIURL = true, fake.URL()
-			err := auth.LoginRun(context.Background(), opts)
+			err := loginRun(context.Background(), opts)
 			assertCode(t, err, 2)
 			if errString(err) != tc.want {
 				t.Errorf("error %q\nwant  %q", errString(err), tc.want)
@@ -245,7 +245,7 @@ func TestLoginRefusedKey(t *testing.T) {
 			e.in.WriteString(testKey + "\n")
 			opts := e.loginOpts()
 			opts.WithToken, opts.APIURL = true, fake.URL()
-			err := auth.LoginRun(context.Background(), opts)
+			err := loginRun(context.Background(), opts)
 			assertCode(t, err, tc.code)
 			prefix := "the API at " + fake.URL() + " "
 			if tc.code == 1 {
@@ -275,7 +275,7 @@ func TestLoginNetworkError(t *testing.T) {
 	e.in.WriteString(testKey + "\n")
 	opts := e.loginOpts()
 	opts.WithToken, opts.APIURL = true, base
-	err := auth.LoginRun(context.Background(), opts)
+	err := loginRun(context.Background(), opts)
 	assertCode(t, err, 1)
 	if !strings.HasPrefix(errString(err), "could not reach the API to check the key: list webhooks: GET "+base+"/webhooks") ||
 		!strings.HasSuffix(errString(err), ": nothing was saved") {
@@ -291,10 +291,10 @@ func TestLoginInsecureStorage(t *testing.T) {
 	e.in.WriteString(testKey + "\n")
 	opts := e.loginOpts()
 	opts.WithToken, opts.APIURL, opts.InsecureStorage = true, fake.URL(), true
-	err := auth.LoginRun(context.Background(), opts)
+	err := loginRun(context.Background(), opts)
 	assertCode(t, err, 0)
 	path := filepath.Join(e.dir, credentials.CredentialsFile)
-	want := `✓ Logged in to profile "default" with a test key (ek_test_…abcd), stored in ` + path + ` (plain text, mode 0600)` + "\n" +
+	want := `✓ Logged in to profile "default" with a test key (ek_test_…abcd), stored in the plain-text file ` + path + ` (mode 0600)` + "\n" +
 		`✓ API URL ` + fake.URL() + ` saved with profile "default"` + "\n"
 	if e.out.String() != want || e.errOut.String() != "" {
 		t.Errorf("stdout\n%s\nwant\n%s\nstderr %q", e.out.String(), want, e.errOut.String())
@@ -330,10 +330,10 @@ func TestLoginKeyringUnavailable(t *testing.T) {
 	e.in.WriteString(testKey + "\n")
 	opts := e.loginOpts()
 	opts.WithToken, opts.APIURL = true, fake.URL()
-	err := auth.LoginRun(context.Background(), opts)
+	err := loginRun(context.Background(), opts)
 	assertCode(t, err, 0)
 	path := filepath.Join(e.dir, credentials.CredentialsFile)
-	wantOut := `✓ Logged in to profile "default" with a test key (ek_test_…abcd), stored in ` + path + ` (plain text, mode 0600)` + "\n" +
+	wantOut := `✓ Logged in to profile "default" with a test key (ek_test_…abcd), stored in the plain-text file ` + path + ` (mode 0600)` + "\n" +
 		`✓ API URL ` + fake.URL() + ` saved with profile "default"` + "\n"
 	wantErr := `warning: system keyring unavailable (no secret service); saved the API key of profile "default" in plain text to ` + path + " (mode 0600)\n"
 	if e.out.String() != wantOut || e.errOut.String() != wantErr {
@@ -348,7 +348,7 @@ func TestLoginWithoutTerminal(t *testing.T) {
 	e.in.WriteString(testKey + "\n") // piped, but --with-token was not given
 	opts := e.loginOpts()
 	opts.APIURL = fake.URL()
-	err := auth.LoginRun(context.Background(), opts)
+	err := loginRun(context.Background(), opts)
 	assertCode(t, err, 2)
 	want := "no terminal to ask for the API key: pipe it to `erzycall auth login --with-token` (or set ERZYCALL_API_KEY for a single run)"
 	if errString(err) != want {
@@ -367,7 +367,7 @@ func TestLoginWithTokenFromTerminal(t *testing.T) {
 	e.ios.SetStderrTTY(true)
 	opts := e.loginOpts()
 	opts.WithToken, opts.APIURL = true, fake.URL()
-	err := auth.LoginRun(context.Background(), opts)
+	err := loginRun(context.Background(), opts)
 	assertCode(t, err, 2)
 	if !strings.HasPrefix(errString(err), "--with-token reads the key from standard input, which is a terminal") {
 		t.Errorf("error %q", errString(err))
@@ -387,7 +387,7 @@ func TestLoginPrompt(t *testing.T) {
 		e.in.WriteString(testKey + "\n")
 		opts := e.loginOpts()
 		opts.APIURL = fake.URL()
-		err := auth.LoginRun(context.Background(), opts)
+		err := loginRun(context.Background(), opts)
 		assertCode(t, err, 0)
 		wantOut := `✓ Logged in to profile "default" with a test key (ek_test_…abcd), stored in the system keyring` + "\n" +
 			`✓ API URL ` + fake.URL() + ` saved with profile "default"` + "\n"
@@ -406,7 +406,7 @@ func TestLoginPrompt(t *testing.T) {
 		e.ios.SetStderrTTY(true)
 		opts := e.loginOpts()
 		opts.APIURL = fake.URL()
-		err := auth.LoginRun(context.Background(), opts)
+		err := loginRun(context.Background(), opts)
 		assertCode(t, err, 2)
 		if errString(err) != "no API key entered: nothing was saved" || e.errOut.String() != prompt {
 			t.Errorf("error %q stderr %q", errString(err), e.errOut.String())

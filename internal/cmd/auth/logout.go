@@ -11,16 +11,16 @@ import (
 	"github.com/erzycall/erzycall/internal/iostreams"
 )
 
-// LogoutOptions are the inputs of `auth logout`.
-type LogoutOptions struct {
+// logoutOptions are the inputs of `auth logout`.
+type logoutOptions struct {
 	IO          *iostreams.IOStreams
 	Credentials func() *credentials.Store
 	Resolver    func() *credentials.Resolver
 }
 
-// NewCmdLogout returns `auth logout`.
-func NewCmdLogout(f *cmdutil.Factory, runF func(*LogoutOptions) error) *cobra.Command {
-	opts := &LogoutOptions{IO: f.IOStreams, Credentials: f.Credentials, Resolver: f.Resolver}
+// newCmdLogout returns `auth logout`.
+func newCmdLogout(f *cmdutil.Factory, runF func(*logoutOptions) error) *cobra.Command {
+	opts := &logoutOptions{IO: f.IOStreams, Credentials: f.Credentials, Resolver: f.Resolver}
 	cmd := &cobra.Command{
 		Use:   "logout",
 		Short: "Remove the stored API key of the active profile",
@@ -44,7 +44,7 @@ It does not touch ERZYCALL_API_KEY: unset that yourself.`,
 	return cmd
 }
 
-func logoutRun(ctx context.Context, opts *LogoutOptions) error {
+func logoutRun(ctx context.Context, opts *logoutOptions) error {
 	r := opts.Resolver()
 	profile, err := r.Profile()
 	if err != nil {

@@ -1,4 +1,4 @@
-package auth_test
+package auth
 
 import (
 	"context"
@@ -8,20 +8,20 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/erzycall/erzycall/internal/cmd/auth"
 	"github.com/erzycall/erzycall/internal/credentials"
+	"github.com/erzycall/erzycall/internal/testutil"
 )
 
 func TestNewCmdLogout(t *testing.T) {
 	f := newFactory()
 	called := false
-	err := parse(auth.NewCmdLogout(f, func(o *auth.LogoutOptions) error { called = o.IO == f.IOStreams; return nil }))
+	err := testutil.Run(t, newCmdLogout(f, func(o *logoutOptions) error { called = o.IO == f.IOStreams; return nil }))
 	assertCode(t, err, 0)
 	if !called {
 		t.Error("runF was not called with the factory's IO")
 	}
 	called = false
-	err = parse(auth.NewCmdLogout(f, func(*auth.LogoutOptions) error { called = true; return nil }), testKey)
+	err = testutil.Run(t, newCmdLogout(f, func(*logoutOptions) error { called = true; return nil }), testKey)
 	assertCode(t, err, 2)
 	assertNoLeak(t, errString(err))
 	if called {
@@ -29,15 +29,15 @@ func TestNewCmdLogout(t *testing.T) {
 	}
 }
 
-func (e *testEnv) logoutOpts() *auth.LogoutOptions {
-	return &auth.LogoutOptions{IO: e.ios, Credentials: e.credentials, Resolver: e.resolver}
+func (e *testEnv) logoutOpts() *logoutOptions {
+	return &logoutOptions{IO: e.ios, Credentials: e.credentials, Resolver: e.resolver}
 }
 
 func TestLogout(t *testing.T) {
 	t.Run("keyring and settings", func(t *testing.T) {
 		e := newTestEnv(t, nil)
 		e.storeKey("default", testKey, "https://staging.example.com/api/v1", false)
-		err := auth.LogoutRun(context.Background(), e.logoutOpts())
+		err := logoutRun(context.Background(), e.logoutOpts())
 		assertCode(t, err, 0)
 		want := `✓ Removed the API key of profile "default" from the system keyring` + "\n" +
 			`✓ Removed the saved settings of profile "default"` + "\n"
@@ -58,7 +58,7 @@ func TestLogout(t *testing.T) {
 				}
 			}
 			e.out.Reset()
-			err := auth.LogoutRun(ctx, e.logoutOpts())
+			err := logoutRun(ctx, e.logoutOpts())
 			assertCode(t, err, 0)
 			if want := `✓ Removed 2 saved webhook signing secrets of profile "default"` + "\n"; !strings.HasSuffix(e.out.String(), want) {
 				t.Errorf("keyring error %v: stdout\n%s\nwant it to end with\n%s", keyringErr, e.out.String(), want)
@@ -78,7 +78,7 @@ func TestLogout(t *testing.T) {
 		e.flagProfile = "ci"
 		e.storeKey("ci", testKey, "", true)
 		e.storeKey("default", liveKey, "", true)
-		err := auth.LogoutRun(context.Background(), e.logoutOpts())
+		err := logoutRun(context.Background(), e.logoutOpts())
 		assertCode(t, err, 0)
 		path := filepath.Join(e.dir, credentials.CredentialsFile)
 		want := `✓ Removed the API key of profile "ci" from ` + path + "\n" +
@@ -96,7 +96,7 @@ func TestLogout(t *testing.T) {
 	t.Run("keyring unavailable", func(t *testing.T) {
 		e := newTestEnv(t, errors.New("no secret service"))
 		e.storeKey("default", testKey, "", false) // falls back to the file
-		err := auth.LogoutRun(context.Background(), e.logoutOpts())
+		err := logoutRun(context.Background(), e.logoutOpts())
 		assertCode(t, err, 0)
 		path := filepath.Join(e.dir, credentials.CredentialsFile)
 		want := `✓ Removed the API key of profile "default" from ` + path + "\n" +
@@ -111,7 +111,7 @@ func TestLogout(t *testing.T) {
 	})
 	t.Run("nothing stored", func(t *testing.T) {
 		e := newTestEnv(t, nil)
-		err := auth.LogoutRun(context.Background(), e.logoutOpts())
+		err := logoutRun(context.Background(), e.logoutOpts())
 		assertCode(t, err, 0)
 		want := `Nothing to remove: no API key is stored for profile "default".` + "\n"
 		if e.out.String() != "" || e.errOut.String() != want {
@@ -120,9 +120,9 @@ func TestLogout(t *testing.T) {
 	})
 	t.Run("environment key still set", func(t *testing.T) {
 		e := newTestEnv(t, nil)
-		e.env[credentials.EnvAPIKey] = envKey
+		e.env[credentials.EnvAPIKey] = testEnvKey
 		e.storeKey("default", testKey, "", false)
-		err := auth.LogoutRun(context.Background(), e.logoutOpts())
+		err := logoutRun(context.Background(), e.logoutOpts())
 		assertCode(t, err, 0)
 		wantErr := "note: ERZYCALL_API_KEY is still set: commands keep using it until you unset it\n"
 		if e.errOut.String() != wantErr {

@@ -15,8 +15,8 @@ import (
 	"github.com/erzycall/erzycall/internal/safetext"
 )
 
-// StatusOptions are the inputs of `auth status`.
-type StatusOptions struct {
+// statusOptions are the inputs of `auth status`.
+type statusOptions struct {
 	IO           *iostreams.IOStreams
 	Resolver     func() *credentials.Resolver
 	NewAPIClient func(baseURL, apiKey string) (*api.Client, error)
@@ -25,9 +25,9 @@ type StatusOptions struct {
 	Output cmdutil.OutputOptions
 }
 
-// NewCmdStatus returns `auth status`.
-func NewCmdStatus(f *cmdutil.Factory, runF func(*StatusOptions) error) *cobra.Command {
-	opts := &StatusOptions{IO: f.IOStreams, Resolver: f.Resolver, NewAPIClient: f.NewAPIClient}
+// newCmdStatus returns `auth status`.
+func newCmdStatus(f *cmdutil.Factory, runF func(*statusOptions) error) *cobra.Command {
+	opts := &statusOptions{IO: f.IOStreams, Resolver: f.Resolver, NewAPIClient: f.NewAPIClient}
 	cmd := &cobra.Command{
 		Use:   "status",
 		Short: "Show which API key and API URL erzycall uses, and where they come from",
@@ -89,7 +89,7 @@ type checkResult struct {
 	Error     string `json:"error,omitempty"`
 }
 
-func statusRun(ctx context.Context, opts *StatusOptions) error {
+func statusRun(ctx context.Context, opts *statusOptions) error {
 	r := opts.Resolver()
 	profile, err := r.Profile()
 	if err != nil {
@@ -102,7 +102,7 @@ func statusRun(ctx context.Context, opts *StatusOptions) error {
 	if err != nil {
 		return err
 	}
-	apiURL, urlSrc, err := resolveAPIURL(r)
+	apiURL, urlSrc, err := cmdutil.ResolveAPIURL(r)
 	if err != nil {
 		return err
 	}
@@ -133,17 +133,16 @@ func statusRun(ctx context.Context, opts *StatusOptions) error {
 		fmt.Fprintf(opts.IO.ErrOut, "warning: could not look for a stored key of profile %q: %v\n", profile, err)
 	case hidden:
 		ok := overriddenKey{Source: string(stored.Source), Key: safetext.Redact(stored.Key), Mode: keyMode(stored.Key)}
-		where := "the system keyring"
 		if stored.Source == credentials.SourceFile {
-			ok.File, where = stored.Path, stored.Path
+			ok.File = stored.Path
 		}
 		st.OverriddenKeys = append(st.OverriddenKeys, ok)
 		unset := "unset it"
 		if res.Source == credentials.SourceFlag {
 			unset = "drop the flag"
 		}
-		notes = append(notes, fmt.Sprintf("The %s overrides the key stored for profile %q in %s (%s): %s to use the stored key.",
-			describeKeySource(res.Location), profile, where, safetext.Redact(stored.Key), unset))
+		notes = append(notes, fmt.Sprintf("The %s overrides the key stored for profile %q in the %s (%s): %s to use the stored key.",
+			res.Location, profile, stored.Location, safetext.Redact(stored.Key), unset))
 	}
 	st.Overridden = len(st.OverriddenKeys) > 0
 
@@ -170,7 +169,7 @@ func statusRun(ctx context.Context, opts *StatusOptions) error {
 }
 
 // runCheck asks the API whether key works, unless the URL may not carry it.
-func runCheck(ctx context.Context, opts *StatusOptions, apiURL string, urlErr error, key string) (*checkResult, error) {
+func runCheck(ctx context.Context, opts *statusOptions, apiURL string, urlErr error, key string) (*checkResult, error) {
 	if urlErr != nil {
 		return &checkResult{Error: urlErr.Error()}, urlErr
 	}
@@ -193,7 +192,7 @@ func printStatus(ios *iostreams.IOStreams, st *statusJSON, urlSrc credentials.So
 		mode = "not an ek_live_/ek_test_ key"
 	}
 	field("Key", fmt.Sprintf("%s (%s)", st.Key, mode))
-	field("Key source", describeKeySource(loc))
+	field("Key source", loc.String())
 	field("API URL", fmt.Sprintf("%s (%s)", st.APIURL, describeAPIURLSource(urlSrc, st.Profile)))
 	if c := st.Check; c != nil {
 		switch {

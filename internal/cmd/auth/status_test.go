@@ -1,4 +1,4 @@
-package auth_test
+package auth
 
 import (
 	"context"
@@ -6,8 +6,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/erzycall/erzycall/internal/cmd/auth"
 	"github.com/erzycall/erzycall/internal/credentials"
+	"github.com/erzycall/erzycall/internal/testutil"
 )
 
 func TestNewCmdStatus(t *testing.T) {
@@ -27,8 +27,8 @@ func TestNewCmdStatus(t *testing.T) {
 	} {
 		t.Run(strings.Join(tc.argv, " "), func(t *testing.T) {
 			f := newFactory()
-			var got *auth.StatusOptions
-			err := parse(auth.NewCmdStatus(f, func(o *auth.StatusOptions) error { got = o; return nil }), tc.argv...)
+			var got *statusOptions
+			err := testutil.Run(t, newCmdStatus(f, func(o *statusOptions) error { got = o; return nil }), tc.argv...)
 			assertCode(t, err, tc.code)
 			if tc.code != 0 {
 				if got != nil {
@@ -46,8 +46,8 @@ func TestNewCmdStatus(t *testing.T) {
 	}
 }
 
-func (e *testEnv) statusOpts() *auth.StatusOptions {
-	o := &auth.StatusOptions{IO: e.ios, Resolver: e.resolver, NewAPIClient: newAPIClient}
+func (e *testEnv) statusOpts() *statusOptions {
+	o := &statusOptions{IO: e.ios, Resolver: e.resolver, NewAPIClient: newAPIClient}
 	o.Output.Format = "table"
 	return o
 }
@@ -84,7 +84,7 @@ func TestStatus(t *testing.T) {
 			name: "environment overrides the stored key",
 			setup: func(e *testEnv) {
 				e.storeKey("default", liveKey, "", false)
-				e.env[credentials.EnvAPIKey] = envKey
+				e.env[credentials.EnvAPIKey] = testEnvKey
 				e.env[credentials.EnvAPIURL] = "http://localhost:4010/api/v1"
 			},
 			stdout: "Profile:     default\n" +
@@ -97,7 +97,7 @@ func TestStatus(t *testing.T) {
 			name: "flag overrides the environment and the file",
 			setup: func(e *testEnv) {
 				e.storeKey("default", testKey, "", true)
-				e.env[credentials.EnvAPIKey] = envKey
+				e.env[credentials.EnvAPIKey] = testEnvKey
 				e.flagKey = flagKey
 			},
 			stdout: "Profile:     default\n" +
@@ -105,7 +105,7 @@ func TestStatus(t *testing.T) {
 				"Key source:  --api-key flag\n" +
 				"API URL:     https://app.erzycall.com/api/v1 (default)\n" +
 				"! The --api-key flag overrides ERZYCALL_API_KEY (ek_test_…env9).\n" +
-				"! The --api-key flag overrides the key stored for profile \"default\" in DIR/credentials.json (ek_test_…abcd): drop the flag to use the stored key.\n",
+				"! The --api-key flag overrides the key stored for profile \"default\" in the plain-text file DIR/credentials.json (ek_test_…abcd): drop the flag to use the stored key.\n",
 		},
 		{
 			name: "unrecognised environment key, refused URL",
@@ -120,7 +120,7 @@ func TestStatus(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			e := newTestEnv(t, nil)
 			tc.setup(e)
-			err := auth.StatusRun(context.Background(), e.statusOpts())
+			err := statusRun(context.Background(), e.statusOpts())
 			assertCode(t, err, 0)
 			want := strings.ReplaceAll(tc.stdout, "DIR", e.dir)
 			if e.out.String() != want || e.errOut.String() != tc.stderr {
@@ -134,13 +134,13 @@ func TestStatus(t *testing.T) {
 func TestStatusJSON(t *testing.T) {
 	e := newTestEnv(t, nil)
 	e.storeKey("default", liveKey, "https://staging.example.com/api/v1", true)
-	e.env[credentials.EnvAPIKey] = envKey
+	e.env[credentials.EnvAPIKey] = testEnvKey
 	opts := e.statusOpts()
 	opts.Output.Format = "json"
 	if err := opts.Output.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	err := auth.StatusRun(context.Background(), opts)
+	err := statusRun(context.Background(), opts)
 	assertCode(t, err, 0)
 	want := `{
   "profile": "default",
@@ -173,7 +173,7 @@ func TestStatusJSON(t *testing.T) {
 	if err := opts.Output.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	err = auth.StatusRun(context.Background(), opts)
+	err = statusRun(context.Background(), opts)
 	assertCode(t, err, 0)
 	if e.out.String() != "keyring test default false 0\n" {
 		t.Errorf("jq output %q", e.out.String())
@@ -188,7 +188,7 @@ func TestStatusNoKey(t *testing.T) {
 			e.storeKey("default", testKey, "", false) // another profile's key does not count
 			opts := e.statusOpts()
 			opts.Output.Format = format
-			err := auth.StatusRun(context.Background(), opts)
+			err := statusRun(context.Background(), opts)
 			assertCode(t, err, 3)
 			if errString(err) != "no API key — run `erzycall auth login` or set ERZYCALL_API_KEY" {
 				t.Errorf("error %q", errString(err))
@@ -207,7 +207,7 @@ func TestStatusCheck(t *testing.T) {
 		e.storeKey("default", testKey, fake.URL(), false)
 		opts := e.statusOpts()
 		opts.Check = true
-		err := auth.StatusRun(context.Background(), opts)
+		err := statusRun(context.Background(), opts)
 		assertCode(t, err, 0)
 		want := "Profile:     default\n" +
 			"Key:         ek_test_…abcd (test key)\n" +
@@ -220,8 +220,8 @@ func TestStatusCheck(t *testing.T) {
 	})
 	t.Run("refused, JSON", func(t *testing.T) {
 		e := newTestEnv(t, nil)
-		fake := newFakeAPI(t, envKey, 401, `{"error":"invalid key"}`)
-		e.env[credentials.EnvAPIKey] = envKey
+		fake := newFakeAPI(t, testEnvKey, 401, `{"error":"invalid key"}`)
+		e.env[credentials.EnvAPIKey] = testEnvKey
 		e.env[credentials.EnvAPIURL] = fake.URL()
 		opts := e.statusOpts()
 		opts.Check = true
@@ -229,7 +229,7 @@ func TestStatusCheck(t *testing.T) {
 		if err := opts.Output.Validate(); err != nil {
 			t.Fatal(err)
 		}
-		err := auth.StatusRun(context.Background(), opts)
+		err := statusRun(context.Background(), opts)
 		assertCode(t, err, 3)
 		wantErr := "the API at " + fake.URL() + " refused the key (HTTP 401: invalid key)"
 		if errString(err) != wantErr {
@@ -242,11 +242,11 @@ func TestStatusCheck(t *testing.T) {
 	})
 	t.Run("refused URL sends nothing", func(t *testing.T) {
 		e := newTestEnv(t, nil)
-		e.env[credentials.EnvAPIKey] = envKey
+		e.env[credentials.EnvAPIKey] = testEnvKey
 		e.env[credentials.EnvAPIURL] = "http://api.example.com/api/v1"
 		opts := e.statusOpts()
 		opts.Check = true
-		err := auth.StatusRun(context.Background(), opts)
+		err := statusRun(context.Background(), opts)
 		assertCode(t, err, 2)
 		if !strings.Contains(e.out.String(), "API check:   failed (see below)\n") {
 			t.Errorf("stdout %q", e.out.String())

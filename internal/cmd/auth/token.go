@@ -12,15 +12,15 @@ import (
 	"github.com/erzycall/erzycall/internal/iostreams"
 )
 
-// TokenOptions are the inputs of `auth token`.
-type TokenOptions struct {
+// tokenOptions are the inputs of `auth token`.
+type tokenOptions struct {
 	IO       *iostreams.IOStreams
 	Resolver func() *credentials.Resolver
 }
 
-// NewCmdToken returns `auth token`.
-func NewCmdToken(f *cmdutil.Factory, runF func(*TokenOptions) error) *cobra.Command {
-	opts := &TokenOptions{IO: f.IOStreams, Resolver: f.Resolver}
+// newCmdToken returns `auth token`.
+func newCmdToken(f *cmdutil.Factory, runF func(*tokenOptions) error) *cobra.Command {
+	opts := &tokenOptions{IO: f.IOStreams, Resolver: f.Resolver}
 	cmd := &cobra.Command{
 		Use:   "token",
 		Short: "Print the active API key",
@@ -40,7 +40,7 @@ $(erzycall auth token). This is the one command that prints a whole key.`,
 	return cmd
 }
 
-func tokenRun(ctx context.Context, opts *TokenOptions) error {
+func tokenRun(ctx context.Context, opts *tokenOptions) error {
 	r := opts.Resolver()
 	if _, err := r.Profile(); err != nil {
 		return cmdutil.FlagErrorWrap(err)

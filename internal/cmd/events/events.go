@@ -10,15 +10,15 @@ import (
 	"github.com/erzycall/erzycall/internal/webhook"
 )
 
-// Options are the inputs of `erzycall events`.
-type Options struct {
+// eventsOptions are the inputs of `erzycall events`.
+type eventsOptions struct {
 	IO     *iostreams.IOStreams
 	Output cmdutil.OutputOptions
 }
 
 // NewCmdEvents returns `erzycall events`.
-func NewCmdEvents(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command {
-	opts := &Options{IO: f.IOStreams}
+func NewCmdEvents(f *cmdutil.Factory, runF func(*eventsOptions) error) *cobra.Command {
+	opts := &eventsOptions{IO: f.IOStreams}
 	cmd := &cobra.Command{
 		Use:     "events",
 		Short:   "List the webhook event types and what triggers each",
@@ -31,14 +31,14 @@ func NewCmdEvents(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command 
 			if runF != nil {
 				return runF(opts)
 			}
-			return run(opts)
+			return eventsRun(opts)
 		},
 	}
 	cmdutil.AddOutputFlags(cmd, &opts.Output)
 	return cmd
 }
 
-func run(opts *Options) error {
+func eventsRun(opts *eventsOptions) error {
 	if opts.Output.IsJSON() {
 		return opts.Output.Write(opts.IO, webhook.Events)
 	}

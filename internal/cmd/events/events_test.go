@@ -1,28 +1,18 @@
 package events
 
 import (
-	"errors"
-	"strings"
 	"testing"
 
 	"github.com/erzycall/erzycall/internal/cmdutil"
 	"github.com/erzycall/erzycall/internal/iostreams"
+	"github.com/erzycall/erzycall/internal/testutil"
 )
 
-func runEvents(t *testing.T, tty bool, runF func(*Options) error, args ...string) (string, string, error) {
+func runEvents(t *testing.T, tty bool, runF func(*eventsOptions) error, args ...string) (string, string, error) {
 	t.Helper()
 	ios, _, out, errOut := iostreams.Test()
 	ios.SetStdoutTTY(tty)
-	cmd := NewCmdEvents(&cmdutil.Factory{IOStreams: ios}, runF)
-	cmd.SetArgs(args)
-	var stray strings.Builder
-	cmd.SetOut(&stray)
-	cmd.SetErr(&stray)
-	cmd.SilenceErrors, cmd.SilenceUsage = true, true
-	err := cmd.Execute()
-	if stray.Len() > 0 {
-		t.Errorf("cobra wrote directly: %q", stray.String())
-	}
+	err := testutil.Run(t, NewCmdEvents(&cmdutil.Factory{IOStreams: ios}, runF), args...)
 	return out.String(), errOut.String(), err
 }
 
@@ -39,17 +29,13 @@ func TestNewCmdEvents(t *testing.T) {
 		{args: []string{"-o", "csv"}, wantFlagErrMsg: `invalid output format "csv"`},
 		{args: []string{"call.ended"}, wantFlagErrMsg: `too many arguments ["call.ended"]: events takes no arguments`},
 	} {
-		var got *Options
-		_, _, err := runEvents(t, false, func(o *Options) error { got = o; return nil }, tc.args...)
-		if tc.wantFlagErrMsg != "" {
-			var fe *cmdutil.FlagError
-			if !errors.As(err, &fe) || !strings.Contains(err.Error(), tc.wantFlagErrMsg) || got != nil {
-				t.Errorf("%q: error %v (%T), runF called %v; want a flag error %q", tc.args, err, err, got != nil, tc.wantFlagErrMsg)
-			}
+		var got *eventsOptions
+		_, _, err := runEvents(t, false, func(o *eventsOptions) error { got = o; return nil }, tc.args...)
+		if !testutil.WantParsed(t, err, got != nil, tc.wantFlagErrMsg) {
 			continue
 		}
-		if err != nil || got == nil || got.Output.Format != tc.format || got.Output.JQ != tc.jq {
-			t.Errorf("%q: err %v, options %+v", tc.args, err, got)
+		if got.Output.Format != tc.format || got.Output.JQ != tc.jq {
+			t.Errorf("%q: options %+v", tc.args, got)
 		}
 	}
 }

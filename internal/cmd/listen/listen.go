@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"net/url"
 	"os/exec"
 	"strings"
 	"time"
@@ -312,8 +311,7 @@ func forwardURL(raw string) (string, error) {
 		}
 		raw = "http://" + raw
 	}
-	u, err := url.Parse(raw)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+	if _, err := webhook.ParseHTTPURL(raw); err != nil {
 		return "", bad
 	}
 	return raw, nil
@@ -407,9 +405,9 @@ func checkSecrets(opts *listenOptions, fl *flagValues) error {
 		return cmdutil.FlagErrorf("invalid --webhook %q: give an endpoint id, e.g. wh_abc123", opts.Webhook)
 	}
 	if !opts.SkipVerify && len(sources) == 0 {
-		opts.Secrets = cmdutil.WebhookSecrets(nil, opts.Getenv)
+		opts.Secrets = cmdutil.SecretsFromFlagOrEnv(nil, opts.Getenv)
 	} else {
-		opts.Secrets = cmdutil.WebhookSecrets(fl.secrets, nil)
+		opts.Secrets = cmdutil.SecretsFromFlagOrEnv(fl.secrets, nil)
 		if len(fl.secrets) > 0 && len(opts.Secrets) == 0 {
 			return cmdutil.FlagErrorf("--secret is empty")
 		}

@@ -4,8 +4,11 @@ package root
 
 import (
 	"fmt"
+	"slices"
+	"strings"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/erzycall/erzycall/internal/build"
 	apiCmd "github.com/erzycall/erzycall/internal/cmd/api"
@@ -27,8 +30,44 @@ const (
 	groupSetup     = "setup"
 )
 
-// NewCmdRoot builds the whole command tree around f.
+// noun is a top-level command. Building one costs a few hundred
+// allocations (every flag of every subcommand), so a command line builds
+// only the noun it names (see NewCmdRootFor).
+type noun struct {
+	names []string // its name and aliases, as its Use and Aliases say (TestNouns checks)
+	group string
+	build func(*cmdutil.Factory) *cobra.Command
+}
+
+// nouns are the top-level commands, in the order help lists them.
+var nouns = []noun{
+	{[]string{"webhooks", "wh"}, groupEndpoints, webhooks.NewCmdWebhooks},
+	{[]string{"events"}, groupEndpoints, func(f *cmdutil.Factory) *cobra.Command { return events.NewCmdEvents(f, nil) }},
+	{[]string{"api"}, groupEndpoints, func(f *cmdutil.Factory) *cobra.Command { return apiCmd.NewCmdAPI(f, nil) }},
+	{[]string{"listen"}, groupLocal, func(f *cmdutil.Factory) *cobra.Command { return listen.NewCmdListen(f, nil) }},
+	{[]string{"verify"}, groupLocal, func(f *cmdutil.Factory) *cobra.Command { return verify.NewCmdVerify(f, nil) }},
+	{[]string{"trigger"}, groupLocal, func(f *cmdutil.Factory) *cobra.Command { return trigger.NewCmdTrigger(f, nil) }},
+	{[]string{"sandbox"}, groupLocal, sandbox.NewCmdSandbox},
+	{[]string{"version"}, groupSetup, func(f *cmdutil.Factory) *cobra.Command { return versionCmd.NewCmdVersion(f, nil) }},
+	{[]string{"auth"}, groupSetup, auth.NewCmdAuth},
+}
+
+// NewCmdRoot builds the whole command tree around f: for help, completion
+// scripts and generated docs.
 func NewCmdRoot(f *cmdutil.Factory) *cobra.Command {
+	return newCmdRoot(f, nil)
+}
+
+// NewCmdRootFor builds the part of the tree that running args can reach:
+// only the noun args name ("webhooks list" builds webhooks alone), or none
+// for --version. Anything else — help, completion, a typo, a flag it does
+// not know — builds the whole tree, so cobra behaves exactly as with
+// NewCmdRoot (TestNewCmdRootForFindsWhatTheWholeTreeFinds).
+func NewCmdRootFor(f *cmdutil.Factory, args []string) *cobra.Command {
+	return newCmdRoot(f, args)
+}
+
+func newCmdRoot(f *cmdutil.Factory, args []string) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "erzycall",
 		Short: "Manage, receive and test ErzyCall webhooks",
@@ -74,19 +113,18 @@ and verifies deliveries on your machine, and tests your handlers locally and in 
 	cmd.SetHelpCommandGroupID(groupSetup)
 	cmd.SetCompletionCommandGroupID(groupSetup)
 
-	add := func(group string, cmds ...*cobra.Command) {
-		for _, c := range cmds {
-			c.GroupID = group
-			cmd.AddCommand(c)
-		}
+	build, whole := reach(cmd, args)
+	if whole {
+		build = nouns
 	}
-	add(groupEndpoints, webhooks.NewCmdWebhooks(f), events.NewCmdEvents(f, nil), apiCmd.NewCmdAPI(f, nil))
-	add(groupLocal, listen.NewCmdListen(f, nil))
-	add(groupLocal, verify.NewCmdVerify(f, nil))
-	add(groupLocal, trigger.NewCmdTrigger(f, nil))
-	add(groupLocal, sandbox.NewCmdSandbox(f))
-	add(groupSetup, versionCmd.NewCmdVersion(f))
-	add(groupSetup, auth.NewCmdAuth(f))
+	for _, n := range build {
+		c := n.build(f)
+		c.GroupID = n.group
+		cmd.AddCommand(c)
+	}
+	if !whole {
+		return cmd
+	}
 	// cobra's completion group would print help and exit 0 for a typo.
 	cmd.InitDefaultCompletionCmd()
 	for _, c := range cmd.Commands() {
@@ -101,6 +139,47 @@ and verifies deliveries on your machine, and tests your handlers locally and in 
 		cmd.AddCommand(t)
 	}
 	return cmd
+}
+
+// reach reads args as cobra will, with root's persistent flags: the first
+// word that is not a flag or a flag's value names the noun to build. With no
+// word, --version alone needs no noun. whole is true when the whole tree is
+// needed: nil args, help (-h, --help, the help command), completion, "--",
+// a flag root does not know, a word that is no noun.
+func reach(root *cobra.Command, args []string) (only []noun, whole bool) {
+	if args == nil {
+		return nil, true
+	}
+	version := false
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if a == "" || a[0] != '-' {
+			for _, n := range nouns {
+				if slices.Contains(n.names, a) {
+					return []noun{n}, false
+				}
+			}
+			return nil, true
+		}
+		name, _, hasValue := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		var fl *pflag.Flag
+		switch {
+		case a == "--version", a == "-v":
+			version = true // cobra adds this flag when it runs
+			continue
+		case strings.HasPrefix(a, "--"):
+			fl = root.PersistentFlags().Lookup(name)
+		case len(name) == 1:
+			fl = root.PersistentFlags().ShorthandLookup(name)
+		}
+		if fl == nil {
+			return nil, true
+		}
+		if fl.NoOptDefVal == "" && !hasValue {
+			i++ // the flag's value
+		}
+	}
+	return nil, !version
 }
 
 const defaultAPIURL = "https://app.erzycall.com/api/v1"

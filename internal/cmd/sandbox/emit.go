@@ -21,8 +21,8 @@ import (
 	"github.com/erzycall/erzycall/internal/webhook"
 )
 
-// EmitOptions are the inputs of `sandbox emit`.
-type EmitOptions struct {
+// emitOptions are the inputs of `sandbox emit`.
+type emitOptions struct {
 	IO        *iostreams.IOStreams
 	APIClient func() (*api.Client, error)
 	Now       func() time.Time
@@ -39,9 +39,9 @@ type EmitOptions struct {
 	Data jsjson.Object
 }
 
-// NewCmdEmit returns `sandbox emit`.
-func NewCmdEmit(f *cmdutil.Factory, runF func(*EmitOptions) error) *cobra.Command {
-	opts := &EmitOptions{IO: f.IOStreams, APIClient: f.APIClient, Now: f.Now}
+// newCmdEmit returns `sandbox emit`.
+func newCmdEmit(f *cmdutil.Factory, runF func(*emitOptions) error) *cobra.Command {
+	opts := &emitOptions{IO: f.IOStreams, APIClient: f.APIClient, Now: f.Now}
 	cmd := &cobra.Command{
 		Use:   "emit EVENT [--data KEY=VALUE]... [--data-file FILE]",
 		Short: "Make a running sandbox deliver an event to its endpoints",
@@ -89,33 +89,22 @@ delivery ID, endpoint ID and URL, separated by tabs.`,
 	return cmd
 }
 
-// resolveData turns --data-file and --data into the data object to send.
-// Bad input is a usage error, found before any request.
-func resolveData(opts *EmitOptions) (jsjson.Object, error) {
-	var data jsjson.Object
-	switch {
-	case opts.DataFile != "":
-		obj, err := cmdutil.ReadDataFile(opts.IO, opts.DataFile)
-		if err != nil {
-			return nil, err
-		}
-		data = obj
-	case len(opts.DataArgs) > 0:
-		// Like trigger, --data overrides fields of a sample rather than
-		// sending a payload that holds nothing but them.
+// resolveData turns --data-file and --data into the data object to send;
+// nil (the sandbox makes a sample) when neither is given. Like trigger,
+// --data alone overrides fields of a sample rather than sending a payload
+// that holds nothing but them. Bad input is a usage error, found before any
+// request.
+func resolveData(opts *emitOptions) (jsjson.Object, error) {
+	if opts.DataFile == "" && len(opts.DataArgs) == 0 {
+		return nil, nil
+	}
+	return cmdutil.ResolveData(opts.IO, opts.DataFile, opts.DataArgs, func() jsjson.Object {
 		now := opts.Now
 		if now == nil {
 			now = time.Now
 		}
-		data = webhook.SampleData(opts.Event, opts.Rand, now())
-	default:
-		return nil, nil
-	}
-	data, err := webhook.ApplyData(data, opts.DataArgs)
-	if err != nil {
-		return nil, cmdutil.FlagErrorf("invalid --data: %v", err)
-	}
-	return data, nil
+		return webhook.SampleData(opts.Event, opts.Rand, now())
+	})
 }
 
 // emitResult is the data of POST /sandbox/events, as far as emit shows it.
@@ -128,7 +117,7 @@ type emitResult struct {
 	} `json:"deliveries"`
 }
 
-func emitRun(ctx context.Context, opts *EmitOptions) error {
+func emitRun(ctx context.Context, opts *emitOptions) error {
 	client, err := opts.APIClient()
 	if err != nil {
 		return err

@@ -85,8 +85,8 @@ func TestNewCmdEmit(t *testing.T) {
 			e := newTestEnv(t, "")
 			e.stdin.WriteString(tc.stdin)
 			e.ios.SetStdinTTY(tc.stdinTTY)
-			var got *EmitOptions
-			cmd := NewCmdEmit(e.f, func(o *EmitOptions) error { got = o; return nil })
+			var got *emitOptions
+			cmd := newCmdEmit(e.f, func(o *emitOptions) error { got = o; return nil })
 			err := testutil.Run(t, cmd, tc.args...)
 			if !testutil.WantParsed(t, err, got != nil, tc.wantFlagErr) {
 				return
@@ -220,7 +220,7 @@ func TestEmitRun(t *testing.T) {
 			e := newTestEnv(t, fake.URL())
 			e.ios.SetStdoutTTY(tc.tty)
 			e.stdin.WriteString(`{"id":"call_1","duration":42}`)
-			err := testutil.Run(t, NewCmdEmit(e.f, nil), tc.args...)
+			err := testutil.Run(t, newCmdEmit(e.f, nil), tc.args...)
 			if tc.wantErr != "" {
 				var apiErr *api.Error
 				if err == nil || !strings.Contains(err.Error(), tc.wantErr) || !errors.As(err, &apiErr) || apiErr.StatusCode != tc.wantStatus {
@@ -240,7 +240,7 @@ func TestEmitRun(t *testing.T) {
 func TestEmitUnknownEventSendsNothing(t *testing.T) {
 	fake := newFakeAPI(t, "", "", "", 0, "")
 	e := newTestEnv(t, fake.URL())
-	testutil.WantFlagError(t, testutil.Run(t, NewCmdEmit(e.f, nil), "call.endd"), "did you mean call.ended?")
+	testutil.WantFlagError(t, testutil.Run(t, newCmdEmit(e.f, nil), "call.endd"), "did you mean call.ended?")
 	e.wantOutput(t, "", "")
 	if n := fake.Requests(); n != 0 {
 		t.Errorf("%d requests sent", n)
@@ -258,7 +258,7 @@ func TestCompleteEvents(t *testing.T) {
 }
 
 func TestResolveDataUsesInjectedRandomness(t *testing.T) {
-	opts := &EmitOptions{
+	opts := &emitOptions{
 		Event: "call.ended", DataArgs: []string{"duration=7"},
 		Now:  func() time.Time { return testNow },
 		Rand: mrand.New(mrand.NewPCG(1, 2)),
@@ -282,7 +282,7 @@ func TestEmitNoSandboxRunning(t *testing.T) {
 	addr := ln.Addr().String()
 	ln.Close() // nothing listens there now
 	e := newTestEnv(t, "http://"+addr+"/api/v1")
-	err = testutil.Run(t, NewCmdEmit(e.f, nil), "call.ended")
+	err = testutil.Run(t, newCmdEmit(e.f, nil), "call.ended")
 	if err == nil || !strings.HasSuffix(err.Error(), "\nIs the sandbox running? Start it with `erzycall sandbox start`") {
 		t.Errorf("error = %v, want a hint to start the sandbox", err)
 	}

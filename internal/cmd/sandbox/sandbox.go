@@ -31,8 +31,8 @@ loopback host, so a local listener can receive.`,
   erzycall sandbox emit call.ended`,
 	}
 	cmd.AddCommand(
-		NewCmdStart(f, nil),
-		NewCmdEmit(f, nil),
+		newCmdStart(f, nil),
+		newCmdEmit(f, nil),
 	)
 	return cmd
 }

@@ -27,8 +27,8 @@ const DefaultAddr = "127.0.0.1:8787"
 // deliveries in flight (after which they are cancelled).
 const shutdownTimeout = 5 * time.Second
 
-// StartOptions are the inputs of `sandbox start`.
-type StartOptions struct {
+// startOptions are the inputs of `sandbox start`.
+type startOptions struct {
 	IO  *iostreams.IOStreams
 	Now func() time.Time
 
@@ -40,9 +40,9 @@ type StartOptions struct {
 	Resolve map[string]string
 }
 
-// NewCmdStart returns `sandbox start`.
-func NewCmdStart(f *cmdutil.Factory, runF func(*StartOptions) error) *cobra.Command {
-	opts := &StartOptions{IO: f.IOStreams, Now: f.Now}
+// newCmdStart returns `sandbox start`.
+func newCmdStart(f *cmdutil.Factory, runF func(*startOptions) error) *cobra.Command {
+	opts := &startOptions{IO: f.IOStreams, Now: f.Now}
 	var resolve []string
 	cmd := &cobra.Command{
 		Use:   "start [--addr HOST:PORT] [--time-scale F] [--state FILE]",
@@ -128,7 +128,7 @@ func resolvingClient(resolve map[string]string) *http.Client {
 	}
 }
 
-func startRun(ctx context.Context, opts *StartOptions) error {
+func startRun(ctx context.Context, opts *startOptions) error {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
@@ -234,5 +234,5 @@ func closeError(err error, errOut io.Writer) error {
 
 // logf writes a line shaped like the sandbox's own log lines.
 func logf(l io.Writer, now func() time.Time, format string, args ...any) {
-	fmt.Fprintf(l, "%s  %s\n", now().Format("15:04:05.000"), fmt.Sprintf(format, args...))
+	fmt.Fprintf(l, "%s  %s\n", now().Format(emulator.LogTimeLayout), fmt.Sprintf(format, args...))
 }

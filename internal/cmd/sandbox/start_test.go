@@ -16,17 +16,17 @@ func TestNewCmdStart(t *testing.T) {
 	for _, tc := range []struct {
 		name        string
 		args        []string
-		want        StartOptions
+		want        startOptions
 		wantFlagErr string
 	}{
-		{name: "defaults", want: StartOptions{Addr: "127.0.0.1:8787", TimeScale: 1}},
+		{name: "defaults", want: startOptions{Addr: "127.0.0.1:8787", TimeScale: 1}},
 		{
 			name: "all flags",
 			args: []string{"--addr", "127.0.0.1:0", "--time-scale", "0.001", "--state", "/tmp/s.json"},
-			want: StartOptions{Addr: "127.0.0.1:0", TimeScale: 0.001, StatePath: "/tmp/s.json"},
+			want: startOptions{Addr: "127.0.0.1:0", TimeScale: 0.001, StatePath: "/tmp/s.json"},
 		},
-		{name: "ipv6 loopback", args: []string{"--addr", "[::1]:9000"}, want: StartOptions{Addr: "[::1]:9000", TimeScale: 1}},
-		{name: "all interfaces", args: []string{"--addr", ":8787"}, want: StartOptions{Addr: ":8787", TimeScale: 1}},
+		{name: "ipv6 loopback", args: []string{"--addr", "[::1]:9000"}, want: startOptions{Addr: "[::1]:9000", TimeScale: 1}},
+		{name: "all interfaces", args: []string{"--addr", ":8787"}, want: startOptions{Addr: ":8787", TimeScale: 1}},
 		{name: "no port", args: []string{"--addr", "127.0.0.1"}, wantFlagErr: `invalid --addr "127.0.0.1": give host:port, e.g. 127.0.0.1:8787`},
 		{name: "port only", args: []string{"--addr", "8787"}, wantFlagErr: `invalid --addr "8787"`},
 		{name: "port too big", args: []string{"--addr", "127.0.0.1:65536"}, wantFlagErr: "the port must be a number from 0 to 65535"},
@@ -36,7 +36,7 @@ func TestNewCmdStart(t *testing.T) {
 		// "Retry: after ~-2562047h47m…" and ran all attempts at once.
 		{name: "time scale that overflows", args: []string{"--time-scale", "1e12"}, wantFlagErr: "invalid --time-scale 1e+12: give a number from 0.0001 to 10 (e.g. 0.01 to retry 100 times sooner)"},
 		{name: "time scale just too small", args: []string{"--time-scale", "0.00009"}, wantFlagErr: "invalid --time-scale 9e-05: give a number from 0.0001 to 10"},
-		{name: "time scale at the bounds", args: []string{"--time-scale", "10"}, want: StartOptions{Addr: "127.0.0.1:8787", TimeScale: 10}},
+		{name: "time scale at the bounds", args: []string{"--time-scale", "10"}, want: startOptions{Addr: "127.0.0.1:8787", TimeScale: 10}},
 		{name: "negative time scale", args: []string{"--time-scale", "-1"}, wantFlagErr: "invalid --time-scale -1"},
 		{name: "NaN time scale", args: []string{"--time-scale", "NaN"}, wantFlagErr: "invalid --time-scale NaN"},
 		{name: "infinite time scale", args: []string{"--time-scale", "+Inf"}, wantFlagErr: "invalid --time-scale +Inf"},
@@ -45,8 +45,8 @@ func TestNewCmdStart(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			e := newTestEnv(t, "")
-			var got *StartOptions
-			err := testutil.Run(t, NewCmdStart(e.f, func(o *StartOptions) error { got = o; return nil }), tc.args...)
+			var got *startOptions
+			err := testutil.Run(t, newCmdStart(e.f, func(o *startOptions) error { got = o; return nil }), tc.args...)
 			if !testutil.WantParsed(t, err, got != nil, tc.wantFlagErr) {
 				return
 			}
@@ -68,7 +68,7 @@ func TestStartPortInUse(t *testing.T) {
 	}
 	defer ln.Close()
 	e := newTestEnv(t, "")
-	err = testutil.Run(t, NewCmdStart(e.f, nil), "--addr", ln.Addr().String())
+	err = testutil.Run(t, newCmdStart(e.f, nil), "--addr", ln.Addr().String())
 	want := fmt.Sprintf("cannot listen on %s: the address is already in use", ln.Addr())
 	if err == nil || !strings.HasPrefix(err.Error(), want) {
 		t.Fatalf("error = %v, want it to start with %q", err, want)
@@ -87,7 +87,7 @@ func TestStartBadStateFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	e := newTestEnv(t, "")
-	err := testutil.Run(t, NewCmdStart(e.f, nil), "--addr", "127.0.0.1:0", "--state", path)
+	err := testutil.Run(t, newCmdStart(e.f, nil), "--addr", "127.0.0.1:0", "--state", path)
 	if err == nil || !strings.Contains(err.Error(), "read state "+path) {
 		t.Fatalf("error = %v, want it to name the state file", err)
 	}

@@ -65,7 +65,7 @@ func (e *testEnv) tty(on bool) *testEnv {
 // times fixed so that the output can be compared exactly.
 func runTrigger(t *testing.T, e *testEnv, args ...string) error {
 	t.Helper()
-	return testutil.Run(t, NewCmdTrigger(e.f, func(o *Options) error {
+	return testutil.Run(t, NewCmdTrigger(e.f, func(o *triggerOptions) error {
 		send, load := o.Send, o.Load
 		o.Send = func(ctx context.Context, c *http.Client, url, secret string, body []byte) (sender.Result, error) {
 			r, err := send(ctx, c, url, secret, body)

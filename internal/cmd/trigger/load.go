@@ -40,7 +40,7 @@ type latencyJSON struct {
 	Max float64 `json:"max"`
 }
 
-func loadRun(ctx context.Context, opts *Options, tgt target, client *http.Client) error {
+func loadRun(ctx context.Context, opts *triggerOptions, tgt target, client *http.Client) error {
 	bodies, err := newBodies(opts)
 	if err != nil {
 		return err
@@ -84,7 +84,7 @@ func loadRun(ctx context.Context, opts *Options, tgt target, client *http.Client
 // newBodies returns the payload generator of a --count run. Every event
 // gets a fresh data.id (unless --data set it), so that a handler that
 // deduplicates by id, as the docs advise, does the work of each one.
-func newBodies(opts *Options) (func(int) []byte, error) {
+func newBodies(opts *triggerOptions) (func(int) []byte, error) {
 	ts := opts.Timestamp
 	first, err := webhook.NewPayload(opts.Event, timestampOr(ts, opts.Now), opts.Data)
 	if err != nil {
@@ -144,7 +144,7 @@ func freshID(prefix string, s1, s2 uint64) string {
 	return string(b)
 }
 
-func printStats(opts *Options, tgt target, st sender.Stats, human bool) error {
+func printStats(opts *triggerOptions, tgt target, st sender.Stats, human bool) error {
 	ios := opts.IO
 	if opts.Output.IsJSON() {
 		out := loadJSON{

@@ -419,7 +419,7 @@ func TestTriggerLoad(t *testing.T) {
 	t.Run("terminal with progress", func(t *testing.T) {
 		e := newTestEnv(t).tty(true)
 		e.ios.SetStderrTTY(true)
-		err := testutil.Run(t, NewCmdTrigger(e.f, func(o *Options) error {
+		err := testutil.Run(t, NewCmdTrigger(e.f, func(o *triggerOptions) error {
 			o.Load = func(ctx context.Context, cfg sender.LoadConfig) (sender.Stats, error) {
 				if cfg.Progress == nil || cfg.Concurrency != 4 || cfg.Count != 20 || cfg.URL != "http://127.0.0.1:9/webhook" || cfg.Secret != testSecret {
 					t.Errorf("config = %+v", cfg)

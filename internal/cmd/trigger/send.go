@@ -30,7 +30,7 @@ type sendJSON struct {
 	Body      string  `json:"body"`
 }
 
-func sendRun(ctx context.Context, opts *Options, tgt target, client *http.Client) error {
+func sendRun(ctx context.Context, opts *triggerOptions, tgt target, client *http.Client) error {
 	ts := timestampOr(opts.Timestamp, opts.Now)
 	body, err := webhook.NewPayload(opts.Event, ts, opts.Data)
 	if err != nil {

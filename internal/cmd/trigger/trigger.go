@@ -34,8 +34,8 @@ const (
 	maxTimeout = 24 * time.Hour
 )
 
-// Options are the inputs of `erzycall trigger`.
-type Options struct {
+// triggerOptions are the inputs of `erzycall trigger`.
+type triggerOptions struct {
 	IO         *iostreams.IOStreams
 	HTTPClient func() (*http.Client, error)
 	Now        func() time.Time
@@ -67,8 +67,8 @@ type Options struct {
 }
 
 // NewCmdTrigger returns `erzycall trigger`.
-func NewCmdTrigger(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command {
-	opts := &Options{
+func NewCmdTrigger(f *cmdutil.Factory, runF func(*triggerOptions) error) *cobra.Command {
+	opts := &triggerOptions{
 		IO:         f.IOStreams,
 		HTTPClient: f.HTTPClient,
 		Now:        f.Now,
@@ -143,7 +143,7 @@ request failed.`,
 
 // validate checks and resolves the flags: bad input is a usage error
 // (exit 2), found before anything is sent.
-func validate(opts *Options, getenv func(string) string, timestamp string) error {
+func validate(opts *triggerOptions, getenv func(string) string, timestamp string) error {
 	if err := webhook.CheckEvent(opts.Event); err != nil {
 		return cmdutil.FlagErrorWrap(err)
 	}
@@ -155,7 +155,7 @@ func validate(opts *Options, getenv func(string) string, timestamp string) error
 			return err
 		}
 		if opts.Secret == "" {
-			if s := cmdutil.WebhookSecrets(nil, getenv); len(s) > 0 {
+			if s := cmdutil.SecretsFromFlagOrEnv(nil, getenv); len(s) > 0 {
 				opts.Secret = s[0]
 			} else {
 				return cmdutil.FlagErrorf("--to needs a signing secret: give --secret or set %s", cmdutil.WebhookSecretEnv)
@@ -195,23 +195,16 @@ func validate(opts *Options, getenv func(string) string, timestamp string) error
 }
 
 func checkURL(raw string) error {
-	u, err := url.Parse(raw)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return cmdutil.FlagErrorf("--to %q: give an http:// or https:// URL, such as http://localhost:3000/webhook", raw)
+	if _, err := webhook.ParseHTTPURL(raw); err != nil {
+		return cmdutil.FlagErrorf("invalid --to %q: %v, such as http://localhost:3000/webhook", raw, err)
 	}
 	return nil
 }
 
-// resolveData turns --data-file and --data into the event data.
-func resolveData(opts *Options) (jsjson.Object, error) {
-	var data jsjson.Object
-	if opts.DataFile != "" {
-		obj, err := cmdutil.ReadDataFile(opts.IO, opts.DataFile)
-		if err != nil {
-			return nil, err
-		}
-		data = obj
-	} else {
+// resolveData turns --data-file and --data into the event data, over a
+// sample for the event at --timestamp (or now).
+func resolveData(opts *triggerOptions) (jsjson.Object, error) {
+	return cmdutil.ResolveData(opts.IO, opts.DataFile, opts.DataArgs, func() jsjson.Object {
 		if opts.Rand == nil {
 			opts.Rand = newRand()
 		}
@@ -219,13 +212,8 @@ func resolveData(opts *Options) (jsjson.Object, error) {
 		if !opts.Timestamp.IsZero() {
 			now = opts.Timestamp
 		}
-		data = webhook.SampleData(opts.Event, opts.Rand, now)
-	}
-	data, err := webhook.ApplyData(data, opts.DataArgs)
-	if err != nil {
-		return nil, cmdutil.FlagErrorf("invalid --data: %v", err)
-	}
-	return data, nil
+		return webhook.SampleData(opts.Event, opts.Rand, now)
+	})
 }
 
 func newRand() *rand.Rand {
@@ -241,7 +229,7 @@ type target struct {
 	listenerPID  int
 }
 
-func resolveTarget(opts *Options) (target, error) {
+func resolveTarget(opts *triggerOptions) (target, error) {
 	if opts.To != "" {
 		return target{url: opts.To, secret: opts.Secret}, nil
 	}
@@ -267,7 +255,7 @@ func resolveTarget(opts *Options) (target, error) {
 	return t, nil
 }
 
-func triggerRun(ctx context.Context, opts *Options) error {
+func triggerRun(ctx context.Context, opts *triggerOptions) error {
 	tgt, err := resolveTarget(opts)
 	if err != nil {
 		return err
@@ -284,7 +272,7 @@ func triggerRun(ctx context.Context, opts *Options) error {
 }
 
 // noAnswer explains a request that got no response.
-func noAnswer(opts *Options, tgt target, err error) error {
+func noAnswer(opts *triggerOptions, tgt target, err error) error {
 	var ue *url.Error
 	if errors.As(err, &ue) {
 		err = ue.Err

@@ -24,12 +24,12 @@ func TestNewCmdTrigger(t *testing.T) {
 		args        []string
 		env         map[string]string
 		stdin       string
-		check       func(t *testing.T, o *Options)
+		check       func(t *testing.T, o *triggerOptions)
 		wantFlagErr string
 	}{
 		{
 			name: "defaults: the listener, one event", args: []string{"call.ended"},
-			check: func(t *testing.T, o *Options) {
+			check: func(t *testing.T, o *triggerOptions) {
 				if o.Event != "call.ended" || o.To != "" || o.Secret != "" || o.Count != 1 || o.Concurrency != 1 ||
 					o.Timeout != 30*time.Second || !o.Timestamp.IsZero() || o.Output.Format != "table" || o.IDFixed {
 					t.Errorf("options = %+v", o)
@@ -45,7 +45,7 @@ func TestNewCmdTrigger(t *testing.T) {
 		{
 			name: "the environment's secret is not used for the listener", args: []string{"call.ended"},
 			env: map[string]string{cmdutil.WebhookSecretEnv: "whsec_env"},
-			check: func(t *testing.T, o *Options) {
+			check: func(t *testing.T, o *triggerOptions) {
 				if o.Secret != "" {
 					t.Errorf("secret = %q", o.Secret)
 				}
@@ -53,7 +53,7 @@ func TestNewCmdTrigger(t *testing.T) {
 		},
 		{
 			name: "--to and --secret", args: []string{"call.ended", "--to", "http://localhost:3000/webhook", "--secret", "whsec_x"},
-			check: func(t *testing.T, o *Options) {
+			check: func(t *testing.T, o *triggerOptions) {
 				if o.To != "http://localhost:3000/webhook" || o.Secret != "whsec_x" {
 					t.Errorf("to %q secret %q", o.To, o.Secret)
 				}
@@ -62,7 +62,7 @@ func TestNewCmdTrigger(t *testing.T) {
 		{
 			name: "--to with the environment's first secret", args: []string{"call.ended", "--to", "https://example.com/hook"},
 			env: map[string]string{cmdutil.WebhookSecretEnv: " whsec_new , whsec_old"},
-			check: func(t *testing.T, o *Options) {
+			check: func(t *testing.T, o *triggerOptions) {
 				if o.Secret != "whsec_new" {
 					t.Errorf("secret = %q", o.Secret)
 				}
@@ -71,7 +71,7 @@ func TestNewCmdTrigger(t *testing.T) {
 		{
 			name: "--secret wins over the environment", args: []string{"call.ended", "--to", "http://x.test/", "--secret", "whsec_flag"},
 			env: map[string]string{cmdutil.WebhookSecretEnv: "whsec_env"},
-			check: func(t *testing.T, o *Options) {
+			check: func(t *testing.T, o *triggerOptions) {
 				if o.Secret != "whsec_flag" {
 					t.Errorf("secret = %q", o.Secret)
 				}
@@ -79,7 +79,7 @@ func TestNewCmdTrigger(t *testing.T) {
 		},
 		{
 			name: "--data overrides typed fields", args: []string{"call.ended", "--data", "duration=42", "--data", "status=failed", "--data", "caller.name=Ada"},
-			check: func(t *testing.T, o *Options) {
+			check: func(t *testing.T, o *triggerOptions) {
 				if v, _ := o.Data.Get("duration"); v != json.Number("42") {
 					t.Errorf("duration = %#v", v)
 				}
@@ -97,7 +97,7 @@ func TestNewCmdTrigger(t *testing.T) {
 		},
 		{
 			name: "--data id fixes the id", args: []string{"call.ended", "--data", "id=call_fixed", "-n", "3"},
-			check: func(t *testing.T, o *Options) {
+			check: func(t *testing.T, o *triggerOptions) {
 				if id, _ := o.Data.GetString("id"); id != "call_fixed" || !o.IDFixed || o.Count != 3 {
 					t.Errorf("id %q fixed %v count %d", id, o.IDFixed, o.Count)
 				}
@@ -105,7 +105,7 @@ func TestNewCmdTrigger(t *testing.T) {
 		},
 		{
 			name: "--data-file keeps key order, --data applies on top", args: []string{"call.ended", "--data-file", dataFile, "--data", "a.c=x"},
-			check: func(t *testing.T, o *Options) {
+			check: func(t *testing.T, o *triggerOptions) {
 				b, _ := jsjson.Marshal(o.Data)
 				if string(b) != `{"z":1,"a":{"b":2,"c":"x"},"id":"call_file"}` {
 					t.Errorf("data = %s", b)
@@ -114,7 +114,7 @@ func TestNewCmdTrigger(t *testing.T) {
 		},
 		{
 			name: "--data-file from standard input", args: []string{"contact.created", "--data-file", "-"}, stdin: `{"id":"ct_1","name":"A&B <x>"}`,
-			check: func(t *testing.T, o *Options) {
+			check: func(t *testing.T, o *triggerOptions) {
 				b, _ := jsjson.Marshal(o.Data)
 				if string(b) != `{"id":"ct_1","name":"A&B <x>"}` {
 					t.Errorf("data = %s", b)
@@ -123,7 +123,7 @@ func TestNewCmdTrigger(t *testing.T) {
 		},
 		{
 			name: "--timestamp", args: []string{"call.ended", "--timestamp", "2024-02-29T23:59:59.5+01:00"},
-			check: func(t *testing.T, o *Options) {
+			check: func(t *testing.T, o *triggerOptions) {
 				if got := webhook.FormatTimestamp(o.Timestamp); got != "2024-02-29T22:59:59.500Z" {
 					t.Errorf("timestamp = %s", got)
 				}
@@ -131,7 +131,7 @@ func TestNewCmdTrigger(t *testing.T) {
 		},
 		{
 			name: "load flags", args: []string{"call.ended", "--count", "200", "--concurrency", "8", "--timeout", "0", "-o", "json"},
-			check: func(t *testing.T, o *Options) {
+			check: func(t *testing.T, o *triggerOptions) {
 				if o.Count != 200 || o.Concurrency != 8 || o.Timeout != 0 || !o.Output.IsJSON() {
 					t.Errorf("options = %+v", o)
 				}
@@ -139,7 +139,7 @@ func TestNewCmdTrigger(t *testing.T) {
 		},
 		{
 			name: "short load flags", args: []string{"call.ended", "-n", "1000", "-c", "1000"},
-			check: func(t *testing.T, o *Options) {
+			check: func(t *testing.T, o *triggerOptions) {
 				if o.Count != 1000 || o.Concurrency != 1000 {
 					t.Errorf("count %d concurrency %d", o.Count, o.Concurrency)
 				}
@@ -152,9 +152,9 @@ func TestNewCmdTrigger(t *testing.T) {
 		{name: "unknown event", args: []string{"payment.made"}, wantFlagErr: `unknown event "payment.made" (run`},
 		{name: "--to without a secret", args: []string{"call.ended", "--to", "http://localhost:3000/webhook"}, wantFlagErr: "--to needs a signing secret: give --secret or set ERZYCALL_WEBHOOK_SECRET"},
 		{name: "--to with an empty environment secret", args: []string{"call.ended", "--to", "http://localhost:3000/"}, env: map[string]string{cmdutil.WebhookSecretEnv: " , "}, wantFlagErr: "--to needs a signing secret"},
-		{name: "--to not a URL", args: []string{"call.ended", "--to", "localhost:3000", "--secret", "s"}, wantFlagErr: `--to "localhost:3000": give an http:// or https:// URL`},
-		{name: "--to another scheme", args: []string{"call.ended", "--to", "ftp://example.com/", "--secret", "s"}, wantFlagErr: "give an http:// or https:// URL"},
-		{name: "--to without host", args: []string{"call.ended", "--to", "http:///webhook", "--secret", "s"}, wantFlagErr: "give an http:// or https:// URL"},
+		{name: "--to not a URL", args: []string{"call.ended", "--to", "localhost:3000", "--secret", "s"}, wantFlagErr: `invalid --to "localhost:3000": give an absolute http:// or https:// URL`},
+		{name: "--to another scheme", args: []string{"call.ended", "--to", "ftp://example.com/", "--secret", "s"}, wantFlagErr: "give an absolute http:// or https:// URL"},
+		{name: "--to without host", args: []string{"call.ended", "--to", "http:///webhook", "--secret", "s"}, wantFlagErr: "give an absolute http:// or https:// URL"},
 		{name: "bad --data", args: []string{"call.ended", "--data", "novalue"}, wantFlagErr: "invalid --data"},
 		{name: "--data through a string", args: []string{"call.ended", "--data", "status.x=1"}, wantFlagErr: "invalid --data"},
 		{name: "missing --data-file", args: []string{"call.ended", "--data-file", filepath.Join(t.TempDir(), "nope.json")}, wantFlagErr: "read --data-file"},
@@ -179,8 +179,8 @@ func TestNewCmdTrigger(t *testing.T) {
 				e.env[k] = v
 			}
 			e.stdin.WriteString(tc.stdin)
-			var got *Options
-			err := testutil.Run(t, NewCmdTrigger(e.f, func(o *Options) error { got = o; return nil }), tc.args...)
+			var got *triggerOptions
+			err := testutil.Run(t, NewCmdTrigger(e.f, func(o *triggerOptions) error { got = o; return nil }), tc.args...)
 			if !testutil.WantParsed(t, err, got != nil, tc.wantFlagErr) {
 				return
 			}

@@ -20,8 +20,8 @@ import (
 // maxPayload bounds what verify reads: far above any real delivery.
 const maxPayload = 64 << 20
 
-// Options are the inputs of `erzycall verify`.
-type Options struct {
+// verifyOptions are the inputs of `erzycall verify`.
+type verifyOptions struct {
 	IO *iostreams.IOStreams
 
 	Secrets     []string
@@ -31,8 +31,8 @@ type Options struct {
 }
 
 // NewCmdVerify returns `erzycall verify`.
-func NewCmdVerify(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command {
-	opts := &Options{IO: f.IOStreams}
+func NewCmdVerify(f *cmdutil.Factory, runF func(*verifyOptions) error) *cobra.Command {
+	opts := &verifyOptions{IO: f.IOStreams}
 	var secrets []string
 	cmd := &cobra.Command{
 		Use:   "verify --secret S --signature H [--payload-file F]",
@@ -55,7 +55,7 @@ With --strict either warning ends the command with exit 9.`,
   erzycall verify --strict --secret "$WEBHOOK_SECRET" --signature "$SIG" --payload-file body.json`,
 		Args: cmdutil.MaximumNArgs(0, "it takes no arguments"),
 		RunE: func(_ *cobra.Command, _ []string) error {
-			opts.Secrets = cmdutil.WebhookSecrets(secrets, f.Getenv)
+			opts.Secrets = cmdutil.SecretsFromFlagOrEnv(secrets, f.Getenv)
 			if len(opts.Secrets) == 0 {
 				return cmdutil.FlagErrorf("no secret: give --secret or set %s", cmdutil.WebhookSecretEnv)
 			}
@@ -68,7 +68,7 @@ With --strict either warning ends the command with exit 9.`,
 			if runF != nil {
 				return runF(opts)
 			}
-			return run(opts)
+			return verifyRun(opts)
 		},
 	}
 	cmd.Flags().StringArrayVar(&secrets, "secret", nil, "signing `secret` (repeatable; default $"+cmdutil.WebhookSecretEnv+")")
@@ -78,7 +78,7 @@ With --strict either warning ends the command with exit 9.`,
 	return cmd
 }
 
-func run(opts *Options) error {
+func verifyRun(opts *verifyOptions) error {
 	body, err := readPayload(opts)
 	if err != nil {
 		return err
@@ -110,7 +110,7 @@ func run(opts *Options) error {
 	return nil
 }
 
-func readPayload(opts *Options) ([]byte, error) {
+func readPayload(opts *verifyOptions) ([]byte, error) {
 	r := opts.IO.In
 	if opts.PayloadFile != "" && opts.PayloadFile != "-" {
 		f, err := os.Open(opts.PayloadFile)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -12,6 +13,7 @@ import (
 	"github.com/erzycall/erzycall/internal/cmdutil"
 	"github.com/erzycall/erzycall/internal/iostreams"
 	"github.com/erzycall/erzycall/internal/jsjson"
+	"github.com/erzycall/erzycall/internal/testutil"
 	"github.com/erzycall/erzycall/internal/webhook"
 )
 
@@ -22,30 +24,71 @@ const (
 )
 
 type env struct {
+	t           *testing.T
 	f           *cmdutil.Factory
 	ios         *iostreams.IOStreams
 	in, out, er *bytes.Buffer
 	vars        map[string]string
 }
 
-func newEnv() *env {
+func newEnv(t *testing.T) *env {
 	ios, in, out, er := iostreams.Test()
-	e := &env{ios: ios, in: in, out: out, er: er, vars: map[string]string{}}
+	e := &env{t: t, ios: ios, in: in, out: out, er: er, vars: map[string]string{}}
 	e.f = &cmdutil.Factory{IOStreams: ios, Flags: &cmdutil.GlobalFlags{}, Getenv: func(k string) string { return e.vars[k] }}
 	return e
 }
 
+// run runs `erzycall verify args` for real (verifyRun).
 func (e *env) run(args ...string) error {
-	cmd := NewCmdVerify(e.f, nil)
-	cmd.SetArgs(args)
-	cmd.SetOut(e.out)
-	cmd.SetErr(e.er)
-	cmd.SilenceErrors, cmd.SilenceUsage = true, true
-	return cmd.Execute()
+	e.t.Helper()
+	return testutil.Run(e.t, NewCmdVerify(e.f, nil), args...)
+}
+
+func TestNewCmdVerify(t *testing.T) {
+	for _, tc := range []struct {
+		name        string
+		args        []string
+		envSecret   string
+		stdinTTY    bool
+		want        verifyOptions
+		wantFlagErr string
+	}{
+		{
+			name: "secrets in order, stdin", args: []string{"--secret", "whsec_new", "--secret", "whsec_old", "--signature", "sha256=ab"},
+			want: verifyOptions{Secrets: []string{"whsec_new", "whsec_old"}, Signature: "sha256=ab"},
+		},
+		{
+			name: "secrets from the environment, payload file", args: []string{"--signature", "sha256=ab", "--payload-file", "body.json"},
+			envSecret: "whsec_a,whsec_b", stdinTTY: true,
+			want: verifyOptions{Secrets: []string{"whsec_a", "whsec_b"}, Signature: "sha256=ab", PayloadFile: "body.json"},
+		},
+		{
+			name: "the flag beats the environment", args: []string{"--secret", "whsec_flag", "--signature", "x"},
+			envSecret: "whsec_env", want: verifyOptions{Secrets: []string{"whsec_flag"}, Signature: "x"},
+		},
+		{name: "no secret", args: []string{"--signature", "x"}, wantFlagErr: "no secret: give --secret or set ERZYCALL_WEBHOOK_SECRET"},
+		{name: "no signature", args: []string{"--secret", "s"}, wantFlagErr: "--signature is required"},
+		{name: "nothing to read", args: []string{"--secret", "s", "--signature", "x"}, stdinTTY: true, wantFlagErr: "give --payload-file or pipe the payload"},
+		{name: "an argument", args: []string{"--secret", "s", "--signature", "x", "body.json"}, wantFlagErr: "it takes no arguments"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t)
+			e.vars[cmdutil.WebhookSecretEnv] = tc.envSecret
+			e.ios.SetStdinTTY(tc.stdinTTY)
+			var got *verifyOptions
+			err := testutil.Run(t, NewCmdVerify(e.f, func(o *verifyOptions) error { got = o; return nil }), tc.args...)
+			if !testutil.WantParsed(t, err, got != nil, tc.wantFlagErr) {
+				return
+			}
+			if got.IO != e.ios || !slices.Equal(got.Secrets, tc.want.Secrets) || got.Signature != tc.want.Signature || got.PayloadFile != tc.want.PayloadFile {
+				t.Errorf("options %+v, want %+v", *got, tc.want)
+			}
+		})
+	}
 }
 
 func TestVerifyPublishedVector(t *testing.T) {
-	e := newEnv()
+	e := newEnv(t)
 	e.in.WriteString(vectorBody)
 	if err := e.run("--secret", vectorSecret, "--signature", vectorSig); err != nil {
 		t.Fatal(err)
@@ -56,7 +99,7 @@ func TestVerifyPublishedVector(t *testing.T) {
 }
 
 func TestVerifyNamesTheSecretThatMatched(t *testing.T) {
-	e := newEnv()
+	e := newEnv(t)
 	e.in.WriteString(vectorBody)
 	if err := e.run("--secret", "whsec_old", "--secret", vectorSecret, "--signature", "  SHA256="+strings.ToUpper(vectorSig[7:])+" "); err != nil {
 		t.Fatal(err)
@@ -77,7 +120,7 @@ func TestVerifyInvalidExitsOneAndSaysWhy(t *testing.T) {
 		{"malformed", "sha1=abc", []string{vectorSecret}, "invalid: malformed X-Webhook-Signature header"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			e := newEnv()
+			e := newEnv(t)
 			e.in.WriteString(vectorBody)
 			args := []string{"--signature", tc.sig}
 			for _, s := range tc.secrets {
@@ -109,7 +152,7 @@ func TestVerifyReadsPayloadFileAndEnvSecrets(t *testing.T) {
 	if err := os.WriteFile(file, body, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	e := newEnv()
+	e := newEnv(t)
 	e.vars[cmdutil.WebhookSecretEnv] = "whsec_a, whsec_b"
 	if err := e.run("--signature", webhook.Sign("whsec_b", body), "--payload-file", file); err != nil {
 		t.Fatal(err)
@@ -121,7 +164,7 @@ func TestVerifyReadsPayloadFileAndEnvSecrets(t *testing.T) {
 
 func TestVerifyWarnsWhenBodyIsNotJSONStringifyForm(t *testing.T) {
 	body := []byte("{\"event\": \"call.ended\", \"data\": {\"name\": \"A\\u0026B\"}}")
-	e := newEnv()
+	e := newEnv(t)
 	e.in.Write(body)
 	if err := e.run("--secret", "s", "--signature", webhook.Sign("s", body)); err != nil {
 		t.Fatal(err)
@@ -146,7 +189,7 @@ func TestVerifyUsageErrors(t *testing.T) {
 		{name: "argument", args: []string{"extra", "--secret", "s", "--signature", vectorSig}, want: "no arguments"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			e := newEnv()
+			e := newEnv(t)
 			e.ios.SetStdinTTY(tc.tty)
 			err := e.run(tc.args...)
 			var fe *cmdutil.FlagError
@@ -194,7 +237,7 @@ func TestVerifyNonCanonicalHeader(t *testing.T) {
 		{"invalid, strict", "SHA256=" + strings.Repeat("0", 64), vectorBody, true, 1, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			e := newEnv()
+			e := newEnv(t)
 			e.in.WriteString(tc.body)
 			args := []string{"--secret", vectorSecret, "--signature", tc.sig}
 			if tc.strict {
@@ -222,7 +265,7 @@ func TestVerifyNonCanonicalHeader(t *testing.T) {
 func TestVerifyStrictNonStringifyPayload(t *testing.T) {
 	body := []byte(`{"event": "call.ended", "data": {}}`) // spaces JSON.stringify would not write
 	for _, strict := range []bool{false, true} {
-		e := newEnv()
+		e := newEnv(t)
 		e.in.Write(body)
 		args := []string{"--secret", "whsec_x", "--signature", webhook.Sign("whsec_x", body)}
 		if strict {

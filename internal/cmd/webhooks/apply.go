@@ -14,8 +14,8 @@ import (
 	"github.com/erzycall/erzycall/internal/iostreams"
 )
 
-// ApplyOptions are the inputs of `webhooks apply`.
-type ApplyOptions struct {
+// applyOptions are the inputs of `webhooks apply`.
+type applyOptions struct {
 	IO        *iostreams.IOStreams
 	APIClient func() (*api.Client, error)
 	// SaveSecret stores an endpoint's secret locally (keyring or file) and
@@ -36,9 +36,9 @@ type ApplyOptions struct {
 	Secrets *declare.SecretsFile
 }
 
-// NewCmdApply returns `webhooks apply`.
-func NewCmdApply(f *cmdutil.Factory, runF func(*ApplyOptions) error) *cobra.Command {
-	opts := &ApplyOptions{IO: f.IOStreams, APIClient: f.APIClient, SaveSecret: secretSaver(f), Getenv: f.Getenv}
+// newCmdApply returns `webhooks apply`.
+func newCmdApply(f *cmdutil.Factory, runF func(*applyOptions) error) *cobra.Command {
+	opts := &applyOptions{IO: f.IOStreams, APIClient: f.APIClient, SaveSecret: secretSaver(f), Getenv: f.Getenv}
 	cmd := &cobra.Command{
 		Use:   "apply [-f FILE] [--prune] [--yes]",
 		Short: "Make the organisation's endpoints match a file",
@@ -104,7 +104,7 @@ File format:
 	return cmd
 }
 
-func applyRun(ctx context.Context, opts *ApplyOptions) error {
+func applyRun(ctx context.Context, opts *applyOptions) error {
 	plan, client, err := makePlan(ctx, opts.APIClient, opts.Desired, opts.Prune)
 	if err != nil {
 		return err
@@ -147,7 +147,7 @@ var pastTense = map[declare.Action]string{declare.Create: "Created", declare.Upd
 
 // done prints one finished step: "✓ Created URL (ID)" on a terminal,
 // "created URL (ID)" in a pipe.
-func (opts *ApplyOptions) done(o declare.Outcome) {
+func (opts *applyOptions) done(o declare.Outcome) {
 	id := o.Item.ID
 	if o.Endpoint != nil && o.Endpoint.ID != "" {
 		id = o.Endpoint.ID
@@ -170,7 +170,7 @@ func (opts *ApplyOptions) done(o declare.Outcome) {
 // failed reports a run that stopped at a failure, on stderr: what was done,
 // what failed, what was not attempted. Exit 8 when anything changed, the
 // failure's own code when nothing did, 130 when interrupted.
-func (opts *ApplyOptions) failed(r *declare.Report) error {
+func (opts *applyOptions) failed(r *declare.Report) error {
 	w := opts.IO.ErrOut
 	f := r.Failed
 	step := func(it *declare.Item, ep *api.Endpoint) string {
@@ -207,7 +207,7 @@ func (opts *ApplyOptions) failed(r *declare.Report) error {
 // keepSecret puts a created endpoint's secret where the flags say, and
 // warns when nothing keeps it. Failures only warn: the endpoint exists,
 // and `rotate-secret` gives it a new secret.
-func (opts *ApplyOptions) keepSecret(ctx context.Context, ep *api.Endpoint) {
+func (opts *applyOptions) keepSecret(ctx context.Context, ep *api.Endpoint) {
 	w := opts.IO.ErrOut
 	if opts.Save {
 		saveSecret(ctx, opts.IO, opts.SaveSecret, ep)

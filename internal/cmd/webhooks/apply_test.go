@@ -40,18 +40,18 @@ func TestNewCmdApply(t *testing.T) {
 	for _, tc := range []struct {
 		name        string
 		args        []string
-		check       func(*ApplyOptions) bool
+		check       func(*applyOptions) bool
 		wantFlagErr string
 	}{
 		{
 			name: "all flags", args: []string{"-f", good, "--prune", "-y", "--save-secret", "--show-secrets", "--secrets-out", filepath.Join(t.TempDir(), "s.json")},
-			check: func(o *ApplyOptions) bool {
+			check: func(o *applyOptions) bool {
 				return o.Prune && o.Yes && o.Save && o.ShowSecrets && o.Secrets != nil && o.Secrets.Format == declare.FormatJSON && len(o.Desired.Endpoints) == 2
 			},
 		},
 		{
 			name: "format flag wins", args: []string{"-f", good, "--secrets-out", filepath.Join(t.TempDir(), "s.json"), "--secrets-format", "dotenv"},
-			check: func(o *ApplyOptions) bool { return o.Secrets.Format == declare.FormatDotenv && !o.Yes && !o.Prune },
+			check: func(o *applyOptions) bool { return o.Secrets.Format == declare.FormatDotenv && !o.Yes && !o.Prune },
 		},
 		{name: "format without file", args: []string{"-f", good, "--secrets-format", "json"}, wantFlagErr: "--secrets-format needs --secrets-out FILE"},
 		{name: "unknown format", args: []string{"-f", good, "--secrets-out", "x", "--secrets-format", "yaml"}, wantFlagErr: `--secrets-out: unknown secrets format "yaml"`},
@@ -62,8 +62,8 @@ func TestNewCmdApply(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			e := newTestEnv(t, "")
-			var got *ApplyOptions
-			err := testutil.Run(t, NewCmdApply(e.f, func(o *ApplyOptions) error { got = o; return nil }), tc.args...)
+			var got *applyOptions
+			err := testutil.Run(t, newCmdApply(e.f, func(o *applyOptions) error { got = o; return nil }), tc.args...)
 			if !testutil.WantParsed(t, err, got != nil, tc.wantFlagErr) {
 				return
 			}
@@ -86,7 +86,7 @@ func TestApplyRunOnATerminal(t *testing.T) {
 	fake := newFakeAPI(t)
 	applyAll(fake)
 	e := newTestEnv(t, fake.URL()).tty(true).prompt("y\n")
-	if err := testutil.Run(t, NewCmdApply(e.f, nil), "-f", writeFile(t, "e.yaml", declared), "--prune"); err != nil {
+	if err := testutil.Run(t, newCmdApply(e.f, nil), "-f", writeFile(t, "e.yaml", declared), "--prune"); err != nil {
 		t.Fatal(err)
 	}
 	e.wantOutput(t, applyPlan+
@@ -120,7 +120,7 @@ func TestApplyRunPipedShowsSecretsOnlyWhenAskedAndMasksThemOnGitHub(t *testing.T
 				e.env["GITHUB_ACTIONS"] = "true"
 			}
 			args := append([]string{"-f", writeFile(t, "e.yaml", declared), "--prune", "--yes"}, tc.flags...)
-			if err := testutil.Run(t, NewCmdApply(e.f, nil), args...); err != nil {
+			if err := testutil.Run(t, newCmdApply(e.f, nil), args...); err != nil {
 				t.Fatal(err)
 			}
 			e.wantOutput(t, applyPlan+
@@ -138,7 +138,7 @@ func TestApplyRunKeepsSecrets(t *testing.T) {
 	e := newTestEnv(t, fake.URL())
 	store := withStore(t, e)
 	out := filepath.Join(t.TempDir(), "secrets.json")
-	if err := testutil.Run(t, NewCmdApply(e.f, nil), "-f", writeFile(t, "e.yaml", declared), "--prune", "--yes", "--save-secret", "--secrets-out", out); err != nil {
+	if err := testutil.Run(t, newCmdApply(e.f, nil), "-f", writeFile(t, "e.yaml", declared), "--prune", "--yes", "--save-secret", "--secrets-out", out); err != nil {
 		t.Fatal(err)
 	}
 	got, _, err := store.WebhookSecrets().Lookup(context.Background(), "default", "wh_new1")
@@ -168,7 +168,7 @@ func TestApplyRunWithoutYesOrTerminalWritesNothing(t *testing.T) {
 	fake := newFakeAPI(t)
 	listBoth(fake) // the plan needs the list; nothing else may be sent
 	e := newTestEnv(t, fake.URL())
-	err := testutil.Run(t, NewCmdApply(e.f, nil), "-f", writeFile(t, "e.yaml", declared), "--prune", "--secrets-out", filepath.Join(t.TempDir(), "s.env"))
+	err := testutil.Run(t, newCmdApply(e.f, nil), "-f", writeFile(t, "e.yaml", declared), "--prune", "--secrets-out", filepath.Join(t.TempDir(), "s.env"))
 	testutil.WantFlagError(t, err, "--yes is required when not running interactively")
 	e.wantOutput(t, applyPlan, "")
 }
@@ -177,7 +177,7 @@ func TestApplyRunDeclined(t *testing.T) {
 	fake := newFakeAPI(t)
 	listBoth(fake)
 	e := newTestEnv(t, fake.URL()).tty(true).prompt("n\n")
-	err := testutil.Run(t, NewCmdApply(e.f, nil), "-f", writeFile(t, "e.yaml", declared), "--prune", "--show-secrets")
+	err := testutil.Run(t, newCmdApply(e.f, nil), "-f", writeFile(t, "e.yaml", declared), "--prune", "--show-secrets")
 	if !errors.Is(err, cmdutil.ErrCancel) {
 		t.Fatalf("err = %v", err)
 	}
@@ -190,7 +190,7 @@ func TestApplyRunWithNothingToDoNeedsNoYes(t *testing.T) {
 	e := newTestEnv(t, fake.URL())
 	file := "version: 1\nendpoints:\n  - url: https://hooks.example.org/erzycall\n    events: [call.failed]\n    active: false\n"
 	e.stdin.WriteString(file)
-	if err := testutil.Run(t, NewCmdApply(e.f, nil), "-f", "-"); err != nil {
+	if err := testutil.Run(t, newCmdApply(e.f, nil), "-f", "-"); err != nil {
 		t.Fatal(err)
 	}
 	e.wantOutput(t, "= unchanged  https://hooks.example.org/erzycall (wh_def456)\n\n"+
@@ -204,7 +204,7 @@ func TestApplyRunStopsAtAFailure(t *testing.T) {
 	fake.Register("POST", "/webhooks", postNew, 500, `{"error":{"code":"internal_error","message":"boom"}}`)
 	// No DELETE: it must not be attempted.
 	e := newTestEnv(t, fake.URL())
-	err := testutil.Run(t, NewCmdApply(e.f, nil), "-f", writeFile(t, "e.yaml", declared), "--prune", "--yes", "--show-secrets")
+	err := testutil.Run(t, newCmdApply(e.f, nil), "-f", writeFile(t, "e.yaml", declared), "--prune", "--yes", "--show-secrets")
 	var exitErr *cmdutil.ExitError
 	if !errors.As(err, &exitErr) || exitErr.Code != cmdutil.ExitPartial || exitErr.Err != nil || cmdutil.ExitCode(err) != 8 {
 		t.Fatalf("err = %v, want a silent exit 8", err)
@@ -222,7 +222,7 @@ func TestApplyRunFailingFirstKeepsTheErrorsCode(t *testing.T) {
 	listBoth(fake)
 	fake.Register("PATCH", "/webhooks/wh_abc123", patchEvents, 422, `{"error":{"code":"validation_error","message":"events: no"}}`)
 	e := newTestEnv(t, fake.URL())
-	err := testutil.Run(t, NewCmdApply(e.f, nil), "-f", writeFile(t, "e.yaml", declared), "--yes", "--show-secrets")
+	err := testutil.Run(t, newCmdApply(e.f, nil), "-f", writeFile(t, "e.yaml", declared), "--yes", "--show-secrets")
 	var apiErr *api.Error
 	if !errors.As(err, &apiErr) || cmdutil.ExitCode(err) != cmdutil.ExitRefused {
 		t.Fatalf("err = %v (exit %d)", err, cmdutil.ExitCode(err))
@@ -254,7 +254,7 @@ func TestApplyRunInterrupted(t *testing.T) {
 	}))
 	defer srv.Close()
 	e := newTestEnv(t, srv.URL+"/api/v1")
-	err := testutil.RunContext(ctx, t, NewCmdApply(e.f, nil), "-f", writeFile(t, "e.yaml", declared), "--prune", "--yes", "--show-secrets")
+	err := testutil.RunContext(ctx, t, newCmdApply(e.f, nil), "-f", writeFile(t, "e.yaml", declared), "--prune", "--yes", "--show-secrets")
 	if !errors.Is(err, context.Canceled) || cmdutil.ExitCode(err) != cmdutil.ExitInterrupted {
 		t.Fatalf("err = %v (exit %d)", err, cmdutil.ExitCode(err))
 	}

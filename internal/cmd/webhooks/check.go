@@ -13,8 +13,8 @@ import (
 	"github.com/erzycall/erzycall/internal/tableprinter"
 )
 
-// CheckOptions are the inputs of `webhooks check`.
-type CheckOptions struct {
+// checkOptions are the inputs of `webhooks check`.
+type checkOptions struct {
 	IO        *iostreams.IOStreams
 	APIClient func() (*api.Client, error)
 
@@ -25,9 +25,9 @@ type CheckOptions struct {
 	Output  cmdutil.OutputOptions
 }
 
-// NewCmdCheck returns `webhooks check`.
-func NewCmdCheck(f *cmdutil.Factory, runF func(*CheckOptions) error) *cobra.Command {
-	opts := &CheckOptions{IO: f.IOStreams, APIClient: f.APIClient}
+// newCmdCheck returns `webhooks check`.
+func newCmdCheck(f *cmdutil.Factory, runF func(*checkOptions) error) *cobra.Command {
+	opts := &checkOptions{IO: f.IOStreams, APIClient: f.APIClient}
 	cmd := &cobra.Command{
 		Use:   "check [-f FILE] [--enable]",
 		Short: "Exit non-zero when an endpoint is disabled",
@@ -74,7 +74,7 @@ Piped, one tab-separated row per endpoint: ID, URL, STATUS, REASON.`,
 	return cmd
 }
 
-func checkRun(ctx context.Context, opts *CheckOptions) error {
+func checkRun(ctx context.Context, opts *checkOptions) error {
 	client, current, err := currentEndpoints(ctx, opts.APIClient)
 	if err != nil {
 		return err
@@ -114,7 +114,7 @@ func checkRun(ctx context.Context, opts *CheckOptions) error {
 
 // enableDisabled asks, then re-enables the disabled endpoints that should
 // be active.
-func enableDisabled(ctx context.Context, opts *CheckOptions, client declare.Client, st []declare.Status) error {
+func enableDisabled(ctx context.Context, opts *checkOptions, client declare.Client, st []declare.Status) error {
 	n := 0
 	for _, s := range st {
 		if !s.OK && s.State == declare.StateDisabled {

@@ -32,8 +32,8 @@ func TestNewCmdCheck(t *testing.T) {
 			if tc.prompt != "" {
 				e.prompt(tc.prompt)
 			}
-			var got *CheckOptions
-			err := testutil.Run(t, NewCmdCheck(e.f, func(o *CheckOptions) error { got = o; return nil }), tc.args...)
+			var got *checkOptions
+			err := testutil.Run(t, newCmdCheck(e.f, func(o *checkOptions) error { got = o; return nil }), tc.args...)
 			if !testutil.WantParsed(t, err, got != nil, tc.wantFlagErr) {
 				return
 			}
@@ -80,7 +80,7 @@ func TestCheckRun(t *testing.T) {
 			fake := newFakeAPI(t)
 			fake.Register("GET", "/webhooks", "", 200, list)
 			e := newTestEnv(t, fake.URL()).tty(tc.tty)
-			err := testutil.Run(t, NewCmdCheck(e.f, nil), tc.args...)
+			err := testutil.Run(t, newCmdCheck(e.f, nil), tc.args...)
 			wantExit(t, err, cmdutil.ExitUnhealthy, problem)
 			e.wantOutput(t, tc.stdout, "")
 		})
@@ -92,12 +92,12 @@ func TestCheckRunAllActive(t *testing.T) {
 	fake.Register("GET", "/webhooks", "", 200, data(`[`+epActive+`]`))
 	fake.Register("GET", "/webhooks", "", 200, data(`[]`))
 	e := newTestEnv(t, fake.URL()).tty(true)
-	if err := testutil.Run(t, NewCmdCheck(e.f, nil)); err != nil {
+	if err := testutil.Run(t, newCmdCheck(e.f, nil)); err != nil {
 		t.Fatal(err)
 	}
 	e.wantOutput(t, "✓ active    https://example.com/webhook (wh_abc123)\n", "")
 	e = newTestEnv(t, fake.URL()).tty(true)
-	if err := testutil.Run(t, NewCmdCheck(e.f, nil)); err != nil {
+	if err := testutil.Run(t, newCmdCheck(e.f, nil)); err != nil {
 		t.Fatal(err)
 	}
 	e.wantOutput(t, "", "No webhook endpoints to check.\n")
@@ -114,7 +114,7 @@ endpoints:
   - {url: https://example.com/webhook, events: [call.ended]}
   - {url: https://new.example.com/hook, events: [call.ended]}
 `
-	err := testutil.Run(t, NewCmdCheck(e.f, nil), "-f", writeFile(t, "e.yaml", file))
+	err := testutil.Run(t, newCmdCheck(e.f, nil), "-f", writeFile(t, "e.yaml", file))
 	wantExit(t, err, cmdutil.ExitUnhealthy, "1 of 3 endpoints is not active: once the handler works, `erzycall webhooks check --enable` re-enables")
 	e.wantOutput(t, ""+
 		"wh_def456\thttps://hooks.example.org/erzycall\tdisabled\tthe file declares it inactive\n"+
@@ -128,7 +128,7 @@ func TestCheckRunEnable(t *testing.T) {
 	fake.Register("PATCH", "/webhooks/wh_ghi789", `{"isActive":true}`, 200, data(`{"id":"wh_ghi789","isActive":true}`))
 	fake.Register("PATCH", "/webhooks/wh_def456", `{"isActive":true}`, 200, data(`{"id":"wh_def456","isActive":true}`))
 	e := newTestEnv(t, fake.URL()).tty(true).prompt("y\n")
-	if err := testutil.Run(t, NewCmdCheck(e.f, nil), "--enable"); err != nil {
+	if err := testutil.Run(t, newCmdCheck(e.f, nil), "--enable"); err != nil {
 		t.Fatal(err)
 	}
 	e.wantOutput(t, ""+
@@ -143,7 +143,7 @@ func TestCheckRunEnableFails(t *testing.T) {
 	fake.Register("GET", "/webhooks", "", 200, data(`[`+epAutoDisabled+`]`))
 	fake.Register("PATCH", "/webhooks/wh_ghi789", `{"isActive":true}`, 404, `{"error":{"code":"not_found","message":"gone"}}`)
 	e := newTestEnv(t, fake.URL())
-	err := testutil.Run(t, NewCmdCheck(e.f, nil), "--enable", "--yes")
+	err := testutil.Run(t, newCmdCheck(e.f, nil), "--enable", "--yes")
 	if cmdutil.ExitCode(err) != cmdutil.ExitNotFound || err.Error() != "re-enabled 0 of 1: update webhook wh_ghi789: HTTP 404 not_found: gone" {
 		t.Fatalf("err = %v", err)
 	}

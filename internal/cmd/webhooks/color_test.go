@@ -13,7 +13,7 @@ func TestListColoursStatusOnATerminal(t *testing.T) {
 	e := newTestEnv(t, fake.URL()).tty(true)
 	e.ios.SetColorEnabled(true)
 	e.ios.SetTerminalWidth(120)
-	if err := testutil.Run(t, NewCmdList(e.f, nil)); err != nil {
+	if err := testutil.Run(t, newCmdList(e.f, nil)); err != nil {
 		t.Fatal(err)
 	}
 	out := e.out.String()
@@ -37,7 +37,7 @@ func TestPipedOutputHasNoColourEvenWhenEnabled(t *testing.T) {
 	fake.Register("GET", "/webhooks", "", 200, `{"data":[`+epActive+`]}`)
 	e := newTestEnv(t, fake.URL())
 	e.ios.SetColorEnabled(true) // CLICOLOR_FORCE on a pipe
-	if err := testutil.Run(t, NewCmdList(e.f, nil)); err != nil {
+	if err := testutil.Run(t, newCmdList(e.f, nil)); err != nil {
 		t.Fatal(err)
 	}
 	e.wantOutput(t, "wh_abc123\thttps://example.com/webhook\tcall.ended,contact.created\tactive\tMy production webhook\n", "")

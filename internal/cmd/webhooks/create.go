@@ -11,8 +11,8 @@ import (
 	"github.com/erzycall/erzycall/internal/webhook"
 )
 
-// CreateOptions are the inputs of `webhooks create`.
-type CreateOptions struct {
+// createOptions are the inputs of `webhooks create`.
+type createOptions struct {
 	IO        *iostreams.IOStreams
 	APIClient func() (*api.Client, error)
 
@@ -27,9 +27,9 @@ type CreateOptions struct {
 	Output      cmdutil.OutputOptions
 }
 
-// NewCmdCreate returns `webhooks create`.
-func NewCmdCreate(f *cmdutil.Factory, runF func(*CreateOptions) error) *cobra.Command {
-	opts := &CreateOptions{IO: f.IOStreams, APIClient: f.APIClient, SaveSecret: secretSaver(f)}
+// newCmdCreate returns `webhooks create`.
+func newCmdCreate(f *cmdutil.Factory, runF func(*createOptions) error) *cobra.Command {
+	opts := &createOptions{IO: f.IOStreams, APIClient: f.APIClient, SaveSecret: secretSaver(f)}
 	cmd := &cobra.Command{
 		Use:   "create --url URL --events EVENT[,EVENT...]",
 		Short: "Register a webhook endpoint and print its secret",
@@ -71,7 +71,7 @@ endpoint's signing secret: store it, your handler verifies every delivery with i
 	return cmd
 }
 
-func createRun(ctx context.Context, opts *CreateOptions) error {
+func createRun(ctx context.Context, opts *createOptions) error {
 	client, err := opts.APIClient()
 	if err != nil {
 		return err

@@ -85,8 +85,8 @@ func TestNewCmdCreate(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			e := newTestEnv(t, "")
-			var got *CreateOptions
-			err := testutil.Run(t, NewCmdCreate(e.f, func(o *CreateOptions) error { got = o; return nil }), tc.args...)
+			var got *createOptions
+			err := testutil.Run(t, newCmdCreate(e.f, func(o *createOptions) error { got = o; return nil }), tc.args...)
 			if !testutil.WantParsed(t, err, got != nil, tc.wantFlagErr) {
 				return
 			}
@@ -136,7 +136,7 @@ func TestCreateRun(t *testing.T) {
 			fake := newFakeAPI(t)
 			fake.Register("POST", "/webhooks", reqBody, 201, data(epWithSecret))
 			e := newTestEnv(t, fake.URL()).tty(tc.tty)
-			if err := testutil.Run(t, NewCmdCreate(e.f, nil), append(append([]string{}, args...), tc.extra...)...); err != nil {
+			if err := testutil.Run(t, newCmdCreate(e.f, nil), append(append([]string{}, args...), tc.extra...)...); err != nil {
 				t.Fatalf("create: %v", err)
 			}
 			e.wantOutput(t, tc.stdout, "")
@@ -149,7 +149,7 @@ func TestCreateRunWithoutDescription(t *testing.T) {
 	fake.Register("POST", "/webhooks", `{"url":"http://localhost:3000/webhook","events":["call.failed"]}`, 201,
 		data(`{"id":"wh_9","url":"http://localhost:3000/webhook","events":["call.failed"],"secret":"whsec_x","isActive":true}`))
 	e := newTestEnv(t, fake.URL())
-	if err := testutil.Run(t, NewCmdCreate(e.f, nil), "--url", "http://localhost:3000/webhook", "--events", "call.failed"); err != nil {
+	if err := testutil.Run(t, newCmdCreate(e.f, nil), "--url", "http://localhost:3000/webhook", "--events", "call.failed"); err != nil {
 		t.Fatal(err)
 	}
 	e.wantOutput(t, "wh_9\thttp://localhost:3000/webhook\tcall.failed\tactive\t\twhsec_x\n", "")
@@ -160,7 +160,7 @@ func TestCreateRunRefused(t *testing.T) {
 	fake.Register("POST", "/webhooks", `{"url":"https://example.com/h","events":["call.ended"]}`, 422,
 		`{"error":{"code":"limit_exceeded","message":"Maximum 5 webhook endpoints per organization"}}`)
 	e := newTestEnv(t, fake.URL()).tty(true)
-	err := testutil.Run(t, NewCmdCreate(e.f, nil), "--url", "https://example.com/h", "--events", "call.ended")
+	err := testutil.Run(t, newCmdCreate(e.f, nil), "--url", "https://example.com/h", "--events", "call.ended")
 	var apiErr *api.Error
 	if !errors.As(err, &apiErr) || apiErr.StatusCode != 422 ||
 		err.Error() != "create webhook: HTTP 422 limit_exceeded: Maximum 5 webhook endpoints per organization" {
@@ -172,7 +172,7 @@ func TestCreateRunRefused(t *testing.T) {
 func TestCreateRunUsageErrorSendsNothing(t *testing.T) {
 	fake := newFakeAPI(t) // no stub: any request fails the test
 	e := newTestEnv(t, fake.URL())
-	err := testutil.Run(t, NewCmdCreate(e.f, nil), "--url", "http://example.com/h", "--events", "call.ended")
+	err := testutil.Run(t, newCmdCreate(e.f, nil), "--url", "http://example.com/h", "--events", "call.ended")
 	testutil.WantFlagError(t, err, "must use https://")
 	e.wantOutput(t, "", "")
 }

@@ -11,8 +11,8 @@ import (
 	"github.com/erzycall/erzycall/internal/iostreams"
 )
 
-// DeleteOptions are the inputs of `webhooks delete`.
-type DeleteOptions struct {
+// deleteOptions are the inputs of `webhooks delete`.
+type deleteOptions struct {
 	IO        *iostreams.IOStreams
 	APIClient func() (*api.Client, error)
 
@@ -20,9 +20,9 @@ type DeleteOptions struct {
 	Yes bool
 }
 
-// NewCmdDelete returns `webhooks delete`.
-func NewCmdDelete(f *cmdutil.Factory, runF func(*DeleteOptions) error) *cobra.Command {
-	opts := &DeleteOptions{IO: f.IOStreams, APIClient: f.APIClient}
+// newCmdDelete returns `webhooks delete`.
+func newCmdDelete(f *cmdutil.Factory, runF func(*deleteOptions) error) *cobra.Command {
+	opts := &deleteOptions{IO: f.IOStreams, APIClient: f.APIClient}
 	cmd := &cobra.Command{
 		Use:               "delete ID",
 		Aliases:           []string{"rm"},
@@ -47,7 +47,7 @@ func NewCmdDelete(f *cmdutil.Factory, runF func(*DeleteOptions) error) *cobra.Co
 	return cmd
 }
 
-func deleteRun(ctx context.Context, opts *DeleteOptions) error {
+func deleteRun(ctx context.Context, opts *deleteOptions) error {
 	client, err := opts.APIClient()
 	if err != nil {
 		return err

@@ -39,8 +39,8 @@ func TestNewCmdRotateSecret(t *testing.T) {
 			if tc.prompt != "" {
 				e.prompt(tc.prompt)
 			}
-			var got *RotateOptions
-			err := testutil.Run(t, NewCmdRotateSecret(e.f, func(o *RotateOptions) error { got = o; return nil }), tc.args...)
+			var got *rotateOptions
+			err := testutil.Run(t, newCmdRotateSecret(e.f, func(o *rotateOptions) error { got = o; return nil }), tc.args...)
 			checkDestructive(t, e, err, got != nil, tc.wantErr, tc.wantFlagErr, tc.wantStderr)
 			if got != nil && (got.ID != "wh_abc123" || got.Yes != tc.yes || got.Output.JQ != tc.jq) {
 				t.Errorf("got ID %q yes %v jq %q", got.ID, got.Yes, got.Output.JQ)
@@ -73,8 +73,8 @@ func TestNewCmdDelete(t *testing.T) {
 			if tc.prompt != "" {
 				e.prompt(tc.prompt)
 			}
-			var got *DeleteOptions
-			err := testutil.Run(t, NewCmdDelete(e.f, func(o *DeleteOptions) error { got = o; return nil }), tc.args...)
+			var got *deleteOptions
+			err := testutil.Run(t, newCmdDelete(e.f, func(o *deleteOptions) error { got = o; return nil }), tc.args...)
 			checkDestructive(t, e, err, got != nil, tc.wantErr, tc.wantFlagErr, tc.wantStderr)
 			if got != nil && (got.ID != "wh_abc123" || got.Yes != tc.yes) {
 				t.Errorf("got ID %q yes %v", got.ID, got.Yes)
@@ -110,10 +110,10 @@ func TestDestructiveCommandsSendNothingUnconfirmed(t *testing.T) {
 		want   error
 		stderr string
 	}{
-		{"rotate piped", func(f *cmdutil.Factory) *cobra.Command { return NewCmdRotateSecret(f, nil) }, "", nil, ""},
-		{"delete piped", func(f *cmdutil.Factory) *cobra.Command { return NewCmdDelete(f, nil) }, "", nil, ""},
-		{"rotate declined", func(f *cmdutil.Factory) *cobra.Command { return NewCmdRotateSecret(f, nil) }, "n\n", cmdutil.ErrCancel, rotatePrompt},
-		{"delete declined", func(f *cmdutil.Factory) *cobra.Command { return NewCmdDelete(f, nil) }, "no\n", cmdutil.ErrCancel, deletePrompt},
+		{"rotate piped", func(f *cmdutil.Factory) *cobra.Command { return newCmdRotateSecret(f, nil) }, "", nil, ""},
+		{"delete piped", func(f *cmdutil.Factory) *cobra.Command { return newCmdDelete(f, nil) }, "", nil, ""},
+		{"rotate declined", func(f *cmdutil.Factory) *cobra.Command { return newCmdRotateSecret(f, nil) }, "n\n", cmdutil.ErrCancel, rotatePrompt},
+		{"delete declined", func(f *cmdutil.Factory) *cobra.Command { return newCmdDelete(f, nil) }, "no\n", cmdutil.ErrCancel, deletePrompt},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			fake := newFakeAPI(t) // no stub: any request fails the test
@@ -185,7 +185,7 @@ func TestRotateSecretRun(t *testing.T) {
 			if tc.prompt != "" {
 				e.prompt(tc.prompt)
 			}
-			if err := testutil.Run(t, NewCmdRotateSecret(e.f, nil), append([]string{"wh_abc123"}, tc.args...)...); err != nil {
+			if err := testutil.Run(t, newCmdRotateSecret(e.f, nil), append([]string{"wh_abc123"}, tc.args...)...); err != nil {
 				t.Fatalf("rotate-secret: %v", err)
 			}
 			e.wantOutput(t, tc.stdout, tc.stderr)
@@ -197,7 +197,7 @@ func TestRotateSecretRunIsNotRetried(t *testing.T) {
 	fake := newFakeAPI(t)
 	fake.Register("POST", "/webhooks/wh_abc123/rotate-secret", "", 503, `{"error":"busy"}`) // exactly once
 	e := newTestEnv(t, fake.URL())
-	err := testutil.Run(t, NewCmdRotateSecret(e.f, nil), "wh_abc123", "--yes")
+	err := testutil.Run(t, newCmdRotateSecret(e.f, nil), "wh_abc123", "--yes")
 	if err == nil || err.Error() != "rotate secret of wh_abc123: HTTP 503: busy" {
 		t.Fatalf("error = %v", err)
 	}
@@ -227,7 +227,7 @@ func TestDeleteRun(t *testing.T) {
 			if tc.prompt != "" {
 				e.prompt(tc.prompt)
 			}
-			if err := testutil.Run(t, NewCmdDelete(e.f, nil), append([]string{"wh_abc123"}, tc.args...)...); err != nil {
+			if err := testutil.Run(t, newCmdDelete(e.f, nil), append([]string{"wh_abc123"}, tc.args...)...); err != nil {
 				t.Fatalf("delete: %v", err)
 			}
 			e.wantOutput(t, tc.stdout, tc.stderr)
@@ -240,7 +240,7 @@ func TestDeleteRunRetriedOn503(t *testing.T) {
 	fake.Register("DELETE", "/webhooks/wh_abc123", "", 503, "")
 	fake.Register("DELETE", "/webhooks/wh_abc123", "", 204, "")
 	e := newTestEnv(t, fake.URL()).tty(true)
-	if err := testutil.Run(t, NewCmdDelete(e.f, nil), "wh_abc123", "--yes"); err != nil {
+	if err := testutil.Run(t, newCmdDelete(e.f, nil), "wh_abc123", "--yes"); err != nil {
 		t.Fatal(err)
 	}
 	e.wantOutput(t, "✓ Deleted webhook endpoint wh_abc123\n", "")

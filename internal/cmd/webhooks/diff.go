@@ -11,8 +11,8 @@ import (
 	"github.com/erzycall/erzycall/internal/iostreams"
 )
 
-// DiffOptions are the inputs of `webhooks diff`.
-type DiffOptions struct {
+// diffOptions are the inputs of `webhooks diff`.
+type diffOptions struct {
 	IO        *iostreams.IOStreams
 	APIClient func() (*api.Client, error)
 
@@ -23,9 +23,9 @@ type DiffOptions struct {
 	Output   cmdutil.OutputOptions
 }
 
-// NewCmdDiff returns `webhooks diff`.
-func NewCmdDiff(f *cmdutil.Factory, runF func(*DiffOptions) error) *cobra.Command {
-	opts := &DiffOptions{IO: f.IOStreams, APIClient: f.APIClient}
+// newCmdDiff returns `webhooks diff`.
+func newCmdDiff(f *cmdutil.Factory, runF func(*diffOptions) error) *cobra.Command {
+	opts := &diffOptions{IO: f.IOStreams, APIClient: f.APIClient}
 	cmd := &cobra.Command{
 		Use:   "diff [-f FILE] [--prune] [--exit-code]",
 		Short: "Show what `webhooks apply` would change",
@@ -68,7 +68,7 @@ errors keep their usual codes (see ` + "`erzycall help exit-codes`" + `).`,
 	return cmd
 }
 
-func diffRun(ctx context.Context, opts *DiffOptions) error {
+func diffRun(ctx context.Context, opts *diffOptions) error {
 	plan, _, err := makePlan(ctx, opts.APIClient, opts.Desired, opts.Prune)
 	if err != nil {
 		return err

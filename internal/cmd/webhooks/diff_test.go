@@ -62,8 +62,8 @@ func TestNewCmdDiff(t *testing.T) {
 			t.Chdir(t.TempDir()) // no erzycall.yaml here
 			e := newTestEnv(t, "")
 			e.stdin.WriteString(tc.stdin)
-			var got *DiffOptions
-			err := testutil.Run(t, NewCmdDiff(e.f, func(o *DiffOptions) error { got = o; return nil }), tc.args...)
+			var got *diffOptions
+			err := testutil.Run(t, newCmdDiff(e.f, func(o *diffOptions) error { got = o; return nil }), tc.args...)
 			if !testutil.WantParsed(t, err, got != nil, tc.wantFlagErr) {
 				return
 			}
@@ -106,7 +106,7 @@ func TestDiffRun(t *testing.T) {
 			listBoth(fake)
 			e := newTestEnv(t, fake.URL()).tty(tc.tty)
 			args := append([]string{"-f", writeFile(t, "erzycall.yaml", declared)}, tc.args...)
-			err := testutil.Run(t, NewCmdDiff(e.f, nil), args...)
+			err := testutil.Run(t, newCmdDiff(e.f, nil), args...)
 			var exitErr *cmdutil.ExitError
 			switch {
 			case tc.exitErr == 0 && err != nil:
@@ -132,7 +132,7 @@ endpoints:
     events: [call.failed]
     active: false
 `
-	if err := testutil.Run(t, NewCmdDiff(e.f, nil), "-f", writeFile(t, "e.yaml", file), "--exit-code", "--prune"); err != nil {
+	if err := testutil.Run(t, newCmdDiff(e.f, nil), "-f", writeFile(t, "e.yaml", file), "--exit-code", "--prune"); err != nil {
 		t.Fatalf("diff --exit-code with nothing to change: %v", err)
 	}
 	e.wantOutput(t, ""+
@@ -148,7 +148,7 @@ func TestDiffColoursOnATerminalOnly(t *testing.T) {
 		listBoth(fake)
 		e := newTestEnv(t, fake.URL()).tty(tty)
 		e.ios.SetColorEnabled(true) // on a pipe: CLICOLOR_FORCE
-		if err := testutil.Run(t, NewCmdDiff(e.f, nil), "-f", writeFile(t, "e.yaml", declared), "--prune"); err != nil {
+		if err := testutil.Run(t, newCmdDiff(e.f, nil), "-f", writeFile(t, "e.yaml", declared), "--prune"); err != nil {
 			t.Fatal(err)
 		}
 		out := e.out.String()
@@ -173,7 +173,7 @@ func TestDiffRefusesAPlanOverTheLimit(t *testing.T) {
 		`{"id":"wh_4","url":"https://4.example/","events":["call.ended"],"isActive":true}]`))
 	e := newTestEnv(t, fake.URL())
 	file := "version: 1\nendpoints:\n  - {url: https://a.example/, events: [call.ended]}\n  - {url: https://b.example/, events: [call.ended]}\n"
-	err := testutil.Run(t, NewCmdDiff(e.f, nil), "-f", writeFile(t, "e.yaml", file))
+	err := testutil.Run(t, newCmdDiff(e.f, nil), "-f", writeFile(t, "e.yaml", file))
 	testutil.WantFlagError(t, err, "the organisation would have 6 endpoints (2 in the file, 4 it does not name): it may have at most 5; "+
 		"pass --prune to delete those not in the file, or add them to it; nothing was changed")
 	e.wantOutput(t, "", "")
@@ -187,11 +187,11 @@ func TestInvalidFileSendsNothing(t *testing.T) {
 		var err error
 		switch cmd {
 		case "diff":
-			err = testutil.Run(t, NewCmdDiff(e.f, nil), "-f", bad)
+			err = testutil.Run(t, newCmdDiff(e.f, nil), "-f", bad)
 		case "apply":
-			err = testutil.Run(t, NewCmdApply(e.f, nil), "-f", bad, "--yes")
+			err = testutil.Run(t, newCmdApply(e.f, nil), "-f", bad, "--yes")
 		case "check":
-			err = testutil.Run(t, NewCmdCheck(e.f, nil), "-f", bad)
+			err = testutil.Run(t, newCmdCheck(e.f, nil), "-f", bad)
 		}
 		testutil.WantFlagError(t, err, bad+": 2 problems:\n"+
 			"  "+bad+":4:26: call.ended is listed twice (first at line 4)\n"+

@@ -12,15 +12,15 @@ import (
 	"github.com/erzycall/erzycall/internal/iostreams"
 )
 
-// ExportOptions are the inputs of `webhooks export`.
-type ExportOptions struct {
+// exportOptions are the inputs of `webhooks export`.
+type exportOptions struct {
 	IO        *iostreams.IOStreams
 	APIClient func() (*api.Client, error)
 }
 
-// NewCmdExport returns `webhooks export`.
-func NewCmdExport(f *cmdutil.Factory, runF func(*ExportOptions) error) *cobra.Command {
-	opts := &ExportOptions{IO: f.IOStreams, APIClient: f.APIClient}
+// newCmdExport returns `webhooks export`.
+func newCmdExport(f *cmdutil.Factory, runF func(*exportOptions) error) *cobra.Command {
+	opts := &exportOptions{IO: f.IOStreams, APIClient: f.APIClient}
 	cmd := &cobra.Command{
 		Use:   "export",
 		Short: "Print the organisation's endpoints as an erzycall.yaml",
@@ -40,7 +40,7 @@ unchanged changes nothing.`,
 	return cmd
 }
 
-func exportRun(ctx context.Context, opts *ExportOptions) error {
+func exportRun(ctx context.Context, opts *exportOptions) error {
 	_, eps, err := currentEndpoints(ctx, opts.APIClient)
 	if err != nil {
 		return err

@@ -22,7 +22,7 @@ endpoints:
 func TestNewCmdExport(t *testing.T) {
 	e := newTestEnv(t, "")
 	called := false
-	err := testutil.Run(t, NewCmdExport(e.f, func(*ExportOptions) error { called = true; return nil }), "erzycall.yaml")
+	err := testutil.Run(t, newCmdExport(e.f, func(*exportOptions) error { called = true; return nil }), "erzycall.yaml")
 	testutil.WantParsed(t, err, called, "export takes no arguments; redirect the output to a file")
 }
 
@@ -39,7 +39,7 @@ func TestExportRun(t *testing.T) {
 			fake := newFakeAPI(t)
 			fake.Register("GET", "/webhooks", "", 200, data(`[`+epWithSecret+`,`+epDisabled+`]`))
 			e := newTestEnv(t, fake.URL()).tty(tc.tty)
-			if err := testutil.Run(t, NewCmdExport(e.f, nil)); err != nil {
+			if err := testutil.Run(t, newCmdExport(e.f, nil)); err != nil {
 				t.Fatal(err)
 			}
 			e.wantOutput(t, exported, tc.stderr) // no secret, though the API sent one
@@ -52,7 +52,7 @@ func TestExportThenApplyIsANoOp(t *testing.T) {
 	listBoth(fake)
 	e := newTestEnv(t, fake.URL())
 	e.stdin.WriteString(exported)
-	if err := testutil.Run(t, NewCmdApply(e.f, nil), "-f", "-", "--prune"); err != nil {
+	if err := testutil.Run(t, newCmdApply(e.f, nil), "-f", "-", "--prune"); err != nil {
 		t.Fatal(err)
 	}
 	e.wantOutput(t, "= unchanged  https://example.com/webhook (wh_abc123)\n= unchanged  https://hooks.example.org/erzycall (wh_def456)\n\n"+

@@ -10,8 +10,8 @@ import (
 	"github.com/erzycall/erzycall/internal/iostreams"
 )
 
-// GetOptions are the inputs of `webhooks get`.
-type GetOptions struct {
+// getOptions are the inputs of `webhooks get`.
+type getOptions struct {
 	IO        *iostreams.IOStreams
 	APIClient func() (*api.Client, error)
 
@@ -19,9 +19,9 @@ type GetOptions struct {
 	Output cmdutil.OutputOptions
 }
 
-// NewCmdGet returns `webhooks get`.
-func NewCmdGet(f *cmdutil.Factory, runF func(*GetOptions) error) *cobra.Command {
-	opts := &GetOptions{IO: f.IOStreams, APIClient: f.APIClient}
+// newCmdGet returns `webhooks get`.
+func newCmdGet(f *cmdutil.Factory, runF func(*getOptions) error) *cobra.Command {
+	opts := &getOptions{IO: f.IOStreams, APIClient: f.APIClient}
 	cmd := &cobra.Command{
 		Use:               "get ID",
 		Aliases:           []string{"view"},
@@ -45,7 +45,7 @@ func NewCmdGet(f *cmdutil.Factory, runF func(*GetOptions) error) *cobra.Command 
 	return cmd
 }
 
-func getRun(ctx context.Context, opts *GetOptions) error {
+func getRun(ctx context.Context, opts *getOptions) error {
 	client, err := opts.APIClient()
 	if err != nil {
 		return err

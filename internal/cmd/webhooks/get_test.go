@@ -24,8 +24,8 @@ func TestNewCmdGet(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			e := newTestEnv(t, "")
-			var got *GetOptions
-			err := testutil.Run(t, NewCmdGet(e.f, func(o *GetOptions) error { got = o; return nil }), tc.args...)
+			var got *getOptions
+			err := testutil.Run(t, newCmdGet(e.f, func(o *getOptions) error { got = o; return nil }), tc.args...)
 			if !testutil.WantParsed(t, err, got != nil, tc.wantFlagErr) {
 				return
 			}
@@ -97,7 +97,7 @@ func TestGetRun(t *testing.T) {
 			fake := newFakeAPI(t)
 			fake.Register("GET", "/webhooks/wh_abc123", "", 200, tc.resp)
 			e := newTestEnv(t, fake.URL()).tty(tc.tty)
-			if err := testutil.Run(t, NewCmdGet(e.f, nil), append([]string{"wh_abc123"}, tc.args...)...); err != nil {
+			if err := testutil.Run(t, newCmdGet(e.f, nil), append([]string{"wh_abc123"}, tc.args...)...); err != nil {
 				t.Fatalf("get: %v", err)
 			}
 			e.wantOutput(t, tc.stdout, tc.stderr)
@@ -109,7 +109,7 @@ func TestGetRunEscapesID(t *testing.T) {
 	fake := newFakeAPI(t)
 	fake.Register("GET", "/webhooks/wh%2F1%3Fx=y", "", 200, data(epActive))
 	e := newTestEnv(t, fake.URL())
-	if err := testutil.Run(t, NewCmdGet(e.f, nil), "wh/1?x=y", "--jq", ".id"); err != nil {
+	if err := testutil.Run(t, newCmdGet(e.f, nil), "wh/1?x=y", "--jq", ".id"); err != nil {
 		t.Fatal(err)
 	}
 	e.wantOutput(t, "wh_abc123\n", "")
@@ -119,7 +119,7 @@ func TestGetRunNotFound(t *testing.T) {
 	fake := newFakeAPI(t)
 	fake.Register("GET", "/webhooks/wh_nope", "", 404, `{"message":"Webhook not found"}`)
 	e := newTestEnv(t, fake.URL()).tty(true)
-	err := testutil.Run(t, NewCmdGet(e.f, nil), "wh_nope")
+	err := testutil.Run(t, newCmdGet(e.f, nil), "wh_nope")
 	var apiErr *api.Error
 	if !errors.As(err, &apiErr) || apiErr.StatusCode != 404 || err.Error() != "get webhook wh_nope: HTTP 404: Webhook not found" {
 		t.Fatalf("error = %v", err)

@@ -25,29 +25,29 @@ func TestInterruptedWriteWarnsItMayHaveHappened(t *testing.T) {
 		warn string
 	}{
 		{
-			"create", func(f *cmdutil.Factory) *cobra.Command { return NewCmdCreate(f, nil) },
+			"create", func(f *cmdutil.Factory) *cobra.Command { return newCmdCreate(f, nil) },
 			[]string{"--url", "https://example.com/h", "--events", "call.ended"},
 			"warning: interrupted, but the request may have reached the API: the endpoint may exist (its secret was not shown); " +
 				"check with `erzycall webhooks list`, then delete it or rotate its secret to get one\n",
 		},
 		{
-			"delete", func(f *cmdutil.Factory) *cobra.Command { return NewCmdDelete(f, nil) },
+			"delete", func(f *cmdutil.Factory) *cobra.Command { return newCmdDelete(f, nil) },
 			[]string{"wh_1", "--yes"},
 			"warning: interrupted, but the request may have reached the API: wh_1 may be deleted; check with `erzycall webhooks get wh_1`\n",
 		},
 		{
-			"rotate-secret", func(f *cmdutil.Factory) *cobra.Command { return NewCmdRotateSecret(f, nil) },
+			"rotate-secret", func(f *cmdutil.Factory) *cobra.Command { return newCmdRotateSecret(f, nil) },
 			[]string{"wh_1", "--yes"},
 			"warning: interrupted, but the request may have reached the API: the secret of wh_1 may have changed, and the old one then no longer verifies; " +
 				"rotate again to get one you know: `erzycall webhooks rotate-secret wh_1`\n",
 		},
 		{
-			"disable", func(f *cmdutil.Factory) *cobra.Command { return NewCmdDisable(f, nil) },
+			"disable", func(f *cmdutil.Factory) *cobra.Command { return newCmdDisable(f, nil) },
 			[]string{"wh_1"},
 			"warning: interrupted, but the request may have reached the API: wh_1 may have changed; check with `erzycall webhooks get wh_1`\n",
 		},
 		{
-			"update", func(f *cmdutil.Factory) *cobra.Command { return NewCmdUpdate(f, nil) },
+			"update", func(f *cmdutil.Factory) *cobra.Command { return newCmdUpdate(f, nil) },
 			[]string{"wh_1", "--description", "x"},
 			"warning: interrupted, but the request may have reached the API: wh_1 may have changed; check with `erzycall webhooks get wh_1`\n",
 		},
@@ -82,7 +82,7 @@ func TestFailedWriteDoesNotWarnOfInterruption(t *testing.T) {
 	fake := newFakeAPI(t)
 	fake.Register("DELETE", "/webhooks/wh_1", "", 404, `{"message":"Webhook not found"}`)
 	e := newTestEnv(t, fake.URL())
-	err := testutil.Run(t, NewCmdDelete(e.f, nil), "wh_1", "--yes")
+	err := testutil.Run(t, newCmdDelete(e.f, nil), "wh_1", "--yes")
 	if code := cmdutil.ExitCode(err); code != cmdutil.ExitNotFound {
 		t.Fatalf("exit %d (%v), want 4", code, err)
 	}

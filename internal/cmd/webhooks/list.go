@@ -11,17 +11,17 @@ import (
 	"github.com/erzycall/erzycall/internal/iostreams"
 )
 
-// ListOptions are the inputs of `webhooks list`.
-type ListOptions struct {
+// listOptions are the inputs of `webhooks list`.
+type listOptions struct {
 	IO        *iostreams.IOStreams
 	APIClient func() (*api.Client, error)
 
 	Output cmdutil.OutputOptions
 }
 
-// NewCmdList returns `webhooks list`.
-func NewCmdList(f *cmdutil.Factory, runF func(*ListOptions) error) *cobra.Command {
-	opts := &ListOptions{IO: f.IOStreams, APIClient: f.APIClient}
+// newCmdList returns `webhooks list`.
+func newCmdList(f *cmdutil.Factory, runF func(*listOptions) error) *cobra.Command {
+	opts := &listOptions{IO: f.IOStreams, APIClient: f.APIClient}
 	cmd := &cobra.Command{
 		Use:     "list",
 		Aliases: []string{"ls"},
@@ -44,7 +44,7 @@ func NewCmdList(f *cmdutil.Factory, runF func(*ListOptions) error) *cobra.Comman
 	return cmd
 }
 
-func listRun(ctx context.Context, opts *ListOptions) error {
+func listRun(ctx context.Context, opts *listOptions) error {
 	_, eps, err := currentEndpoints(ctx, opts.APIClient)
 	if err != nil {
 		return err

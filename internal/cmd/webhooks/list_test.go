@@ -26,8 +26,8 @@ func TestNewCmdList(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			e := newTestEnv(t, "")
-			var got *ListOptions
-			err := testutil.Run(t, NewCmdList(e.f, func(o *ListOptions) error { got = o; return nil }), tc.args...)
+			var got *listOptions
+			err := testutil.Run(t, newCmdList(e.f, func(o *listOptions) error { got = o; return nil }), tc.args...)
 			if !testutil.WantParsed(t, err, got != nil, tc.wantFlagErr) {
 				return
 			}
@@ -136,7 +136,7 @@ func TestListRun(t *testing.T) {
 			if tc.width > 0 {
 				e.ios.SetTerminalWidth(tc.width)
 			}
-			if err := testutil.Run(t, NewCmdList(e.f, nil), tc.args...); err != nil {
+			if err := testutil.Run(t, newCmdList(e.f, nil), tc.args...); err != nil {
 				t.Fatalf("list: %v", err)
 			}
 			e.wantOutput(t, tc.stdout, tc.stderr)
@@ -148,7 +148,7 @@ func TestListRunAPIError(t *testing.T) {
 	fake := newFakeAPI(t)
 	fake.Register("GET", "/webhooks", "", 401, `{"error":{"code":"unauthorized","message":"Invalid API key"}}`)
 	e := newTestEnv(t, fake.URL()).tty(true)
-	err := testutil.Run(t, NewCmdList(e.f, nil))
+	err := testutil.Run(t, newCmdList(e.f, nil))
 	var apiErr *api.Error
 	if !errors.As(err, &apiErr) || apiErr.StatusCode != 401 || err.Error() != "list webhooks: HTTP 401 unauthorized: Invalid API key" {
 		t.Fatalf("error = %v", err)

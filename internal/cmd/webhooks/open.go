@@ -11,8 +11,8 @@ import (
 	"github.com/erzycall/erzycall/internal/iostreams"
 )
 
-// OpenOptions are the inputs of `webhooks open`.
-type OpenOptions struct {
+// openOptions are the inputs of `webhooks open`.
+type openOptions struct {
 	IO      *iostreams.IOStreams
 	APIURL  func() (string, error)
 	Browser cmdutil.Browser
@@ -21,9 +21,9 @@ type OpenOptions struct {
 	ID string
 }
 
-// NewCmdOpen returns `webhooks open`.
-func NewCmdOpen(f *cmdutil.Factory, runF func(*OpenOptions) error) *cobra.Command {
-	opts := &OpenOptions{IO: f.IOStreams, APIURL: f.APIURL, Browser: f.Browser, Getenv: f.Getenv}
+// newCmdOpen returns `webhooks open`.
+func newCmdOpen(f *cmdutil.Factory, runF func(*openOptions) error) *cobra.Command {
+	opts := &openOptions{IO: f.IOStreams, APIURL: f.APIURL, Browser: f.Browser, Getenv: f.Getenv}
 	cmd := &cobra.Command{
 		Use:   "open [ID]",
 		Short: "Open the webhooks page of the dashboard in a browser",
@@ -45,7 +45,7 @@ browser can start (no terminal, CI, a headless machine) the URL is printed inste
 	return cmd
 }
 
-func openRun(opts *OpenOptions) error {
+func openRun(opts *openOptions) error {
 	// Only the API URL is needed, not a key: the dashboard has its own login.
 	apiURL, err := opts.APIURL()
 	if err != nil {

@@ -23,8 +23,8 @@ func TestNewCmdOpen(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			e := newTestEnv(t, "")
-			var got *OpenOptions
-			err := testutil.Run(t, NewCmdOpen(e.f, func(o *OpenOptions) error { got = o; return nil }), tc.args...)
+			var got *openOptions
+			err := testutil.Run(t, newCmdOpen(e.f, func(o *openOptions) error { got = o; return nil }), tc.args...)
 			if !testutil.WantParsed(t, err, got != nil, tc.wantFlagErr) {
 				return
 			}
@@ -76,7 +76,7 @@ func TestOpenRun(t *testing.T) {
 			if tc.ci {
 				e.env["CI"] = "true"
 			}
-			if err := testutil.Run(t, NewCmdOpen(e.f, nil), tc.args...); err != nil {
+			if err := testutil.Run(t, newCmdOpen(e.f, nil), tc.args...); err != nil {
 				t.Fatalf("open: %v", err)
 			}
 			e.wantOutput(t, tc.stdout, tc.stderr)

@@ -13,8 +13,8 @@ import (
 	"github.com/erzycall/erzycall/internal/tableprinter"
 )
 
-// RotateOptions are the inputs of `webhooks rotate-secret`.
-type RotateOptions struct {
+// rotateOptions are the inputs of `webhooks rotate-secret`.
+type rotateOptions struct {
 	IO        *iostreams.IOStreams
 	APIClient func() (*api.Client, error)
 
@@ -27,9 +27,9 @@ type RotateOptions struct {
 	Output cmdutil.OutputOptions
 }
 
-// NewCmdRotateSecret returns `webhooks rotate-secret`.
-func NewCmdRotateSecret(f *cmdutil.Factory, runF func(*RotateOptions) error) *cobra.Command {
-	opts := &RotateOptions{IO: f.IOStreams, APIClient: f.APIClient, SaveSecret: secretSaver(f)}
+// newCmdRotateSecret returns `webhooks rotate-secret`.
+func newCmdRotateSecret(f *cmdutil.Factory, runF func(*rotateOptions) error) *cobra.Command {
+	opts := &rotateOptions{IO: f.IOStreams, APIClient: f.APIClient, SaveSecret: secretSaver(f)}
 	cmd := &cobra.Command{
 		Use:     "rotate-secret ID",
 		Aliases: []string{"rotate"},
@@ -65,7 +65,7 @@ ID<TAB>SECRET; --jq .secret gives the secret alone.`,
 	return cmd
 }
 
-func rotateRun(ctx context.Context, opts *RotateOptions) error {
+func rotateRun(ctx context.Context, opts *rotateOptions) error {
 	client, err := opts.APIClient()
 	if err != nil {
 		return err

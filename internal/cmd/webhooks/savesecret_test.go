@@ -45,7 +45,7 @@ func TestCreateSaveSecretStoresItForListen(t *testing.T) {
 	e := newTestEnv(t, fake.URL())
 	store := withStore(t, e)
 	// Rebuild the command after the store is in place: the saver reads it lazily anyway.
-	if err := testutil.Run(t, NewCmdCreate(e.f, nil), "--url", "https://example.com/webhook", "--events", "call.ended", "--save-secret", "--jq", ".id"); err != nil {
+	if err := testutil.Run(t, newCmdCreate(e.f, nil), "--url", "https://example.com/webhook", "--events", "call.ended", "--save-secret", "--jq", ".id"); err != nil {
 		t.Fatal(err)
 	}
 	got, _, err := store.WebhookSecrets().Lookup(context.Background(), "default", "wh_abc123")
@@ -68,7 +68,7 @@ func TestRotateSaveSecretReplacesTheSavedOne(t *testing.T) {
 	if _, err := store.WebhookSecrets().Save(context.Background(), "default", "wh_abc123", "whsec_old0000000000", false); err != nil {
 		t.Fatal(err)
 	}
-	if err := testutil.Run(t, NewCmdRotateSecret(e.f, nil), "wh_abc123", "--yes", "--save-secret"); err != nil {
+	if err := testutil.Run(t, newCmdRotateSecret(e.f, nil), "wh_abc123", "--yes", "--save-secret"); err != nil {
 		t.Fatal(err)
 	}
 	got, _, err := store.WebhookSecrets().Lookup(context.Background(), "default", "wh_abc123")
@@ -84,7 +84,7 @@ func TestSaveSecretFailureOnlyWarns(t *testing.T) {
 	fake := newFakeAPI(t)
 	fake.Register("POST", "/webhooks", `{"url":"https://example.com/webhook","events":["call.ended"]}`, 201, data(epWithSecret))
 	e := newTestEnv(t, fake.URL())
-	cmd := NewCmdCreate(e.f, func(o *CreateOptions) error {
+	cmd := newCmdCreate(e.f, func(o *createOptions) error {
 		o.SaveSecret = func(context.Context, string, string) (string, error) { return "", errors.New("disk full") }
 		return createRun(context.Background(), o)
 	})

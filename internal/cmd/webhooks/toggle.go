@@ -10,8 +10,8 @@ import (
 	"github.com/erzycall/erzycall/internal/iostreams"
 )
 
-// ToggleOptions are the inputs of `webhooks enable` and `webhooks disable`.
-type ToggleOptions struct {
+// toggleOptions are the inputs of `webhooks enable` and `webhooks disable`.
+type toggleOptions struct {
 	IO        *iostreams.IOStreams
 	APIClient func() (*api.Client, error)
 
@@ -20,22 +20,22 @@ type ToggleOptions struct {
 	Output cmdutil.OutputOptions
 }
 
-// NewCmdEnable returns `webhooks enable`.
-func NewCmdEnable(f *cmdutil.Factory, runF func(*ToggleOptions) error) *cobra.Command {
+// newCmdEnable returns `webhooks enable`.
+func newCmdEnable(f *cmdutil.Factory, runF func(*toggleOptions) error) *cobra.Command {
 	return newCmdToggle(f, runF, true, "enable ID", "Re-enable a webhook endpoint (after auto-disable)",
 		`ErzyCall disables an endpoint after 10 consecutive failed deliveries.
 Fix the handler, then enable the endpoint again; its failure count starts over.`,
 		"  erzycall webhooks enable wh_abc123")
 }
 
-// NewCmdDisable returns `webhooks disable`.
-func NewCmdDisable(f *cmdutil.Factory, runF func(*ToggleOptions) error) *cobra.Command {
+// newCmdDisable returns `webhooks disable`.
+func newCmdDisable(f *cmdutil.Factory, runF func(*toggleOptions) error) *cobra.Command {
 	return newCmdToggle(f, runF, false, "disable ID", "Stop deliveries to a webhook endpoint", "",
 		"  erzycall webhooks disable wh_abc123")
 }
 
-func newCmdToggle(f *cmdutil.Factory, runF func(*ToggleOptions) error, active bool, use, short, long, example string) *cobra.Command {
-	opts := &ToggleOptions{IO: f.IOStreams, APIClient: f.APIClient, Active: active}
+func newCmdToggle(f *cmdutil.Factory, runF func(*toggleOptions) error, active bool, use, short, long, example string) *cobra.Command {
+	opts := &toggleOptions{IO: f.IOStreams, APIClient: f.APIClient, Active: active}
 	cmd := &cobra.Command{
 		Use:               use,
 		Short:             short,
@@ -58,7 +58,7 @@ func newCmdToggle(f *cmdutil.Factory, runF func(*ToggleOptions) error, active bo
 	return cmd
 }
 
-func toggleRun(ctx context.Context, opts *ToggleOptions) error {
+func toggleRun(ctx context.Context, opts *toggleOptions) error {
 	client, err := opts.APIClient()
 	if err != nil {
 		return err

@@ -22,11 +22,11 @@ func TestNewCmdToggle(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			e := newTestEnv(t, "")
-			var got *ToggleOptions
-			runF := func(o *ToggleOptions) error { got = o; return nil }
-			cmd := NewCmdDisable(e.f, runF)
+			var got *toggleOptions
+			runF := func(o *toggleOptions) error { got = o; return nil }
+			cmd := newCmdDisable(e.f, runF)
 			if tc.enable {
-				cmd = NewCmdEnable(e.f, runF)
+				cmd = newCmdEnable(e.f, runF)
 			}
 			err := testutil.Run(t, cmd, tc.args...)
 			if !testutil.WantParsed(t, err, got != nil, tc.wantFlagErr) {
@@ -82,9 +82,9 @@ func TestToggleRun(t *testing.T) {
 			fake := newFakeAPI(t)
 			fake.Register("PATCH", "/webhooks/wh_abc123", tc.patch, 200, data(tc.resp))
 			e := newTestEnv(t, fake.URL()).tty(tc.tty)
-			cmd := NewCmdDisable(e.f, nil)
+			cmd := newCmdDisable(e.f, nil)
 			if tc.enable {
-				cmd = NewCmdEnable(e.f, nil)
+				cmd = newCmdEnable(e.f, nil)
 			}
 			if err := testutil.Run(t, cmd, append([]string{"wh_abc123"}, tc.args...)...); err != nil {
 				t.Fatalf("toggle: %v", err)

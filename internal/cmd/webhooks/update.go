@@ -13,8 +13,8 @@ import (
 	"github.com/erzycall/erzycall/internal/webhook"
 )
 
-// UpdateOptions are the inputs of `webhooks update`.
-type UpdateOptions struct {
+// updateOptions are the inputs of `webhooks update`.
+type updateOptions struct {
 	IO        *iostreams.IOStreams
 	APIClient func() (*api.Client, error)
 
@@ -25,9 +25,9 @@ type UpdateOptions struct {
 	Output       cmdutil.OutputOptions
 }
 
-// NewCmdUpdate returns `webhooks update`.
-func NewCmdUpdate(f *cmdutil.Factory, runF func(*UpdateOptions) error) *cobra.Command {
-	opts := &UpdateOptions{IO: f.IOStreams, APIClient: f.APIClient}
+// newCmdUpdate returns `webhooks update`.
+func newCmdUpdate(f *cmdutil.Factory, runF func(*updateOptions) error) *cobra.Command {
+	opts := &updateOptions{IO: f.IOStreams, APIClient: f.APIClient}
 	var (
 		url, description string
 		events           []string
@@ -104,7 +104,7 @@ the whole new list.`,
 	return cmd
 }
 
-func updateRun(ctx context.Context, opts *UpdateOptions) error {
+func updateRun(ctx context.Context, opts *updateOptions) error {
 	client, err := opts.APIClient()
 	if err != nil {
 		return err

@@ -61,8 +61,8 @@ func TestNewCmdUpdate(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			e := newTestEnv(t, "")
-			var got *UpdateOptions
-			err := testutil.Run(t, NewCmdUpdate(e.f, func(o *UpdateOptions) error { got = o; return nil }), tc.args...)
+			var got *updateOptions
+			err := testutil.Run(t, newCmdUpdate(e.f, func(o *updateOptions) error { got = o; return nil }), tc.args...)
 			if !testutil.WantParsed(t, err, got != nil, tc.wantFlagErr) {
 				return
 			}
@@ -134,7 +134,7 @@ func TestUpdateRun(t *testing.T) {
 			}
 			fake.Register("PATCH", "/webhooks/wh_abc123", tc.patch, 200, data(updated))
 			e := newTestEnv(t, fake.URL()).tty(tc.tty)
-			if err := testutil.Run(t, NewCmdUpdate(e.f, nil), append([]string{"wh_abc123"}, tc.args...)...); err != nil {
+			if err := testutil.Run(t, newCmdUpdate(e.f, nil), append([]string{"wh_abc123"}, tc.args...)...); err != nil {
 				t.Fatalf("update: %v", err)
 			}
 			e.wantOutput(t, tc.stdout, tc.stderr)
@@ -147,7 +147,7 @@ func TestUpdateRunMergeLimits(t *testing.T) {
 		fake := newFakeAPI(t)
 		fake.Register("GET", "/webhooks/wh_abc123", "", 200, data(epActive)) // no PATCH may follow
 		e := newTestEnv(t, fake.URL())
-		err := testutil.Run(t, NewCmdUpdate(e.f, nil), "wh_abc123", "--remove-events", "call.ended,contact.created")
+		err := testutil.Run(t, newCmdUpdate(e.f, nil), "wh_abc123", "--remove-events", "call.ended,contact.created")
 		testutil.WantFlagError(t, err, "an endpoint needs at least one event: to stop deliveries, use `erzycall webhooks disable`")
 		e.wantOutput(t, "", "")
 	})
@@ -158,7 +158,7 @@ func TestUpdateRunMergeLimits(t *testing.T) {
 		fake := newFakeAPI(t)
 		fake.Register("GET", "/webhooks/wh_abc123", "", 200, data(current))
 		e := newTestEnv(t, fake.URL())
-		err := testutil.Run(t, NewCmdUpdate(e.f, nil), "wh_abc123", "--add-events", "call.ended")
+		err := testutil.Run(t, newCmdUpdate(e.f, nil), "wh_abc123", "--add-events", "call.ended")
 		testutil.WantFlagError(t, err, "that makes 11 events: an endpoint takes at most 10")
 	})
 }
@@ -167,7 +167,7 @@ func TestUpdateRunGetFails(t *testing.T) {
 	fake := newFakeAPI(t)
 	fake.Register("GET", "/webhooks/wh_gone", "", 404, `{"error":"not found"}`)
 	e := newTestEnv(t, fake.URL())
-	err := testutil.Run(t, NewCmdUpdate(e.f, nil), "wh_gone", "--add-events", "call.ended")
+	err := testutil.Run(t, newCmdUpdate(e.f, nil), "wh_gone", "--add-events", "call.ended")
 	var apiErr *api.Error
 	if !errors.As(err, &apiErr) || apiErr.StatusCode != 404 || err.Error() != "get webhook wh_gone: HTTP 404: not found" {
 		t.Fatalf("error = %v", err)
