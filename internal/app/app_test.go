@@ -279,12 +279,12 @@ func TestRunAPIErrors(t *testing.T) {
 		{
 			401, `{"error":{"code":"unauthorized","message":"Invalid API key"}}`, 3,
 			"error: get webhook wh_1: HTTP 401 unauthorized: Invalid API key\n" +
-				"The API key was refused: check it with `erzycall auth status`, or log in again with `erzycall auth login`.\n",
+				"The API refused the key in ERZYCALL_API_KEY: check its value, or unset it to use the key stored with `erzycall auth login`.\n",
 		},
 		{
 			403, `{"error":"forbidden"}`, 3,
 			"error: get webhook wh_1: HTTP 403: forbidden\n" +
-				"The API key was refused: check it with `erzycall auth status`, or log in again with `erzycall auth login`.\n",
+				"The API refused the key in ERZYCALL_API_KEY: check its value, or unset it to use the key stored with `erzycall auth login`.\n",
 		},
 		{404, `{"message":"Webhook not found"}`, 4, "error: get webhook wh_1: HTTP 404: Webhook not found\n"},
 		{422, `{"error":{"message":"Maximum 10 events per endpoint"}}`, 5, "error: get webhook wh_1: HTTP 422: Maximum 10 events per endpoint\n"},
@@ -407,7 +407,8 @@ func TestRunDeclinedOnATerminal(t *testing.T) {
 		ios.SetStderrTTY(true)
 		ios.In.(*bytes.Buffer).WriteString("n\n")
 	}, "webhooks", "rotate-secret", "wh_1")
-	want := "Rotate the secret of wh_1? The current secret stops working at once. [y/N] error: cancelled: nothing was changed\n"
+	// Declining is an outcome, not an error: no "error:" prefix, exit 1.
+	want := "Rotate the secret of wh_1? The current secret stops working at once. [y/N] Cancelled: nothing was changed.\n"
 	if r.code != 1 || r.out != "" || r.errOut != want {
 		t.Errorf("exit %d stdout %q\nstderr %q\nwant   %q", r.code, r.out, r.errOut, want)
 	}
@@ -481,4 +482,52 @@ func TestRunOpenNeedsNoKey(t *testing.T) {
 	if r.code != 2 || r.out != "" {
 		t.Errorf("plain http off loopback: exit %d stdout %q", r.code, r.out)
 	}
+}
+
+// TestRunHintsKeepTheContext: the command a hint names carries the
+// --profile and --api-url of the command line, and a refused key is
+// explained by where it came from.
+func TestRunHintsKeepTheContext(t *testing.T) {
+	t.Run("no key for a profile given with --profile", func(t *testing.T) {
+		r := runApp(t, nil, nil, "--profile", "staging", "auth", "status")
+		want := "error: no API key for profile \"staging\" — run `erzycall auth login --profile staging` or set ERZYCALL_API_KEY\n"
+		if r.code != 3 || r.out != "" || r.errOut != want {
+			t.Errorf("exit %d stdout %q\nstderr %q\nwant   %q", r.code, r.out, r.errOut, want)
+		}
+	})
+	t.Run("no key, profile and API URL given as flags", func(t *testing.T) {
+		fake := unusedAPI(t)
+		r := runApp(t, nil, nil, "webhooks", "list", "--profile", "stg.2", "--api-url", fake.base())
+		want := "error: no API key for profile \"stg.2\" — run `erzycall auth login --profile stg.2 --api-url " + fake.base() + "` or set ERZYCALL_API_KEY\n"
+		if r.code != 3 || r.errOut != want {
+			t.Errorf("exit %d\nstderr %q\nwant   %q", r.code, r.errOut, want)
+		}
+	})
+	t.Run("no key for a profile from the environment", func(t *testing.T) {
+		r := runApp(t, map[string]string{"ERZYCALL_PROFILE": "ci"}, nil, "webhooks", "list")
+		want := "error: no API key for profile \"ci\" — run `erzycall auth login` or set ERZYCALL_API_KEY\n"
+		if r.code != 3 || r.errOut != want {
+			t.Errorf("exit %d\nstderr %q\nwant   %q", r.code, r.errOut, want)
+		}
+	})
+	refused := `{"error":{"code":"unauthorized","message":"Invalid API key"}}`
+	t.Run("a refused --api-key is the flag's", func(t *testing.T) {
+		fake := newFakeAPI(t, 401, refused)
+		r := runApp(t, map[string]string{"ERZYCALL_API_URL": fake.base()}, nil, "webhooks", "list", "--api-key", flagKey)
+		want := "error: list webhooks: HTTP 401 unauthorized: Invalid API key\n" +
+			"The API refused the key given with --api-key: check the key (it is not the stored one).\n"
+		if r.code != 3 || r.errOut != want {
+			t.Errorf("exit %d\nstderr %q\nwant   %q", r.code, r.errOut, want)
+		}
+	})
+	t.Run("a refused stored key, with --profile", func(t *testing.T) {
+		fake := newFakeAPI(t, 401, refused)
+		stored := memKeyring{"erzycall/staging": envKey}
+		r := runAppStored(t, map[string]string{"ERZYCALL_API_URL": fake.base()}, stored, nil, "--profile", "staging", "webhooks", "list")
+		want := "error: list webhooks: HTTP 401 unauthorized: Invalid API key\n" +
+			"The API refused the stored key of profile \"staging\": check it with `erzycall auth status --check --profile staging`, or log in again with `erzycall auth login --profile staging`.\n"
+		if r.code != 3 || r.errOut != want {
+			t.Errorf("exit %d\nstderr %q\nwant   %q", r.code, r.errOut, want)
+		}
+	})
 }

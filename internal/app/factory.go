@@ -68,7 +68,7 @@ func NewFactory(ios *iostreams.IOStreams, getenv func(string) string) *cmdutil.F
 			return nil, err
 		}
 		if cfg.APIKey == "" {
-			return nil, &cmdutil.AuthError{Err: credentials.ErrNoKey}
+			return nil, cmdutil.NoKeyError(f.Flags, cfg.Profile)
 		}
 		if f.Flags.Debug {
 			fmt.Fprintf(ios.ErrOut, "[debug] API %s, key from %s (profile %s)\n", safetext.URL(cfg.APIURL), cfg.KeySource, cfg.Profile)

@@ -302,3 +302,21 @@ func TestOutputTableWithJQIsRefused(t *testing.T) {
 		}
 	}
 }
+
+func TestGlobalFlagsCommand(t *testing.T) {
+	for _, tc := range []struct {
+		g    *GlobalFlags
+		want string
+	}{
+		{nil, "erzycall auth login"},
+		{&GlobalFlags{}, "erzycall auth login"},
+		{&GlobalFlags{APIKey: "ek_test_secret", Debug: true}, "erzycall auth login"},
+		{&GlobalFlags{Profile: "staging"}, "erzycall auth login --profile staging"},
+		{&GlobalFlags{Profile: "ci", APIURL: "http://u:pw@127.0.0.1:8787/api/v1?a=1&b=2"}, "erzycall auth login --profile ci --api-url 'http://u:xxxxx@127.0.0.1:8787/api/v1?a=1&b=2'"},
+		{&GlobalFlags{APIURL: "it's"}, `erzycall auth login --api-url 'it'\''s'`},
+	} {
+		if got := tc.g.Command("auth login"); got != tc.want {
+			t.Errorf("%+v: %q, want %q", tc.g, got, tc.want)
+		}
+	}
+}

@@ -27,13 +27,13 @@ func addFileFlag(cmd *cobra.Command, file *string, def, usage string) {
 }
 
 // loadFile reads and checks the file: every problem is a usage error.
-func loadFile(ios *iostreams.IOStreams, name string) (*declare.File, error) {
+func loadFile(ios *iostreams.IOStreams, flags *cmdutil.GlobalFlags, name string) (*declare.File, error) {
 	f, err := declare.Load(name, ios.In)
 	switch {
 	case err == nil:
 		return f, nil
 	case errors.Is(err, fs.ErrNotExist):
-		return nil, cmdutil.FlagErrorf("%v: write one, or start from what the organisation has with `erzycall webhooks export > %s`", err, declare.DefaultFile)
+		return nil, cmdutil.FlagErrorf("%v: write one, or start from what the organisation has with `%s > %s`", err, flags.Command("webhooks export"), declare.DefaultFile)
 	}
 	return nil, cmdutil.FlagErrorf("%v\nnothing was sent", err)
 }

@@ -16,6 +16,7 @@ import (
 // checkOptions are the inputs of `webhooks check`.
 type checkOptions struct {
 	IO        *iostreams.IOStreams
+	Flags     *cmdutil.GlobalFlags // for the commands hints name
 	APIClient func() (*api.Client, error)
 
 	File    string
@@ -27,7 +28,7 @@ type checkOptions struct {
 
 // newCmdCheck returns `webhooks check`.
 func newCmdCheck(f *cmdutil.Factory, runF func(*checkOptions) error) *cobra.Command {
-	opts := &checkOptions{IO: f.IOStreams, APIClient: f.APIClient}
+	opts := &checkOptions{IO: f.IOStreams, Flags: f.Flags, APIClient: f.APIClient}
 	cmd := &cobra.Command{
 		Use:   "check [-f FILE] [--enable]",
 		Short: "Exit non-zero when an endpoint is disabled",
@@ -55,7 +56,7 @@ Piped, one tab-separated row per endpoint: ID, URL, STATUS, REASON.`,
 				return cmdutil.FlagErrorf("--enable needs --yes when not running interactively")
 			}
 			if opts.File != "" {
-				desired, err := loadFile(opts.IO, opts.File)
+				desired, err := loadFile(opts.IO, opts.Flags, opts.File)
 				if err != nil {
 					return err
 				}
@@ -106,7 +107,7 @@ func checkRun(ctx context.Context, opts *checkOptions) error {
 	}
 	hint := ""
 	if !opts.Enable {
-		hint = ": once the handler works, `erzycall webhooks check --enable` re-enables"
+		hint = ": once the handler works, `" + opts.Flags.Command("webhooks check --enable") + "` re-enables"
 	}
 	return &cmdutil.ExitError{Code: cmdutil.ExitUnhealthy, Err: fmt.Errorf("%d of %d endpoints %s not active%s",
 		bad, len(st), plural(bad, "is", "are"), hint)}

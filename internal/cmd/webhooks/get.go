@@ -13,6 +13,7 @@ import (
 // getOptions are the inputs of `webhooks get`.
 type getOptions struct {
 	IO        *iostreams.IOStreams
+	Flags     *cmdutil.GlobalFlags // for the commands hints name
 	APIClient func() (*api.Client, error)
 
 	ID     string
@@ -21,7 +22,7 @@ type getOptions struct {
 
 // newCmdGet returns `webhooks get`.
 func newCmdGet(f *cmdutil.Factory, runF func(*getOptions) error) *cobra.Command {
-	opts := &getOptions{IO: f.IOStreams, APIClient: f.APIClient}
+	opts := &getOptions{IO: f.IOStreams, Flags: f.Flags, APIClient: f.APIClient}
 	cmd := &cobra.Command{
 		Use:               "get ID",
 		Aliases:           []string{"view"},

@@ -16,6 +16,7 @@ import (
 // updateOptions are the inputs of `webhooks update`.
 type updateOptions struct {
 	IO        *iostreams.IOStreams
+	Flags     *cmdutil.GlobalFlags // for the commands hints name
 	APIClient func() (*api.Client, error)
 
 	ID           string
@@ -27,7 +28,7 @@ type updateOptions struct {
 
 // newCmdUpdate returns `webhooks update`.
 func newCmdUpdate(f *cmdutil.Factory, runF func(*updateOptions) error) *cobra.Command {
-	opts := &updateOptions{IO: f.IOStreams, APIClient: f.APIClient}
+	opts := &updateOptions{IO: f.IOStreams, Flags: f.Flags, APIClient: f.APIClient}
 	var (
 		url, description string
 		events           []string
@@ -123,7 +124,7 @@ func updateRun(ctx context.Context, opts *updateOptions) error {
 	}
 	ep, err := client.UpdateEndpoint(ctx, opts.ID, changes)
 	if err != nil {
-		warnInterrupted(opts.IO, err, "%s may have changed; check with `erzycall webhooks get %s`", opts.ID, opts.ID)
+		warnInterrupted(opts.IO, err, "%s may have changed; check with `%s`", opts.ID, opts.Flags.Command("webhooks get "+opts.ID))
 		return err
 	}
 	return printChanged(opts.IO, &opts.Output, ep, "Updated webhook endpoint %s", ep.ID)

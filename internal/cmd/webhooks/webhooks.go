@@ -168,7 +168,7 @@ func secretSaver(f *cmdutil.Factory) func(ctx context.Context, id, secret string
 // saveSecret stores ep's secret locally. A failure only warns: the endpoint
 // exists and its secret is printed, and a script that retried the command
 // would create a second endpoint.
-func saveSecret(ctx context.Context, io *iostreams.IOStreams, save func(context.Context, string, string) (string, error), ep *api.Endpoint) {
+func saveSecret(ctx context.Context, io *iostreams.IOStreams, flags *cmdutil.GlobalFlags, save func(context.Context, string, string) (string, error), ep *api.Endpoint) {
 	if ep.Secret == "" {
 		fmt.Fprintf(io.ErrOut, "warning: the API returned no secret for %s: nothing saved\n", ep.ID)
 		return
@@ -178,7 +178,7 @@ func saveSecret(ctx context.Context, io *iostreams.IOStreams, save func(context.
 		fmt.Fprintf(io.ErrOut, "warning: could not save the secret of %s locally: %v\n", ep.ID, err)
 		return
 	}
-	fmt.Fprintf(io.ErrOut, "Saved the secret of %s (%s): `erzycall listen --webhook %s` verifies with it.\n", ep.ID, where, ep.ID)
+	fmt.Fprintf(io.ErrOut, "Saved the secret of %s (%s): `%s` verifies with it.\n", ep.ID, where, flags.Command("listen --webhook "+ep.ID))
 }
 
 // completeEndpointIDs offers the organisation's endpoint IDs, described by
