@@ -17,6 +17,7 @@ import (
 	"github.com/erzycall/erzycall/internal/credentials"
 	"github.com/erzycall/erzycall/internal/iostreams"
 	"github.com/erzycall/erzycall/internal/safetext"
+	"github.com/erzycall/erzycall/internal/text"
 )
 
 // NewFactory wires the real dependencies. Nothing here runs until a command
@@ -120,7 +121,7 @@ func RetryNotice(r api.Retry) string {
 	if wait >= time.Second {
 		wait = wait.Round(time.Second)
 	}
-	return fmt.Sprintf("%s, retrying in %s…", why, cmdutil.ShortDuration(max(wait, 100*time.Millisecond)))
+	return fmt.Sprintf("%s, retrying in %s…", why, text.Duration(max(wait, 100*time.Millisecond)))
 }
 
 type systemBrowser struct{}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/erzycall/erzycall/internal/api"
+	"github.com/erzycall/erzycall/internal/text"
 	"github.com/erzycall/erzycall/internal/webhook"
 )
 
@@ -78,7 +79,7 @@ func status(e *api.Endpoint, wantActive bool) Status {
 	case n != nil && *n >= webhook.AutoDisableAfter:
 		s.Reason = fmt.Sprintf("auto-disabled after %d consecutive failed deliveries: fix the handler, then re-enable it", *n)
 	case n != nil:
-		s.Reason = fmt.Sprintf("turned off, not by failures (%d consecutive failed %s)", *n, plural(*n, "delivery", "deliveries"))
+		s.Reason = fmt.Sprintf("turned off, not by failures (%d consecutive failed %s)", *n, text.Plural(*n, "delivery", "deliveries"))
 	default:
 		s.Reason = fmt.Sprintf("turned off, or auto-disabled after %d consecutive failed deliveries (the API gives no reason)", webhook.AutoDisableAfter)
 	}
@@ -126,11 +127,4 @@ func EnableDisabled(ctx context.Context, c Client, st []Status) (int, error) {
 		n++
 	}
 	return n, nil
-}
-
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/erzycall/erzycall/internal/cmdutil"
 	"github.com/erzycall/erzycall/internal/declare"
 	"github.com/erzycall/erzycall/internal/iostreams"
+	"github.com/erzycall/erzycall/internal/text"
 )
 
 // applyOptions are the inputs of `webhooks apply`.
@@ -122,7 +123,7 @@ func applyRun(ctx context.Context, opts *applyOptions) error {
 	question := "Apply these changes?"
 	if s.Delete > 0 {
 		question = fmt.Sprintf("Apply these changes? %d %s will be deleted: deliveries to %s stop at once.",
-			s.Delete, plural(s.Delete, "endpoint", "endpoints"), plural(s.Delete, "it", "them"))
+			s.Delete, text.Plural(s.Delete, "endpoint", "endpoints"), text.Plural(s.Delete, "it", "them"))
 	}
 	if err := cmdutil.ConfirmDestructive(ctx, opts.IO, opts.Yes, question); err != nil {
 		return err
@@ -138,7 +139,7 @@ func applyRun(ctx context.Context, opts *applyOptions) error {
 		}
 	})
 	if report.Failed == nil {
-		success(opts.IO, "Applied %d %s.", len(report.Done), plural(len(report.Done), "change", "changes"))
+		success(opts.IO, "Applied %d %s.", len(report.Done), text.Plural(len(report.Done), "change", "changes"))
 		return nil
 	}
 	return opts.failed(report)

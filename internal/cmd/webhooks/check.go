@@ -11,6 +11,7 @@ import (
 	"github.com/erzycall/erzycall/internal/declare"
 	"github.com/erzycall/erzycall/internal/iostreams"
 	"github.com/erzycall/erzycall/internal/tableprinter"
+	"github.com/erzycall/erzycall/internal/text"
 )
 
 // checkOptions are the inputs of `webhooks check`.
@@ -110,7 +111,7 @@ func checkRun(ctx context.Context, opts *checkOptions) error {
 		hint = ": once the handler works, `" + opts.Flags.Command("webhooks check --enable") + "` re-enables"
 	}
 	return &cmdutil.ExitError{Code: cmdutil.ExitUnhealthy, Err: fmt.Errorf("%d of %d endpoints %s not active%s",
-		bad, len(st), plural(bad, "is", "are"), hint)}
+		bad, len(st), text.Plural(bad, "is", "are"), hint)}
 }
 
 // enableDisabled asks, then re-enables the disabled endpoints that should
@@ -125,7 +126,7 @@ func enableDisabled(ctx context.Context, opts *checkOptions, client declare.Clie
 	if n == 0 {
 		return nil
 	}
-	question := fmt.Sprintf("Re-enable %d disabled %s? Deliveries to %s start again.", n, plural(n, "endpoint", "endpoints"), plural(n, "it", "them"))
+	question := fmt.Sprintf("Re-enable %d disabled %s? Deliveries to %s start again.", n, text.Plural(n, "endpoint", "endpoints"), text.Plural(n, "it", "them"))
 	if err := cmdutil.ConfirmDestructive(ctx, opts.IO, opts.Yes, question); err != nil {
 		return err
 	}
