@@ -126,6 +126,18 @@ func (s *IOStreams) SetStderrTTY(v bool) {
 	s.errStyles = nil
 }
 
+// EndInterruptedLine ends the line a terminal echoed "^C" on, so that what
+// is printed after Ctrl-C starts a line of its own: a newline on stderr
+// when it is a terminal, else on stdout when it is one, else nothing.
+func (s *IOStreams) EndInterruptedLine() {
+	switch {
+	case s.errTTY:
+		fmt.Fprintln(s.ErrOut)
+	case s.outTTY:
+		fmt.Fprintln(s.Out)
+	}
+}
+
 // ColorEnabled reports whether output to Out may carry colour.
 func (s *IOStreams) ColorEnabled() bool { return s.colorEnabled }
 

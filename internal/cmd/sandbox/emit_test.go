@@ -74,7 +74,7 @@ func TestNewCmdEmit(t *testing.T) {
 		{name: "two events", args: []string{"call.ended", "call.failed"}, wantFlagErr: `too many arguments ["call.failed"]`},
 		{name: "typo", args: []string{"call.endd"}, wantFlagErr: `unknown event "call.endd": did you mean call.ended? (run ` + "`erzycall events`" + ` for the list)`},
 		{name: "nonsense", args: []string{"payment.refunded"}, wantFlagErr: `unknown event "payment.refunded" (run`},
-		{name: "bad data", args: []string{"call.ended", "--data", "novalue"}, wantFlagErr: "invalid --data:"},
+		{name: "bad data", args: []string{"call.ended", "--data", "novalue"}, wantFlagErr: `invalid --data "novalue": want key=value`},
 		{name: "array data file", args: []string{"call.ended", "--data-file", arrayFile}, wantFlagErr: "must hold a JSON object"},
 		{name: "invalid data file", args: []string{"call.ended", "--data-file", badFile}, wantFlagErr: "invalid JSON"},
 		{name: "missing data file", args: []string{"call.ended", "--data-file", filepath.Join(dir, "nope.json")}, wantFlagErr: "read --data-file: open"},

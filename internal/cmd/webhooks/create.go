@@ -92,5 +92,5 @@ func createRun(ctx context.Context, opts *createOptions) error {
 		return opts.Output.Write(opts.IO, ep)
 	}
 	success(opts.IO, "Created webhook endpoint %s", ep.ID)
-	return printEndpoint(opts.IO, ep, true)
+	return printEndpoint(opts.IO, ep, true, nil)
 }

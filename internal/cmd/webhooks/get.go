@@ -2,6 +2,7 @@ package webhooks
 
 import (
 	"context"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -15,6 +16,7 @@ type getOptions struct {
 	IO        *iostreams.IOStreams
 	Flags     *cmdutil.GlobalFlags // for the commands hints name
 	APIClient func() (*api.Client, error)
+	Now       func() time.Time
 
 	ID     string
 	Output cmdutil.OutputOptions
@@ -22,7 +24,7 @@ type getOptions struct {
 
 // newCmdGet returns `webhooks get`.
 func newCmdGet(f *cmdutil.Factory, runF func(*getOptions) error) *cobra.Command {
-	opts := &getOptions{IO: f.IOStreams, Flags: f.Flags, APIClient: f.APIClient}
+	opts := &getOptions{IO: f.IOStreams, Flags: f.Flags, APIClient: f.APIClient, Now: f.Now}
 	cmd := &cobra.Command{
 		Use:               "get ID",
 		Aliases:           []string{"view"},
@@ -58,5 +60,5 @@ func getRun(ctx context.Context, opts *getOptions) error {
 	if opts.Output.IsJSON() {
 		return opts.Output.Write(opts.IO, ep)
 	}
-	return printEndpoint(opts.IO, ep, false)
+	return printEndpoint(opts.IO, ep, false, &endpointDetails{now: opts.Now(), flags: opts.Flags})
 }

@@ -94,7 +94,7 @@ func rotateRun(ctx context.Context, opts *rotateOptions) error {
 	if !opts.IO.IsStdoutTTY() || (ep.URL == "" && len(ep.Events) == 0) {
 		return printSecretOnly(opts.IO, ep)
 	}
-	return printEndpoint(opts.IO, ep, true)
+	return printEndpoint(opts.IO, ep, true, nil)
 }
 
 // printSecretOnly shows an endpoint ID and its new secret: two fields and

@@ -97,7 +97,8 @@ the whole new list.`,
 	cmd.Flags().StringSliceVar(&opts.AddEvents, "add-events", nil, "subscribe to more `events`")
 	cmd.Flags().StringSliceVar(&opts.RemoveEvents, "remove-events", nil, "unsubscribe from `events`")
 	cmd.Flags().StringVar(&description, "description", "", "new description (\"\" clears it)")
-	cmd.Flags().BoolVar(&active, "active", true, "enable (true) or disable (false) the endpoint")
+	// No default shown: without --active nothing changes.
+	cmd.Flags().BoolVar(&active, "active", false, "enable (--active) or disable (--active=false) the endpoint")
 	for _, name := range []string{"events", "add-events", "remove-events"} {
 		_ = cmd.RegisterFlagCompletionFunc(name, cmdutil.CompleteEventList)
 	}
@@ -165,5 +166,5 @@ func printChanged(io *iostreams.IOStreams, out *cmdutil.OutputOptions, ep *api.E
 		return out.Write(io, ep)
 	}
 	success(io, format, args...)
-	return printEndpoint(io, ep, false)
+	return printEndpoint(io, ep, false, nil)
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/erzycall/erzycall/internal/iostreams"
 	"github.com/erzycall/erzycall/internal/safetext"
 	"github.com/erzycall/erzycall/internal/tableprinter"
+	"github.com/erzycall/erzycall/internal/text"
 	"github.com/erzycall/erzycall/internal/webhook"
 )
 
@@ -101,10 +102,19 @@ func printEndpointRows(io *iostreams.IOStreams, eps []api.Endpoint, withSecret b
 	return p.Render()
 }
 
+// endpointDetails are what `webhooks get` adds to an endpoint on a
+// terminal: its times, relative to now, and why it is disabled.
+type endpointDetails struct {
+	now   time.Time
+	flags *cmdutil.GlobalFlags // for the command that re-enables it
+}
+
 // printEndpoint shows one endpoint: a field list on a terminal, one
 // tab-separated row elsewhere. The secret is shown in full only when
-// showSecret (it was just created); otherwise it is redacted.
-func printEndpoint(io *iostreams.IOStreams, e *api.Endpoint, showSecret bool) error {
+// showSecret (it was just created); otherwise it is redacted. With details
+// (get), the terminal also shows when it was created and updated, when the
+// API says, and why a disabled endpoint is disabled.
+func printEndpoint(io *iostreams.IOStreams, e *api.Endpoint, showSecret bool, details *endpointDetails) error {
 	if !io.IsStdoutTTY() {
 		return printEndpointRows(io, []api.Endpoint{*e}, showSecret)
 	}
@@ -121,12 +131,29 @@ func printEndpoint(io *iostreams.IOStreams, e *api.Endpoint, showSecret bool) er
 	if e.Description != "" {
 		field("Description", safetext.Terminal(e.Description, 0))
 	}
+	if details != nil {
+		created, updated := e.Times()
+		for _, t := range []struct {
+			name string
+			at   time.Time
+		}{{"Created", created}, {"Updated", updated}} {
+			if !t.at.IsZero() {
+				field(t.name, fmt.Sprintf("%s (%s)", t.at.Format("2006-01-02 15:04:05 MST"), text.Ago(details.now, t.at)))
+			}
+		}
+	}
 	switch {
 	case showSecret && e.Secret != "":
 		field("Secret", s.Yellow.Bold(true).Render(safetext.Terminal(e.Secret, 0)))
 		fmt.Fprintf(&b, "\n%s %s\n", s.Yellow.Render("!"), storeHint)
 	case e.Secret != "":
 		field("Secret", safetext.Redact(e.Secret)+s.Dim.Render("  (--jq .secret shows it)"))
+	}
+	if details != nil && !e.IsActive {
+		reason := webhook.DisabledReason(e.ConsecutiveFailures())
+		fmt.Fprintf(&b, "\n%s %s%s: ErzyCall sends it nothing. Re-enable it with `%s` once the handler works.\n",
+			s.Yellow.Render("!"), strings.ToUpper(reason[:1]), reason[1:],
+			details.flags.Command("webhooks enable "+safetext.Terminal(e.ID, 0)))
 	}
 	_, err := fmt.Fprint(io.Out, b.String())
 	return err
