@@ -63,7 +63,7 @@ The key goes to the system keyring. Where none answers, or with
 commands of that profile use it (ERZYCALL_API_URL and --api-url still win).`,
 		Example: `  erzycall auth login
   printenv ERZYCALL_KEY | erzycall auth login --with-token
-  erzycall auth login --profile sandbox --api-url http://localhost:4010/api/v1`,
+  erzycall auth login --profile sandbox --api-url http://127.0.0.1:8787/api/v1`,
 		Args: noArgs("give the key on the prompt, or pipe it to `erzycall auth login --with-token` (a key on the command line lands in your shell history)"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if f.Flags.APIKey != "" {
