@@ -17,18 +17,13 @@ import (
 )
 
 // NewForwardClient returns the client used to forward deliveries when
-// Config.Client is nil: keep-alive connections with an idle pool sized for
-// bursts to one app (net/http keeps only 2 per host by default), no redirect
+// Config.Client is nil: a directTransport (the exchange on the handler's
+// goroutine, kept-alive connections, at most 64 idle per app), no redirect
 // following (the sender sees the app's 3xx) and no transparent compression
 // (the app's bytes are relayed as they are).
 func NewForwardClient() *http.Client {
-	t := http.DefaultTransport.(*http.Transport).Clone()
-	t.MaxIdleConns = 256
-	t.MaxIdleConnsPerHost = 64
-	t.IdleConnTimeout = 90 * time.Second
-	t.DisableCompression = true
 	return &http.Client{
-		Transport: t,
+		Transport: newDirectTransport(),
 		CheckRedirect: func(*http.Request, []*http.Request) error {
 			return http.ErrUseLastResponse
 		},
@@ -128,11 +123,16 @@ func (l *Listener) forward(r *http.Request, body []byte, d *Delivery) *forwardRe
 }
 
 func (l *Listener) doForward(ctx context.Context, r *http.Request, body []byte) (*forwardResponse, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, l.forwardURL.String(), bytes.NewReader(body))
-	if err != nil {
-		return nil, err
+	// Built directly (NewRequest would format and parse the URL again).
+	u := *l.forwardURL
+	req := (&http.Request{
+		Method: http.MethodPost, URL: &u, Host: u.Host, Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
+		Header: forwardHeaders(r.Header), Body: io.NopCloser(bytes.NewReader(body)), ContentLength: int64(len(body)),
+		GetBody: func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil },
+	}).WithContext(ctx)
+	if len(body) == 0 {
+		req.Body = http.NoBody
 	}
-	req.Header = forwardHeaders(r.Header)
 	if l.forwardSigner != nil {
 		req.Header[webhook.SignatureHeader] = []string{l.forwardSigner.Sign(body)}
 	}
