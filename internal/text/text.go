@@ -63,3 +63,59 @@ func Ago(now, t time.Time) string {
 	}
 	return s + " ago"
 }
+
+// Closest returns the candidate closest to name, for a "did you mean": the
+// one at the smallest edit distance (Levenshtein, ignoring case) when that
+// is at most maxDist, else the one candidate name begins (at least three
+// characters of it); "" when none is close enough to be a plausible typo.
+// Ties go to the earlier candidate.
+func Closest(name string, candidates []string, maxDist int) string {
+	lower := strings.ToLower(name)
+	best, bestDist := "", maxDist+1
+	for _, c := range candidates {
+		if d := levenshtein(lower, strings.ToLower(c)); d < bestDist {
+			best, bestDist = c, d
+		}
+	}
+	if best != "" || len(lower) < 3 {
+		return best
+	}
+	for _, c := range candidates {
+		if strings.HasPrefix(strings.ToLower(c), lower) {
+			if best != "" {
+				return "" // more than one: no guess
+			}
+			best = c
+		}
+	}
+	return best
+}
+
+// DidYouMean is the one wording of a suggestion, appended to an "unknown
+// ..." message: ": did you mean call.ended?"; "" without a suggestion.
+func DidYouMean(suggestion string) string {
+	if suggestion == "" {
+		return ""
+	}
+	return ": did you mean " + suggestion + "?"
+}
+
+func levenshtein(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}

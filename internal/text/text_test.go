@@ -49,3 +49,39 @@ func TestDuration(t *testing.T) {
 		}
 	}
 }
+
+func TestClosest(t *testing.T) {
+	flags := []string{"--output", "--jq", "--events", "--url", "--description"}
+	for _, tc := range []struct {
+		name string
+		max  int
+		want string
+	}{
+		{"--outpt", 2, "--output"},
+		{"--event", 2, "--events"},
+		{"--URL", 2, "--url"},
+		{"--desc", 2, "--description"}, // a prefix
+		{"--e", 2, "--jq"},             // close enough by distance
+		{"--nothing", 2, ""},
+		{"--", 0, ""}, // a prefix of everything: no guess
+	} {
+		if got := Closest(tc.name, flags, tc.max); got != tc.want {
+			t.Errorf("Closest(%q) = %q, want %q", tc.name, got, tc.want)
+		}
+	}
+	if got := Closest("web", []string{"webhooks", "webhooks-old"}, 1); got != "" {
+		t.Errorf("an ambiguous prefix gave %q", got)
+	}
+	if got := Closest("webhoks", []string{"events", "webhooks", "wh"}, 2); got != "webhooks" {
+		t.Errorf("Closest(webhoks) = %q", got)
+	}
+}
+
+func TestDidYouMean(t *testing.T) {
+	if got := DidYouMean("--output"); got != ": did you mean --output?" {
+		t.Errorf("DidYouMean = %q", got)
+	}
+	if got := DidYouMean(""); got != "" {
+		t.Errorf("DidYouMean(\"\") = %q", got)
+	}
+}
