@@ -90,6 +90,14 @@ func runRecipe(args []string) int {
 		case *each:
 			status = max(status, r.finish(sh, untilRE, false))
 			r.stopAll() // what it left, before the next line
+		case *terminals && last:
+			// The last terminal's command ends by itself; then what it
+			// caused may still show in the others (-until).
+			status = r.finish(sh, nil, true)
+			if status != 124 && untilRE != nil && !r.await(nil, untilRE) {
+				fmt.Fprintf(os.Stderr, "run-recipe: the output never matched %q\n", *until)
+				status = 124
+			}
 		case *terminals && !last:
 			if i >= len(ready) {
 				fmt.Fprintf(os.Stderr, "run-recipe: no -ready for terminal %d\n", i+1)
@@ -167,6 +175,9 @@ func (r *recipeRun) start(i int, script string) (*recipeShell, error) {
 		err := cmd.Wait()
 		if exit := (*exec.ExitError)(nil); errors.As(err, &exit) {
 			sh.code = exit.ExitCode()
+			if ws, ok := exit.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+				sh.code = 128 + int(ws.Signal()) // as a shell reports it
+			}
 		} else if err != nil {
 			sh.code = 1
 		}
