@@ -474,8 +474,8 @@ func TestRunErrorIsColouredOnlyOnATerminalStderr(t *testing.T) {
 }
 
 func TestRunOpenNeedsNoKey(t *testing.T) {
-	r := runApp(t, map[string]string{"ERZYCALL_API_URL": "https://staging.example.com/api/v1"}, nil, "webhooks", "open", "wh_1")
-	if r.code != 0 || r.out != "https://staging.example.com/settings/api-keys?tab=webhooks&webhook=wh_1\n" || r.errOut != "" {
+	r := runApp(t, map[string]string{"ERZYCALL_API_URL": "http://127.0.0.1:4010/api/v1"}, nil, "webhooks", "open", "wh_1")
+	if r.code != 0 || r.out != "http://127.0.0.1:4010/settings/api-keys?tab=webhooks&webhook=wh_1\n" || r.errOut != "" {
 		t.Errorf("exit %d stdout %q stderr %q", r.code, r.out, r.errOut)
 	}
 	r = runApp(t, map[string]string{"ERZYCALL_API_URL": "http://example.com/api/v1"}, nil, "webhooks", "open")

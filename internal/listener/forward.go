@@ -44,7 +44,9 @@ var hopByHop = map[string]bool{
 	"Upgrade":             true,
 }
 
-func forwardHeaders(in http.Header) http.Header {
+// EndToEndHeaders returns a copy of in without the hop-by-hop headers (and
+// those its Connection header names): what a forward or a replay sends on.
+func EndToEndHeaders(in http.Header) http.Header {
 	out := make(http.Header, len(in))
 	for k, v := range in {
 		if !hopByHop[k] {
@@ -87,7 +89,9 @@ func (fr *forwardResponse) write(w http.ResponseWriter) {
 // records the outcome in d. The sender's context bounds it (a sender that
 // hangs up cancels the forward, like a reverse proxy), and so does
 // ForwardTimeout when set.
-func (l *Listener) forward(r *http.Request, body []byte, d *Delivery) *forwardResponse {
+// With fx set (Config.Capture), the forward request's headers and the app's
+// answer are kept in it.
+func (l *Listener) forward(r *http.Request, body []byte, d *Delivery, fx *ForwardExchange) *forwardResponse {
 	ctx := r.Context()
 	if l.cfg.ForwardTimeout > 0 {
 		var cancel context.CancelFunc
@@ -97,7 +101,7 @@ func (l *Listener) forward(r *http.Request, body []byte, d *Delivery) *forwardRe
 	fr := &ForwardResult{URL: l.cfg.ForwardTo}
 	d.Forward = fr
 	start := time.Now()
-	resp, err := l.doForward(ctx, r, body)
+	resp, err := l.doForward(ctx, r, body, fx)
 	fr.Latency = time.Since(start)
 	if err != nil && l.cutOff.Load() {
 		// The session ended before the app answered: the sender never got
@@ -122,12 +126,12 @@ func (l *Listener) forward(r *http.Request, body []byte, d *Delivery) *forwardRe
 	return resp
 }
 
-func (l *Listener) doForward(ctx context.Context, r *http.Request, body []byte) (*forwardResponse, error) {
+func (l *Listener) doForward(ctx context.Context, r *http.Request, body []byte, fx *ForwardExchange) (*forwardResponse, error) {
 	// Built directly (NewRequest would format and parse the URL again).
 	u := *l.forwardURL
 	req := (&http.Request{
 		Method: http.MethodPost, URL: &u, Host: u.Host, Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
-		Header: forwardHeaders(r.Header), Body: io.NopCloser(bytes.NewReader(body)), ContentLength: int64(len(body)),
+		Header: EndToEndHeaders(r.Header), Body: io.NopCloser(bytes.NewReader(body)), ContentLength: int64(len(body)),
 		GetBody: func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil },
 	}).WithContext(ctx)
 	if len(body) == 0 {
@@ -139,11 +143,17 @@ func (l *Listener) doForward(ctx context.Context, r *http.Request, body []byte) 
 	if l.via != nil {
 		req.Header["Via"] = append(req.Header["Via"], l.via...)
 	}
+	if fx != nil {
+		fx.Header = req.Header
+	}
 	resp, err := l.client.Do(req)
 	if err != nil {
 		return nil, err
 	}
 	defer resp.Body.Close()
+	if fx != nil {
+		fx.ResponseHeader = resp.Header
+	}
 	if resp.StatusCode < 200 {
 		return nil, fmt.Errorf("unexpected status %d", resp.StatusCode)
 	}
@@ -157,6 +167,9 @@ func (l *Listener) doForward(ctx context.Context, r *http.Request, body []byte) 
 	}
 	if out.body, err = io.ReadAll(io.LimitReader(resp.Body, MaxForwardResponse)); err != nil {
 		return nil, fmt.Errorf("read the app's response: %w", err)
+	}
+	if fx != nil {
+		fx.ResponseBody = out.body
 	}
 	// Drain a little more so the connection can be reused.
 	_, _ = io.CopyN(io.Discard, resp.Body, 256<<10)

@@ -279,8 +279,8 @@ func TestForwardHeadersDropsConnectionNamed(t *testing.T) {
 		"Transfer-Encoding": {"chunked"},
 		"Upgrade":           {"h2c"},
 	}
-	out := forwardHeaders(in)
+	out := EndToEndHeaders(in)
 	if len(out) != 1 || out.Get("X-Keep") != "3" {
-		t.Errorf("forwardHeaders = %v", out)
+		t.Errorf("EndToEndHeaders = %v", out)
 	}
 }

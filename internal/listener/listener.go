@@ -81,6 +81,13 @@ type Config struct {
 	// printed. It runs on the request's goroutine: keep it short and safe
 	// for concurrent use.
 	OnDelivery func(Delivery)
+	// Capture, when set, is called once per request, after OnDelivery,
+	// with what the inspector and --record keep: the request's headers and
+	// raw body, the forward request and the app's answer. The Exchange and
+	// everything it points to are valid only during the call (buffers are
+	// reused): copy what you keep. Without Capture the listener keeps none
+	// of it, so a plain listener pays nothing for it.
+	Capture func(*Exchange)
 }
 
 // Errors recorded in Delivery.Err for refused requests. Signature failures
@@ -129,6 +136,29 @@ type Delivery struct {
 	BodyBytes  int64
 
 	Forward *ForwardResult // nil when not forwarded
+}
+
+// Exchange is one request in full, for Config.Capture.
+type Exchange struct {
+	Delivery *Delivery
+	// Request is the request as received (method, URL, Host, headers); its
+	// body has been read.
+	Request *http.Request
+	// Body is the raw body, byte for byte; nil when it was not read whole
+	// (misrouted, too large, a read error).
+	Body []byte
+	// Forward is what was sent to the app and what it answered; nil when
+	// the delivery was not forwarded.
+	Forward *ForwardExchange
+}
+
+// ForwardExchange is the forward request and the app's answer.
+type ForwardExchange struct {
+	Header         http.Header // the headers sent to the app (re-signed, with Via)
+	ResponseHeader http.Header // nil when the app did not answer
+	// ResponseBody is the start of the app's answer (MaxForwardResponse
+	// bytes at most), as relayed to the sender.
+	ResponseBody []byte
 }
 
 // Accepted reports whether the request was a delivery that passed
@@ -274,16 +304,16 @@ func (l *Listener) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	l.n.received.Add(1)
 	d := Delivery{ReceivedAt: l.cfg.Now(), Method: r.Method, Path: r.URL.Path, MatchedSecret: -1}
 	if r.URL.Path != l.cfg.Path {
-		l.refuse(w, &d, http.StatusNotFound, ErrNotFound, &l.n.misrouted, nil)
+		l.refuse(w, r, &d, http.StatusNotFound, ErrNotFound, &l.n.misrouted, nil)
 		return
 	}
 	if r.Method != http.MethodPost {
 		w.Header()["Allow"] = allowPost
-		l.refuse(w, &d, http.StatusMethodNotAllowed, ErrMethodNotAllowed, &l.n.misrouted, nil)
+		l.refuse(w, r, &d, http.StatusMethodNotAllowed, ErrMethodNotAllowed, &l.n.misrouted, nil)
 		return
 	}
 	if l.via != nil && l.looped(r) {
-		l.refuse(w, &d, http.StatusLoopDetected, ErrLoop, &l.n.misrouted, nil)
+		l.refuse(w, r, &d, http.StatusLoopDetected, ErrLoop, &l.n.misrouted, nil)
 		return
 	}
 
@@ -300,7 +330,7 @@ func (l *Listener) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			status = http.StatusRequestEntityTooLarge
 			d.BodyBytes = max(d.BodyBytes, r.ContentLength)
 		}
-		l.refuse(w, &d, status, err, &l.n.invalid, nil)
+		l.refuse(w, r, &d, status, err, &l.n.invalid, nil)
 		return
 	}
 	d.BodyRead = true
@@ -318,7 +348,7 @@ func (l *Listener) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			if errors.Is(err, webhook.ErrNoMatch) && d.Payload != nil {
 				err = l.explainMismatch(err, d.Payload, body, header)
 			}
-			l.refuse(w, &d, http.StatusUnauthorized, err, &l.n.rejected, body)
+			l.refuse(w, r, &d, http.StatusUnauthorized, err, &l.n.rejected, body)
 			return
 		}
 		d.Verified, d.MatchedSecret = true, i
@@ -326,14 +356,14 @@ func (l *Listener) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		l.n.verified.Add(1)
 	}
 	if perr != nil {
-		l.refuse(w, &d, http.StatusBadRequest, perr, &l.n.invalid, body)
+		l.refuse(w, r, &d, http.StatusBadRequest, perr, &l.n.invalid, body)
 		return
 	}
 	if l.events != nil && !l.events[d.Event] {
 		d.Ignored, d.Status = true, http.StatusOK
 		l.n.ignored.Add(1)
 		respond(w, http.StatusOK, "ignored\n")
-		l.done(&d)
+		l.done(&d, r, body, nil)
 		return
 	}
 
@@ -355,20 +385,24 @@ func (l *Listener) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			l.printJSON(&d)
 		}
 		respond(w, http.StatusOK, "OK\n")
-		l.done(&d)
+		l.done(&d, r, body, nil)
 		return
 	}
 	// The transport may still read the body after Do returns: never
 	// recycle a buffer that was forwarded.
 	*bufp = nil
-	resp := l.forward(r, body, &d)
+	var fx *ForwardExchange
+	if l.cfg.Capture != nil {
+		fx = new(ForwardExchange)
+	}
+	resp := l.forward(r, body, &d, fx)
 	if l.cfg.Format == FormatJSON {
 		l.printJSON(&d)
 	} else {
 		l.printOutbound(&d)
 	}
 	resp.write(w)
-	l.done(&d)
+	l.done(&d, r, body, fx)
 }
 
 var allowPost = []string{http.MethodPost}
@@ -401,7 +435,7 @@ func respond(w http.ResponseWriter, status int, msg string) {
 }
 
 // refuse answers a request that is not accepted, prints it and counts it.
-func (l *Listener) refuse(w http.ResponseWriter, d *Delivery, status int, err error, c *atomic.Int64, body []byte) {
+func (l *Listener) refuse(w http.ResponseWriter, r *http.Request, d *Delivery, status int, err error, c *atomic.Int64, body []byte) {
 	d.Status, d.Err = status, err
 	c.Add(1)
 	if l.cfg.Format == FormatJSON {
@@ -410,7 +444,7 @@ func (l *Listener) refuse(w http.ResponseWriter, d *Delivery, status int, err er
 		l.printInbound(d, body)
 	}
 	respond(w, status, refusalText(status)+"\n")
-	l.done(d)
+	l.done(d, r, body, nil)
 }
 
 func refusalText(status int) string {
@@ -431,9 +465,17 @@ func refusalText(status int) string {
 	return http.StatusText(status)
 }
 
-func (l *Listener) done(d *Delivery) {
+// done reports a handled request to the callbacks. body is the whole raw
+// body, or nil when it was not read whole.
+func (l *Listener) done(d *Delivery, r *http.Request, body []byte, fx *ForwardExchange) {
 	if l.cfg.OnDelivery != nil {
 		l.cfg.OnDelivery(*d)
+	}
+	if l.cfg.Capture != nil {
+		if !d.BodyRead {
+			body = nil
+		}
+		l.cfg.Capture(&Exchange{Delivery: d, Request: r, Body: body, Forward: fx})
 	}
 }
 

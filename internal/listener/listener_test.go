@@ -338,7 +338,7 @@ func TestReadyVariants(t *testing.T) {
 
 	h = newHarness(t, Config{SkipVerify: true, Format: FormatJSON})
 	h.l.Ready(Banner{URL: "http://localhost:4242/webhook"})
-	if got, want := h.out.String(), `{"type":"ready","url":"http://localhost:4242/webhook","publicUrl":null,"endpoint":null,"forwardTo":null,"forwardSecret":null,"verify":false,"secrets":[],"events":null}`+"\n"; got != want {
+	if got, want := h.out.String(), `{"type":"ready","url":"http://localhost:4242/webhook","publicUrl":null,"endpoint":null,"forwardTo":null,"forwardSecret":null,"verify":false,"secrets":[],"events":null,"inspectUrl":null,"record":null}`+"\n"; got != want {
 		t.Errorf("got  %s\nwant %s", got, want)
 	}
 
@@ -347,7 +347,7 @@ func TestReadyVariants(t *testing.T) {
 		URL: "http://localhost:4242/webhook", PublicURL: "https://x.example/webhook", EndpointID: "wh_2",
 		Secrets: []string{"whsec_new_secret_abcd1234"}, ForwardSecret: "whsec_dev",
 	})
-	if got, want := h.out.String(), `{"type":"ready","url":"http://localhost:4242/webhook","publicUrl":"https://x.example/webhook","endpoint":"wh_2","forwardTo":"http://127.0.0.1:9/hook","forwardSecret":"whsec_dev","verify":true,"secrets":["whsec_new_secret_abcd1234"],"events":null}`+"\n"; got != want {
+	if got, want := h.out.String(), `{"type":"ready","url":"http://localhost:4242/webhook","publicUrl":"https://x.example/webhook","endpoint":"wh_2","forwardTo":"http://127.0.0.1:9/hook","forwardSecret":"whsec_dev","verify":true,"secrets":["whsec_new_secret_abcd1234"],"events":null,"inspectUrl":null,"record":null}`+"\n"; got != want {
 		t.Errorf("got  %s\nwant %s", got, want)
 	}
 }

@@ -264,6 +264,9 @@ type Banner struct {
 	ForwardSecret string
 	// TryIt is a command that sends a test event from another terminal.
 	TryIt string
+	// InspectURL is the inspector's page (--inspect), Record the file
+	// deliveries are recorded to (--record); "" when off.
+	InspectURL, Record string
 }
 
 // Ready prints what the listener is doing, before the first delivery: the
@@ -323,6 +326,12 @@ func (l *Listener) Ready(b Banner) {
 	} else {
 		field("Events", "all")
 	}
+	if b.InspectURL != "" {
+		field("Inspect", b.InspectURL)
+	}
+	if b.Record != "" {
+		field("Record", b.Record+" (one line per delivery; resend with `erzycall replay "+b.Record+"`)")
+	}
 	if b.TryIt != "" {
 		field("Try it", b.TryIt+"   (from another terminal)")
 	}
@@ -340,6 +349,8 @@ type readyLine struct {
 	Verify        bool     `json:"verify"`
 	Secrets       []string `json:"secrets"`
 	Events        []string `json:"events"`
+	InspectURL    *string  `json:"inspectUrl"`
+	Record        *string  `json:"record"`
 }
 
 func (l *Listener) readyLine(b Banner) readyLine {
@@ -353,6 +364,7 @@ func (l *Listener) readyLine(b Banner) readyLine {
 		Type: "ready", URL: b.URL, PublicURL: opt(b.PublicURL), Endpoint: opt(b.EndpointID),
 		ForwardTo: opt(l.cfg.ForwardTo), ForwardSecret: opt(b.ForwardSecret),
 		Verify: !l.cfg.SkipVerify, Secrets: b.Secrets, Events: l.eventList(),
+		InspectURL: opt(b.InspectURL), Record: opt(b.Record),
 	}
 	if r.Secrets == nil || l.cfg.SkipVerify {
 		r.Secrets = []string{}

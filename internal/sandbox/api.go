@@ -27,6 +27,8 @@ const (
 	CodeLimitExceeded    = "limit_exceeded"     // 422
 	CodeShuttingDown     = "shutting_down"      // 503
 	CodeInternal         = "internal_error"     // 500
+	CodeForbidden        = "forbidden"          // 403: a dashboard action from another origin
+	CodeConflict         = "conflict"           // 409: a resend to a deleted or disabled endpoint
 	CodeInjectedFault    = "injected_fault"     // any status set with POST /sandbox/faults
 )
 
@@ -115,10 +117,13 @@ func (s *Server) routes() http.Handler {
 		{"DELETE /sandbox/requests", s.clearRequests},
 		{"POST /sandbox/faults", s.addFault},
 		{"DELETE /sandbox/faults", s.clearFaults},
+		{"GET /sandbox/dashboard", s.dashboard},
+		{"POST /sandbox/deliveries/{id}/resend", s.resend},
 	} {
 		method, path, _ := strings.Cut(r.pattern, " ")
 		mux.Handle(method+" "+APIPrefix+path, s.authenticated(r.h))
 	}
+	s.dashboardRoutes(mux)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		rec := &statusRecorder{ResponseWriter: w}

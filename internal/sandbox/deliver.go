@@ -56,6 +56,9 @@ type delivery struct {
 	body                       []byte // fixed: retries resend the same bytes
 	attempt                    int    // number of the next attempt, from 1
 	timer                      *time.Timer
+	nextAt                     time.Time // when the scheduled retry runs
+	resendOf                   string    // the delivery a dashboard resend repeats
+	created                    time.Time
 }
 
 // sendEvent: POST /sandbox/events {"event", "data"?} -> 202 with the
@@ -117,7 +120,8 @@ func (s *Server) sendEvent(w http.ResponseWriter, r *request) *apiError {
 			if err != nil {
 				break // the ones already queued still go; the answer lists them
 			}
-			d := &delivery{id: "dlv_" + id, org: r.org, endpointID: e.ID, event: event, body: body, attempt: 1}
+			d := &delivery{id: "dlv_" + id, org: r.org, endpointID: e.ID, event: event, body: body, attempt: 1, created: now}
+			s.keepLocked(d)
 			list = append(list, queued{DeliveryID: d.id, EndpointID: e.ID, URL: e.URL})
 			started = append(started, d)
 			s.inflight.Add(1)
@@ -199,6 +203,7 @@ func (s *Server) run(d *delivery) {
 		d.attempt++
 		s.pending[d.id] = d
 		d.timer = time.AfterFunc(delay, func() { s.fire(d) })
+		d.nextAt = s.cfg.Now().Add(delay)
 		notes = append(notes, "retry in "+delay.Round(time.Millisecond).String())
 	default:
 		a.Outcome = OutcomeFailed

@@ -113,6 +113,7 @@ type Server struct {
 	requests  []Request       // API requests, oldest first, at most HistoryLimit
 	faults    []*Fault        // injected failures waiting, in the order set
 	pending   map[string]*delivery
+	sent      []*delivery // for the dashboard: oldest first, at most HistoryLimit
 	closed    bool
 	abandoned int            // deliveries cut short by Close
 	inflight  sync.WaitGroup // Add only under mu while !closed
@@ -197,6 +198,7 @@ func (s *Server) Banner(baseURL string) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "ErzyCall sandbox: a local webhooks API that really delivers\n")
 	fmt.Fprintf(&b, "  API:    %s\n", api)
+	fmt.Fprintf(&b, "  Page:   %s%s?tab=webhooks (the dashboard: endpoints, deliveries, resend)\n", strings.TrimSuffix(api, APIPrefix), DashboardPath)
 	if s.cfg.StatePath != "" {
 		fmt.Fprintf(&b, "  State:  %s (%s in %s)\n", s.cfg.StatePath,
 			text.Count(endpoints, "endpoint", "endpoints"), text.Count(orgs, "organisation", "organisations"))

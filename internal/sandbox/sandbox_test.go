@@ -588,6 +588,9 @@ func TestFailingEndpointIsDisabledAfterTenDeliveries(t *testing.T) {
 	if got.ConsecutiveFailures != DisableAfter {
 		t.Errorf("consecutiveFailures = %d", got.ConsecutiveFailures)
 	}
+	if reason := h.dashboard(keyA).Endpoints[0].DisabledReason; reason != "disabled automatically after 10 consecutive failed deliveries" {
+		t.Errorf("the dashboard says %q", reason)
+	}
 	if log := h.log.String(); !strings.Contains(log, "DISABLED after 10 consecutive failed deliveries") || !strings.Contains(log, "attempt 4/4: 500 Internal Server Error (") {
 		t.Errorf("log lacks the disable notice or attempt lines:\n%s", log)
 	}

@@ -46,9 +46,10 @@ type Result struct {
 	StatusText string // status line after the code, as the server sent it ("OK")
 	// Latency runs from sending the request to the end of the response body.
 	Latency   time.Duration
-	Body      []byte // the first MaxResponseBody bytes of the response body
-	Truncated bool   // the body was longer than MaxResponseBody
-	Signature string // the X-Webhook-Signature value that was sent
+	Body      []byte      // the first MaxResponseBody bytes of the response body
+	Truncated bool        // the body was longer than MaxResponseBody
+	Signature string      // the X-Webhook-Signature value that was sent
+	Header    http.Header // the response's headers
 }
 
 // OK reports whether the status is 2xx.
@@ -63,15 +64,23 @@ var defaultClient = sync.OnceValue(func() *http.Client { return NewClient(nil, 1
 // error means there was no answer (the error wraps the cause, e.g.
 // context.Canceled). A nil client is NewClient(nil, 1, 0).
 func Send(ctx context.Context, client *http.Client, url, secret string, body []byte) (Result, error) {
+	sig := webhook.Sign(secret, body)
+	return SendRequest(ctx, client, url, deliveryHeader(sig), body)
+}
+
+// SendRequest POSTs body to url with exactly header (a replay sends what
+// was recorded), and reads the answer like Send. Result.Signature is the
+// X-Webhook-Signature value in header.
+func SendRequest(ctx context.Context, client *http.Client, url string, header http.Header, body []byte) (Result, error) {
 	if client == nil {
 		client = defaultClient()
 	}
-	res := Result{Signature: webhook.Sign(secret, body)}
+	res := Result{Signature: header.Get(webhook.SignatureHeader)}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
 	if err != nil {
 		return res, fmt.Errorf("send to %s: %w", url, err)
 	}
-	req.Header = deliveryHeader(res.Signature)
+	req.Header = header
 	start := time.Now()
 	resp, err := client.Do(req)
 	if err != nil {
@@ -80,6 +89,7 @@ func Send(ctx context.Context, client *http.Client, url, secret string, body []b
 	defer resp.Body.Close()
 	res.Status = resp.StatusCode
 	res.StatusText = strings.TrimSpace(strings.TrimPrefix(resp.Status, fmt.Sprint(resp.StatusCode)))
+	res.Header = resp.Header
 	res.Body, err = io.ReadAll(io.LimitReader(resp.Body, MaxResponseBody))
 	if err == nil {
 		var n int64

@@ -29,6 +29,7 @@ import (
 	"github.com/erzycall/erzycall/internal/iostreams"
 	"github.com/erzycall/erzycall/internal/listener"
 	"github.com/erzycall/erzycall/internal/localnet"
+	"github.com/erzycall/erzycall/internal/record"
 	"github.com/erzycall/erzycall/internal/safetext"
 	"github.com/erzycall/erzycall/internal/tunnel"
 )
@@ -114,8 +115,19 @@ type Config struct {
 	Count   int
 	Timeout time.Duration
 
+	// Inspect, when set, is the loopback address the inspector's page is
+	// served on (--inspect); InspectKeep is how many deliveries it keeps.
+	Inspect     string
+	InspectKeep int
+	// OpenBrowser, when set, opens the inspector's page (--open).
+	OpenBrowser func(url string) error
+	// Record, when set, is a file each request is appended to (--record).
+	Record string
+
 	// OnReady, when set (tests), is called with the local URL once serving.
 	OnReady func(url string)
+	// OnInspect, when set (tests), is called with the inspector's URL.
+	OnInspect func(url string)
 	// Command, when set, writes the command line a notice tells the user to
 	// run (words after "erzycall"), with the flags that choose the profile
 	// and API (cmdutil.GlobalFlags.Command); nil: "erzycall " + words.
@@ -164,6 +176,12 @@ type session struct {
 	broken      chan string // the name of the first stream that failed
 	endpoint    *api.Endpoint
 	tunnel      *tunnel.Tunnel
+	// inspectLn is the inspector's socket (--inspect), record the file
+	// deliveries are appended to (--record); recordFailed gets the first
+	// error writing it.
+	inspectLn    net.Listener
+	record       *record.Writer
+	recordFailed chan error
 }
 
 // Run runs a session until it ends and cleans up after it, whatever ended
@@ -184,7 +202,7 @@ func Run(ctx context.Context, cfg Config) (err error) {
 	// notified, writes to a closed pipe fail with EPIPE instead.
 	signal.Notify(make(chan os.Signal, 1), syscall.SIGPIPE)
 
-	s := &session{cfg: cfg, api: cfg.API, broken: make(chan string, 2), interrupted: func() {}}
+	s := &session{cfg: cfg, api: cfg.API, broken: make(chan string, 2), recordFailed: make(chan error, 1), interrupted: func() {}}
 	if cfg.OnInterrupt != nil {
 		s.interrupted = sync.OnceFunc(cfg.OnInterrupt)
 	}
@@ -214,6 +232,10 @@ func Run(ctx context.Context, cfg Config) (err error) {
 		return err
 	}
 	defer ln.Close() // after Serve it is already closed; this covers early returns
+	if err := s.openExtras(ctx); err != nil {
+		return err
+	}
+	defer s.closeExtras()
 	localURL, public := localnet.BaseURL(ln.Addr())
 	localURL += cfg.Listener.Path
 	if to := cfg.Listener.ForwardTo; to != "" {
@@ -375,6 +397,17 @@ func (s *session) serve(ctx context.Context, ln net.Listener, localURL string, p
 			}
 		}
 	}
+	ins, err := s.capture(&lc, localURL, verify, dev, forwardSecret)
+	if err != nil {
+		return err
+	}
+	if ins != nil {
+		defer func() {
+			if err := ins.Close(); err != nil {
+				s.warnf("stop the inspector: %v", err)
+			}
+		}()
+	}
 	l, err := listener.New(lc)
 	if err != nil {
 		return err
@@ -401,7 +434,14 @@ func (s *session) serve(ctx context.Context, ln net.Listener, localURL string, p
 			}
 		}()
 	}
-	l.Ready(s.banner(localURL, verify, dev, forwardSecret))
+	banner := s.banner(localURL, verify, dev, forwardSecret)
+	if ins != nil {
+		banner.InspectURL = ins.URL
+	}
+	if s.record != nil {
+		banner.Record = s.record.Path()
+	}
+	l.Ready(banner)
 
 	var inFlight atomic.Int64
 	srv := &http.Server{
@@ -421,6 +461,16 @@ func (s *session) serve(ctx context.Context, ln net.Listener, localURL string, p
 	go func() { served <- srv.Serve(ln) }()
 	if cfg.OnReady != nil {
 		cfg.OnReady(localURL)
+	}
+	if ins != nil {
+		if cfg.OnInspect != nil {
+			cfg.OnInspect(ins.URL)
+		}
+		if cfg.OpenBrowser != nil {
+			if err := cfg.OpenBrowser(ins.URL); err != nil {
+				s.warnf("could not open a browser (%v): open %s", err, ins.URL)
+			}
+		}
 	}
 
 	var timeout <-chan time.Time
@@ -453,6 +503,8 @@ func (s *session) serve(ctx context.Context, ln net.Listener, localURL string, p
 		result = fmt.Errorf("the tunnel stopped, so ErzyCall can no longer reach this listener: %w", s.tunnel.Err())
 	case name := <-s.broken:
 		result = fmt.Errorf("%s was closed: stopped listening", name)
+	case err := <-s.recordFailed:
+		result = fmt.Errorf("--record: %w: stopped listening", err)
 	}
 
 	if serving {

@@ -10,6 +10,7 @@ import (
 	"io"
 	"net"
 	"os/exec"
+	"strconv"
 	"strings"
 	"time"
 
@@ -18,6 +19,7 @@ import (
 	"github.com/erzycall/erzycall/internal/api"
 	"github.com/erzycall/erzycall/internal/cmdutil"
 	"github.com/erzycall/erzycall/internal/credentials"
+	"github.com/erzycall/erzycall/internal/inspector"
 	"github.com/erzycall/erzycall/internal/iostreams"
 	"github.com/erzycall/erzycall/internal/listener"
 	"github.com/erzycall/erzycall/internal/session"
@@ -58,6 +60,8 @@ type listenOptions struct {
 	Rand io.Reader
 	// LookPath finds tunnel programs (exec.LookPath in production).
 	LookPath func(string) (string, error)
+	// Browser opens the inspector with --open.
+	Browser cmdutil.Browser
 
 	Addr             string
 	Path             string
@@ -81,10 +85,15 @@ type listenOptions struct {
 	TunnelTimeout    time.Duration
 	EnvFile          string
 	EnvVar           string
+	Inspect          string // the inspector's address; "" when off
+	InspectKeep      int
+	Open             bool
+	Record           string
 
 	// onReady, when set (tests), is called with the listener's URL once it
-	// serves.
-	onReady func(url string)
+	// serves; onInspect with the inspector's.
+	onReady   func(url string)
+	onInspect func(url string)
 }
 
 // NewCmdListen returns `erzycall listen`.
@@ -99,6 +108,7 @@ func NewCmdListen(f *cmdutil.Factory, runF func(*listenOptions) error) *cobra.Co
 		Profile:     func() (string, error) { return f.Resolver().Profile() },
 		ConfigDir:   f.ConfigDir,
 		LookPath:    exec.LookPath,
+		Browser:     f.Browser,
 	}
 	var (
 		fl          flagValues
@@ -142,6 +152,13 @@ exists, and keeps listening).
 While it runs, the listener publishes its URL and secret in the config
 directory, so ` + "`erzycall trigger EVENT`" + ` in another terminal finds it.
 
+--inspect serves a web page on loopback (default ` + inspector.DefaultAddr + `; --open opens
+it) listing every delivery live: its headers, raw body, forward request and
+the app's answer, "copy as curl", and replay (as received or edited, re-signed
+or not) to the app or any URL. It keeps the last --inspect-keep deliveries.
+--record FILE appends each request to FILE (NDJSON, mode 0600), which
+` + "`erzycall replay FILE`" + ` sends again.
+
 Exit status: Ctrl-C, SIGTERM and SIGHUP (the terminal closed) let deliveries
 in flight finish (up to 5s), delete the temporary endpoint, stop the tunnel,
 print a summary and exit 0. A closed standard output or error (the reader of a
@@ -158,6 +175,7 @@ request, a summary line); notices go to standard error.`,
   erzycall listen --forward-to localhost:3000/webhook
   erzycall listen --tunnel cloudflared --forward-to localhost:3000/webhook --env-file .env
   erzycall listen --tunnel-command 'ssh -R 80:localhost:{port} serveo.net'
+  erzycall listen --inspect --forward-to localhost:3000/webhook --record deliveries.ndjson
   erzycall listen --format json | jq 'select(.type == "delivery")'
   erzycall listen --addr 127.0.0.1:0 --count 1 --timeout 30s &
   erzycall listen --register https://abc123.example-tunnel.dev/webhook --events call.ended
@@ -167,8 +185,14 @@ request, a summary line); notices go to standard error.`,
 			opts.MaxBody = int64(maxBody)
 			fl.secrets = secretFlags
 			fl.tunnelSet = cmd.Flags().Changed("tunnel")
+			fl.keepSet = cmd.Flags().Changed("inspect-keep")
+			fl.recordSet = cmd.Flags().Changed("record")
 			if len(args) == 1 {
-				fl.tunnel = args[0] // `--tunnel ngrok`: see tunnelArg
+				if inspectArg(cmd, args[0]) {
+					opts.Inspect = args[0] // `--inspect 127.0.0.1:5000`: see tunnelArg
+				} else {
+					fl.tunnel = args[0] // `--tunnel ngrok`: see tunnelArg
+				}
 			}
 			if err := validate(opts, &fl); err != nil {
 				return err
@@ -205,6 +229,11 @@ request, a summary line); notices go to standard error.`,
 	f2.BoolVar(&opts.Keep, "keep", false, "with --register or --tunnel: keep the endpoint on exit")
 	f2.StringVar(&opts.EnvFile, "env-file", "", "write the secret the app must use into this dotenv `file` (other lines kept)")
 	f2.StringVar(&opts.EnvVar, "env-var", session.DefaultEnvVar, "the variable --env-file sets")
+	f2.StringVar(&opts.Inspect, "inspect", "", "serve a web page of the deliveries, with replay, on this loopback `address` (bare --inspect: "+inspector.DefaultAddr+")")
+	f2.Lookup("inspect").NoOptDefVal = inspector.DefaultAddr
+	f2.BoolVar(&opts.Open, "open", false, "with --inspect: open the page in a browser")
+	f2.IntVar(&opts.InspectKeep, "inspect-keep", inspector.DefaultKeep, "with --inspect: how many deliveries the page keeps (`N`, bodies up to 256 KiB each)")
+	f2.StringVar(&opts.Record, "record", "", "append each request to this NDJSON `file` (mode 0600), for `erzycall replay`")
 
 	_ = cmd.RegisterFlagCompletionFunc("events", cmdutil.CompleteEventList)
 	_ = cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions(
@@ -216,15 +245,24 @@ request, a summary line); notices go to standard error.`,
 	return cmd
 }
 
-// tunnelArg allows one argument only right after a bare --tunnel: --tunnel
-// has an optional value (bare --tunnel means auto), and pflag reads an
-// optional value only as --tunnel=ENGINE, yet users type --tunnel ngrok.
+// tunnelArg allows one argument only right after a bare --tunnel or a bare
+// --inspect: both have an optional value (bare --tunnel means auto, bare
+// --inspect the default address), and pflag reads an optional value only as
+// --tunnel=ENGINE, yet users type --tunnel ngrok and --inspect 127.0.0.1:5000.
 func tunnelArg(cmd *cobra.Command, args []string) error {
 	f := cmd.Flags().Lookup("tunnel")
-	if len(args) == 1 && f.Changed && f.Value.String() == f.NoOptDefVal {
+	if len(args) == 1 && (inspectArg(cmd, args[0]) || f.Changed && f.Value.String() == f.NoOptDefVal) {
 		return nil
 	}
 	return cmdutil.MaximumNArgs(0, "listen takes no arguments; see --addr, --path and --forward-to")(cmd, args)
+}
+
+// inspectArg reports whether arg is the address of a bare --inspect: it
+// looks like host:port.
+func inspectArg(cmd *cobra.Command, arg string) bool {
+	f := cmd.Flags().Lookup("inspect")
+	_, _, err := net.SplitHostPort(arg)
+	return f.Changed && f.Value.String() == f.NoOptDefVal && err == nil
 }
 
 // flagValues are raw flag values that validate turns into options.
@@ -233,6 +271,7 @@ type flagValues struct {
 	format, forwardSignature             string
 	tunnel, tunnelCommand, tunnelPattern string
 	tunnelSet                            bool
+	keepSet, recordSet                   bool // --inspect-keep, --record were given
 }
 
 // validate checks the flags and fills opts; a bad value is a usage error
@@ -271,7 +310,42 @@ func validate(opts *listenOptions, fl *flagValues) error {
 	if err := resolveTunnel(opts, fl); err != nil {
 		return err
 	}
+	if err := checkInspect(opts, fl); err != nil {
+		return err
+	}
 	return checkSecrets(opts, fl)
+}
+
+// checkInspect checks --inspect, --open, --inspect-keep and --record.
+func checkInspect(opts *listenOptions, fl *flagValues) error {
+	switch {
+	case opts.Inspect == "" && opts.Open:
+		return cmdutil.FlagErrorf("--open only applies to --inspect")
+	case opts.Inspect == "" && fl.keepSet:
+		return cmdutil.FlagErrorf("--inspect-keep only applies to --inspect")
+	case fl.recordSet && strings.TrimSpace(opts.Record) == "":
+		return cmdutil.FlagErrorf("--record needs a file name, e.g. --record deliveries.ndjson")
+	}
+	if err := cmdutil.CheckIntFlag("inspect-keep", opts.InspectKeep, 1, inspector.MaxKeep); err != nil {
+		return err
+	}
+	if opts.Inspect == "" {
+		return nil
+	}
+	host, port, err := net.SplitHostPort(opts.Inspect)
+	if err != nil {
+		return cmdutil.FlagErrorf("invalid --inspect %q: give a loopback host:port, e.g. %s", opts.Inspect, inspector.DefaultAddr)
+	}
+	if _, err := strconv.ParseUint(port, 10, 16); err != nil {
+		return cmdutil.FlagErrorf("invalid --inspect %q: the port must be a number from 0 to 65535", opts.Inspect)
+	}
+	if !webhook.IsLoopbackHost(host) {
+		return cmdutil.FlagErrorf("invalid --inspect %q: the inspector serves on loopback only (it can replay deliveries): use 127.0.0.1:PORT", opts.Inspect)
+	}
+	if opts.Inspect == opts.Addr && port != "0" {
+		return cmdutil.FlagErrorf("--inspect %s is --addr: give the inspector another port", opts.Inspect)
+	}
+	return nil
 }
 
 // checkBounds rejects durations, counts and sizes outside sane ranges, in

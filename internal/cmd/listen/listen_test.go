@@ -25,6 +25,9 @@ type parsed struct {
 	Timeout, Tolerance          time.Duration
 	PrintSecret                 bool
 	Register, Webhook           string
+	Inspect, Record             string
+	InspectKeep                 int
+	Open                        bool
 }
 
 func parsedOf(o *listenOptions) parsed {
@@ -34,13 +37,14 @@ func parsedOf(o *listenOptions) parsed {
 		SkipVerify: o.SkipVerify, Keep: o.Keep, MaxBody: o.MaxBody, Count: o.Count,
 		Timeout: o.Timeout, Tolerance: o.Tolerance, PrintSecret: o.PrintSecret,
 		Register: o.Register, Webhook: o.Webhook,
+		Inspect: o.Inspect, Record: o.Record, InspectKeep: o.InspectKeep, Open: o.Open,
 	}
 }
 
 var defaults = parsed{
 	Addr: "127.0.0.1:4242", Path: "/webhook", ForwardTimeout: 30 * time.Second,
 	Events: []string{}, Secrets: []string{}, Format: listener.FormatPretty, MaxBody: 1 << 20,
-	Tolerance: 5 * time.Minute,
+	Tolerance: 5 * time.Minute, InspectKeep: 1000,
 }
 
 func with(f func(p *parsed)) parsed {
@@ -69,7 +73,7 @@ func TestNewCmdListen_Options(t *testing.T) {
 			want: parsed{
 				Addr: "127.0.0.1:0", Path: "/hooks/erzy", Secrets: []string{"whsec_a", "whsec_b"},
 				ForwardTo: "http://localhost:3000/webhook", Events: []string{"call.ended", "call.failed"},
-				Format: listener.FormatJSON, PrintBody: true, MaxBody: 512 << 10, Count: 3, Timeout: time.Minute,
+				Format: listener.FormatJSON, PrintBody: true, MaxBody: 512 << 10, Count: 3, Timeout: time.Minute, InspectKeep: 1000,
 			},
 		},
 		{
@@ -166,6 +170,26 @@ func TestNewCmdListen_Options(t *testing.T) {
 		{name: "bad env var", args: []string{"--env-file", ".env", "--env-var", "1X"}, wantErr: "invalid --env-var"},
 		{name: "empty secret", args: []string{"--secret", " "}, wantErr: "--secret is empty"},
 		{name: "unknown flag", args: []string{"--port", "1"}, wantErr: "unknown flag"},
+		{name: "bare --inspect", args: []string{"--inspect"}, want: with(func(p *parsed) { p.Inspect = "127.0.0.1:4243" })},
+		{
+			name: "--inspect=ADDR", args: []string{"--inspect=localhost:0", "--open", "--inspect-keep", "50"},
+			want: with(func(p *parsed) { p.Inspect, p.Open, p.InspectKeep = "localhost:0", true, 50 }),
+		},
+		{name: "--inspect ADDR", args: []string{"--inspect", "127.0.0.1:5000"}, want: with(func(p *parsed) { p.Inspect = "127.0.0.1:5000" })},
+		{
+			name: "bare --inspect before another flag", args: []string{"--inspect", "--forward-to", "localhost:3000", "--record", "d.ndjson"},
+			want: with(func(p *parsed) {
+				p.Inspect, p.ForwardTo, p.Record = "127.0.0.1:4243", "http://localhost:3000", "d.ndjson"
+			}),
+		},
+		{name: "inspector off loopback", args: []string{"--inspect=0.0.0.0:4243"}, wantErr: "the inspector serves on loopback only"},
+		{name: "inspector on a name", args: []string{"--inspect=example.com:4243"}, wantErr: "the inspector serves on loopback only"},
+		{name: "inspector bad port", args: []string{"--inspect=127.0.0.1:x"}, wantErr: "the port must be a number"},
+		{name: "inspector on the listener's address", args: []string{"--inspect=127.0.0.1:4242"}, wantErr: "is --addr"},
+		{name: "open without inspect", args: []string{"--open"}, wantErr: "--open only applies to --inspect"},
+		{name: "keep without inspect", args: []string{"--inspect-keep", "5"}, wantErr: "--inspect-keep only applies to --inspect"},
+		{name: "keep out of range", args: []string{"--inspect", "--inspect-keep", "0"}, wantErr: "invalid --inspect-keep 0: give 1 to 100000"},
+		{name: "record without a name", args: []string{"--record", " "}, wantErr: "--record needs a file name"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -3,6 +3,7 @@ package listen
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/erzycall/erzycall/internal/cmdutil"
@@ -38,6 +39,18 @@ func listenRun(ctx context.Context, opts *listenOptions) error {
 		Count:            opts.Count,
 		Timeout:          opts.Timeout,
 		OnReady:          opts.onReady,
+		OnInspect:        opts.onInspect,
+
+		Inspect:     opts.Inspect,
+		InspectKeep: opts.InspectKeep,
+		Record:      opts.Record,
+	}
+	if opts.Open && opts.Browser != nil {
+		if opts.Getenv("CI") == "" {
+			cfg.OpenBrowser = opts.Browser.Browse
+		} else {
+			fmt.Fprintln(opts.IO.ErrOut, "--open: not opening a browser in CI; the inspector's URL is in the banner.")
+		}
 	}
 	cfg.Listener.Path = opts.Path
 	cfg.Listener.Events = opts.Events

@@ -16,6 +16,7 @@ import (
 	"github.com/erzycall/erzycall/internal/cmd/auth"
 	"github.com/erzycall/erzycall/internal/cmd/events"
 	"github.com/erzycall/erzycall/internal/cmd/listen"
+	"github.com/erzycall/erzycall/internal/cmd/replay"
 	"github.com/erzycall/erzycall/internal/cmd/sandbox"
 	"github.com/erzycall/erzycall/internal/cmd/trigger"
 	"github.com/erzycall/erzycall/internal/cmd/verify"
@@ -48,6 +49,7 @@ var nouns = []noun{
 	{[]string{"listen"}, groupLocal, func(f *cmdutil.Factory) *cobra.Command { return listen.NewCmdListen(f, nil) }},
 	{[]string{"verify"}, groupLocal, func(f *cmdutil.Factory) *cobra.Command { return verify.NewCmdVerify(f, nil) }},
 	{[]string{"trigger"}, groupLocal, func(f *cmdutil.Factory) *cobra.Command { return trigger.NewCmdTrigger(f, nil) }},
+	{[]string{"replay"}, groupLocal, func(f *cmdutil.Factory) *cobra.Command { return replay.NewCmdReplay(f, nil) }},
 	{[]string{"sandbox"}, groupLocal, sandbox.NewCmdSandbox},
 	{[]string{"version"}, groupSetup, func(f *cmdutil.Factory) *cobra.Command { return versionCmd.NewCmdVersion(f, nil) }},
 	{[]string{"auth"}, groupSetup, auth.NewCmdAuth},

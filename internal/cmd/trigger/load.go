@@ -151,10 +151,10 @@ func printStats(opts *triggerOptions, tgt target, st sender.Stats, human bool) e
 		out := loadJSON{
 			Event: opts.Event, URL: tgt.url, Count: opts.Count, Concurrency: opts.Concurrency,
 			Sent: st.Sent, Succeeded: st.Succeeded, Failed: st.Failed,
-			ElapsedMs: millis(st.Elapsed), PerSecond: round1(st.PerSecond),
+			ElapsedMs: cmdutil.Millis(st.Elapsed), PerSecond: round1(st.PerSecond),
 			LatencyMs: latencyJSON{
-				P50: millis(st.Latency.P50), P95: millis(st.Latency.P95),
-				P99: millis(st.Latency.P99), Max: millis(st.Latency.Max),
+				P50: cmdutil.Millis(st.Latency.P50), P95: cmdutil.Millis(st.Latency.P95),
+				P99: cmdutil.Millis(st.Latency.P99), Max: cmdutil.Millis(st.Latency.Max),
 			},
 			Statuses: map[string]int{}, Errors: map[string]int{},
 		}
@@ -172,11 +172,11 @@ func printStats(opts *triggerOptions, tgt target, st sender.Stats, human bool) e
 		if st.Failed > 0 {
 			failed = s.Red.Render(fmt.Sprintf("%d failed", st.Failed))
 		}
-		fmt.Fprintf(ios.Out, "Sent %d in %s: %.1f/s, %s\n", st.Sent, humanDuration(st.Elapsed), st.PerSecond, failed)
+		fmt.Fprintf(ios.Out, "Sent %d in %s: %.1f/s, %s\n", st.Sent, cmdutil.HumanDuration(st.Elapsed), st.PerSecond, failed)
 		if len(st.Statuses) > 0 { // latencies are those of answered requests
 			fmt.Fprintf(ios.Out, "Latency p50 %s, p95 %s, p99 %s, max %s\n",
-				humanDuration(st.Latency.P50), humanDuration(st.Latency.P95),
-				humanDuration(st.Latency.P99), humanDuration(st.Latency.Max))
+				cmdutil.HumanDuration(st.Latency.P50), cmdutil.HumanDuration(st.Latency.P95),
+				cmdutil.HumanDuration(st.Latency.P99), cmdutil.HumanDuration(st.Latency.Max))
 		}
 		if st.Failed > 0 {
 			fmt.Fprintf(ios.Out, "Failures: %s\n", failures(st))
@@ -185,10 +185,10 @@ func printStats(opts *triggerOptions, tgt target, st sender.Stats, human bool) e
 	}
 	w := ios.Out
 	fmt.Fprintf(w, "sent\t%d\nsucceeded\t%d\nfailed\t%d\n", st.Sent, st.Succeeded, st.Failed)
-	fmt.Fprintf(w, "elapsed_ms\t%s\nper_second\t%.1f\n", formatMillis(st.Elapsed), st.PerSecond)
+	fmt.Fprintf(w, "elapsed_ms\t%s\nper_second\t%.1f\n", cmdutil.FormatMillis(st.Elapsed), st.PerSecond)
 	fmt.Fprintf(w, "p50_ms\t%s\np95_ms\t%s\np99_ms\t%s\nmax_ms\t%s\n",
-		formatMillis(st.Latency.P50), formatMillis(st.Latency.P95),
-		formatMillis(st.Latency.P99), formatMillis(st.Latency.Max))
+		cmdutil.FormatMillis(st.Latency.P50), cmdutil.FormatMillis(st.Latency.P95),
+		cmdutil.FormatMillis(st.Latency.P99), cmdutil.FormatMillis(st.Latency.Max))
 	for _, code := range sortedKeys(st.Statuses) {
 		fmt.Fprintf(w, "status_%d\t%d\n", code, st.Statuses[code])
 	}
@@ -210,7 +210,7 @@ func failures(st sender.Stats) string {
 	var items []item
 	for _, code := range sortedKeys(st.Statuses) {
 		if code < 200 || code > 299 {
-			items = append(items, item{statusLine(code, ""), st.Statuses[code]})
+			items = append(items, item{cmdutil.StatusLine(code, ""), st.Statuses[code]})
 		}
 	}
 	kinds := make([]string, 0, len(st.Errors))

@@ -283,11 +283,7 @@ func noAnswer(opts *triggerOptions, tgt target, err error) error {
 		msg = fmt.Sprintf("no answer from %s within %s (--timeout)", tgt.url, opts.Timeout)
 	}
 	if tgt.fromListener {
-		pid := ""
-		if tgt.listenerPID > 0 {
-			pid = fmt.Sprintf(" (pid %d)", tgt.listenerPID)
-		}
-		msg += fmt.Sprintf("\nIs `erzycall listen`%s still running? Start it again, or give --to and --secret.", pid)
+		msg += cmdutil.ListenerGoneHint(tgt.listenerPID)
 	}
 	return errors.New(msg)
 }

@@ -9,8 +9,6 @@ import (
 
 	"github.com/erzycall/erzycall/internal/cmdutil"
 	"github.com/erzycall/erzycall/internal/iostreams"
-	"github.com/erzycall/erzycall/internal/safetext"
-	"github.com/erzycall/erzycall/internal/webhook"
 )
 
 // openOptions are the inputs of `webhooks open`.
@@ -52,16 +50,6 @@ func openRun(opts *openOptions) error {
 	apiURL, err := opts.APIURL()
 	if err != nil {
 		return err
-	}
-	// Until the sandbox serves a dashboard page, a local API has none: say
-	// so rather than open a page that does not exist.
-	if u, err := url.Parse(apiURL); err == nil && webhook.IsLoopbackHost(u.Hostname()) {
-		what := "`erzycall webhooks list`"
-		if opts.ID != "" {
-			what = "`erzycall webhooks get " + opts.ID + "`"
-		}
-		return fmt.Errorf("the API at %s is local (a sandbox), and has no dashboard to open: %s shows the endpoints",
-			safetext.URL(apiURL), what)
 	}
 	target := DashboardURL(apiURL, opts.ID)
 	if !opts.IO.IsStdoutTTY() || opts.Getenv("CI") != "" || opts.Browser == nil {

@@ -1,0 +1,337 @@
+package inspector
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/erzycall/erzycall/internal/record"
+	"github.com/erzycall/erzycall/internal/webhook"
+)
+
+func TestGuardRefusesOtherHostsAndOrigins(t *testing.T) {
+	s := newSetup(t, nil)
+	s.Deliver(t, callBody("g1"))
+	token := s.CSRF(t)
+	port := s.Srv.URL[strings.LastIndex(s.Srv.URL, ":")+1 : len(s.Srv.URL)-1]
+	for _, tc := range []struct {
+		name, method, path string
+		header             map[string]string
+		want               int
+	}{
+		{"rebinding: another Host", "GET", "/api/deliveries", map[string]string{"Host": "attacker.example:" + port}, 403},
+		{"rebinding: the page itself", "GET", "/", map[string]string{"Host": "attacker.example:" + port}, 403},
+		{"localhost is this server", "GET", "/api/deliveries", map[string]string{"Host": "localhost:" + port}, 200},
+		{"another port is another origin", "GET", "/api/deliveries", map[string]string{"Origin": "http://127.0.0.1:3000"}, 403},
+		{"cross-site fetch", "GET", "/api/deliveries", map[string]string{"Sec-Fetch-Site": "cross-site"}, 403},
+		{
+			"cross-origin replay, even with the token", "POST", "/api/deliveries/1/replay",
+			map[string]string{"Origin": "http://evil.example", "X-CSRF-Token": token, "Content-Type": "application/json"},
+			403,
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			body := ""
+			if tc.method == "POST" {
+				body = `{"target":"forward","secret":0}`
+			}
+			if code, got := s.API(t, tc.method, tc.path, tc.header, body, nil); code != tc.want {
+				t.Errorf("%s %s: %d %s, want %d", tc.method, tc.path, code, got, tc.want)
+			}
+		})
+	}
+	if n := len(s.App.Requests()); n != 1 {
+		t.Errorf("the app got %d requests, want only the delivery's forward", n)
+	}
+}
+
+func TestReplayNeedsCSRFToken(t *testing.T) {
+	s := newSetup(t, nil)
+	s.Deliver(t, callBody("c1"))
+	for _, token := range []string{"", strings.Repeat("0", 64)} {
+		code, body := s.API(t, "POST", "/api/deliveries/1/replay",
+			map[string]string{"X-CSRF-Token": token, "Content-Type": "application/json"}, `{"target":"forward","secret":0}`, nil)
+		if code != 403 || !strings.Contains(body, "CSRF") {
+			t.Errorf("token %q: %d %s, want 403", token, code, body)
+		}
+	}
+	// A form post (no JSON) is refused even with the token.
+	code, _ := s.API(t, "POST", "/api/deliveries/1/replay",
+		map[string]string{"X-CSRF-Token": s.CSRF(t), "Content-Type": "text/plain"}, `{"target":"forward","secret":0}`, nil)
+	if code != http.StatusUnsupportedMediaType {
+		t.Errorf("text/plain replay: %d, want 415", code)
+	}
+	if n := len(s.App.Requests()); n != 1 {
+		t.Errorf("the app got %d requests, want 1 (no replay)", n)
+	}
+}
+
+func replayReq(t *testing.T, s *setup, seq, body string) (int, summaryJSON, string) {
+	t.Helper()
+	var out summaryJSON
+	code, raw := s.API(t, "POST", "/api/deliveries/"+seq+"/replay",
+		map[string]string{"X-CSRF-Token": s.CSRF(t), "Content-Type": "application/json", "Origin": strings.TrimSuffix(s.Srv.URL, "/")}, body, &out)
+	return code, out, raw
+}
+
+func TestReplayResignsKeepsBytesAndLinks(t *testing.T) {
+	s := newSetup(t, nil)
+	// Not in JSON.stringify form: a replay must send these exact bytes.
+	body := []byte(`{"event":"call.ended",  "timestamp":"2025-01-15T10:30:00.000Z","data":{"id":"r1","note":"A&B <x> é"}}`)
+	if code := s.Deliver(t, body); code != 500 {
+		t.Fatalf("delivery answered %d, want the app's 500", code)
+	}
+	s.App.Status.Store(200) // the fix
+	code, sum, raw := replayReq(t, s, "1", `{"target":"forward","secret":0}`)
+	if code != 201 || sum.Seq != 2 || sum.Kind != "replay" || sum.ReplayOf != 1 || sum.Status != 200 || sum.Failed {
+		t.Fatalf("replay: %d %s", code, raw)
+	}
+	if !strings.Contains(sum.Signing, "re-signed with development secret whsec_…") {
+		t.Errorf("signing = %q", sum.Signing)
+	}
+	reqs := s.App.Requests()
+	last := reqs[len(reqs)-1]
+	if !bytes.Equal(last.Body, body) {
+		t.Errorf("the app got %q, want the delivery's bytes %q", last.Body, body)
+	}
+	if got := last.Header.Get(webhook.SignatureHeader); got != webhook.Sign(devSecret, body) {
+		t.Errorf("signature %q, want one made with the development secret", got)
+	}
+	if last.Header.Get("User-Agent") != "ErzyCall-Webhooks/1.0" {
+		t.Errorf("headers not as received: %v", last.Header)
+	}
+	// Keeping the original signature sends the sender's header.
+	if code, _, raw := replayReq(t, s, "1", `{"target":"forward","secret":-1}`); code != 201 {
+		t.Fatalf("replay: %d %s", code, raw)
+	}
+	reqs = s.App.Requests()
+	if got := reqs[len(reqs)-1].Header.Get(webhook.SignatureHeader); got != webhook.Sign(verifySecret, body) {
+		t.Errorf("original signature not kept: %q", got)
+	}
+	var d detailJSON
+	s.API(t, "GET", "/api/deliveries/1", nil, "", &d)
+	if len(d.Replays) != 2 || d.Replays[0] != 2 || d.Replays[1] != 3 {
+		t.Errorf("replays of #1 = %v, want [2 3]", d.Replays)
+	}
+	var r detailJSON
+	s.API(t, "GET", "/api/deliveries/2", nil, "", &r)
+	if r.Original == nil || r.Original.Seq != 1 || r.Response == nil || r.Response.Status != 200 || string(r.Response.Body) != "OK\n" {
+		t.Errorf("replay detail: original %v, response %+v", r.Original, r.Response)
+	}
+	select {
+	case rp := <-s.Replays:
+		if rp.Of != 1 || rp.Seq != 2 || rp.Status != 200 {
+			t.Errorf("OnReplay got %+v", rp)
+		}
+	default:
+		t.Error("OnReplay was not called")
+	}
+}
+
+func TestReplayToAnotherURLAndUnreachable(t *testing.T) {
+	s := newSetup(t, nil)
+	s.Deliver(t, callBody("u1"))
+	other := newApp(t)
+	other.Status.Store(202)
+	if code, sum, raw := replayReq(t, s, "1", `{"target":"url","url":"`+other.URL+`/hook","secret":1}`); code != 201 || sum.Status != 202 {
+		t.Fatalf("replay to a URL: %d %s", code, raw)
+	}
+	if got := other.Requests(); len(got) != 1 || got[0].Header.Get(webhook.SignatureHeader) != webhook.Sign(verifySecret, callBody("u1")) {
+		t.Errorf("the other app got %v", got)
+	}
+	gone := newApp(t)
+	gone.Close()
+	code, sum, raw := replayReq(t, s, "1", `{"target":"url","url":"`+gone.URL+`/hook","secret":0}`)
+	if code != 201 || sum.Status != 0 || !sum.Failed || !strings.Contains(sum.Forward.Error, "refused") {
+		t.Errorf("replay to nothing: %d %s", code, raw)
+	}
+	for _, bad := range []string{`{"target":"url","url":"ftp://x","secret":0}`, `{"target":"nowhere","secret":0}`, `{"target":"forward","secret":7}`, `{"target":"forward","secret":0,"extra":1}`} {
+		if code, _, raw := replayReq(t, s, "1", bad); code != 400 {
+			t.Errorf("%s: %d %s, want 400", bad, code, raw)
+		}
+	}
+	if code, _, _ := replayReq(t, s, "99", `{"target":"forward","secret":0}`); code != 404 {
+		t.Errorf("unknown delivery: %d, want 404", code)
+	}
+}
+
+func TestEditAndReplayResignsTheStringifiedBody(t *testing.T) {
+	s := newSetup(t, nil)
+	s.Deliver(t, callBody("e1"))
+	s.App.Status.Store(200)
+	edited := "{\n  \"event\": \"call.ended\",\n  \"timestamp\": \"2025-01-15T10:30:00.000Z\",\n  \"data\": {\"id\": \"e1-fixed\", \"duration\": 1.50}\n}"
+	code, sum, raw := replayReq(t, s, "1", `{"target":"forward","secret":0,"body":`+quote(edited)+`}`)
+	if code != 201 || !sum.Edited || sum.ID != "e1-fixed" || !strings.Contains(sum.Signing, "edited body") {
+		t.Fatalf("edit and replay: %d %s", code, raw)
+	}
+	want := `{"event":"call.ended","timestamp":"2025-01-15T10:30:00.000Z","data":{"id":"e1-fixed","duration":1.5}}`
+	reqs := s.App.Requests()
+	last := reqs[len(reqs)-1]
+	if string(last.Body) != want || last.Header.Get(webhook.SignatureHeader) != webhook.Sign(devSecret, []byte(want)) {
+		t.Errorf("the app got %q signed %q, want %q signed with the development secret", last.Body, last.Header.Get(webhook.SignatureHeader), want)
+	}
+	for _, bad := range []string{
+		`{"target":"forward","secret":-1,"body":"{}"}`,   // an edited body cannot keep its signature
+		`{"target":"forward","secret":0,"body":"{nope"}`, // not JSON
+	} {
+		if code, _, raw := replayReq(t, s, "1", bad); code != 400 {
+			t.Errorf("%s: %d %s, want 400", bad, code, raw)
+		}
+	}
+}
+
+func quote(s string) string {
+	var b strings.Builder
+	b.WriteByte('"')
+	for _, r := range s {
+		switch r {
+		case '"':
+			b.WriteString(`\"`)
+		case '\n':
+			b.WriteString(`\n`)
+		default:
+			b.WriteRune(r)
+		}
+	}
+	b.WriteByte('"')
+	return b.String()
+}
+
+func TestRingIsBoundedAndBodiesTruncated(t *testing.T) {
+	s := newSetup(t, func(c *Config) { c.Keep, c.MaxBody = 3, 128 })
+	for _, id := range []string{"b1", "b2", "b3", "b4", "b5-with-a-long-id-so-that-the-body-is-over-the-limit"} {
+		s.Deliver(t, callBody(id))
+	}
+	var list []summaryJSON
+	s.API(t, "GET", "/api/deliveries", nil, "", &list)
+	if len(list) != 3 || list[0].Seq != 5 || list[2].Seq != 3 {
+		t.Fatalf("kept %d entries %v, want #5..#3", len(list), list)
+	}
+	if code, _ := s.API(t, "GET", "/api/deliveries/1", nil, "", nil); code != 404 {
+		t.Errorf("dropped entry: %d, want 404", code)
+	}
+	var d detailJSON
+	s.API(t, "GET", "/api/deliveries/5", nil, "", &d)
+	if !d.Truncated || len(d.Body) != 128 || d.BodyBytes <= 128 || d.NotReplayable == "" || d.Curl != "" {
+		t.Errorf("long body: truncated %v, kept %d of %d bytes, notReplayable %q", d.Truncated, len(d.Body), d.BodyBytes, d.NotReplayable)
+	}
+	if code, _, raw := replayReq(t, s, "5", `{"target":"forward","secret":0}`); code != 409 {
+		t.Errorf("replay of a truncated body: %d %s, want 409", code, raw)
+	}
+	_, export := s.API(t, "GET", "/api/export", nil, "", nil)
+	var lines []*record.Line
+	if err := record.Read(strings.NewReader(export), func(_ int, l *record.Line) error { lines = append(lines, l); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if len(lines) != 3 || !lines[2].BodyTruncated || lines[0].BodyTruncated || lines[2].Replayable() == "" {
+		t.Errorf("export: %d lines, last truncated %v", len(lines), len(lines) > 2 && lines[2].BodyTruncated)
+	}
+}
+
+func TestExportIsTheRecordFormat(t *testing.T) {
+	s := newSetup(t, nil)
+	body := callBody("x1")
+	s.Deliver(t, body)
+	s.DeliverSigned(t, body, "sha256="+strings.Repeat("0", 64)) // refused, still listed
+	s.App.Status.Store(200)
+	replayReq(t, s, "1", `{"target":"forward","secret":0}`)
+	code, export := s.API(t, "GET", "/api/export", nil, "", nil)
+	if code != 200 {
+		t.Fatalf("export: %d", code)
+	}
+	var lines []*record.Line
+	if err := record.Read(strings.NewReader(export), func(_ int, l *record.Line) error { lines = append(lines, l); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if len(lines) != 2 {
+		t.Fatalf("export has %d lines, want the 2 deliveries (replays are not received deliveries)", len(lines))
+	}
+	l := lines[0]
+	if !bytes.Equal(l.Body, body) || *l.Status != 500 || !l.Verification.Verified || *l.Verification.MatchedSecret != 0 ||
+		l.Forward == nil || *l.Forward.Status != 500 || l.Headers[webhook.SignatureHeader][0] != webhook.Sign(verifySecret, body) {
+		t.Errorf("first line: %+v", l)
+	}
+	if lines[1].Verification.Verified || *lines[1].Status != 401 || lines[1].Verification.Error == nil {
+		t.Errorf("refused line: %+v", lines[1])
+	}
+}
+
+func TestNoSecretInFull(t *testing.T) {
+	s := newSetup(t, nil)
+	s.Deliver(t, callBody("s1"))
+	s.DeliverSigned(t, callBody("s2"), "sha256="+strings.Repeat("a", 64))
+	s.App.Status.Store(200)
+	replayReq(t, s, "1", `{"target":"forward","secret":0}`)
+	for _, path := range []string{"/", "/api/session", "/api/deliveries", "/api/deliveries/1", "/api/deliveries/2", "/api/deliveries/3", "/api/export"} {
+		_, body := s.API(t, "GET", path, nil, "", nil)
+		for _, secret := range []string{verifySecret, devSecret} {
+			if strings.Contains(body, secret) || strings.Contains(body, strings.TrimPrefix(secret, "whsec_")) {
+				t.Errorf("%s shows a secret in full", path)
+			}
+		}
+	}
+}
+
+func TestStreamSendsNewDeliveries(t *testing.T) {
+	s := newSetup(t, nil)
+	s.Deliver(t, callBody("before"))
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, "GET", s.Srv.URL+"api/stream?after=1", nil)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if ct := resp.Header.Get("Content-Type"); ct != "text/event-stream" {
+		t.Fatalf("Content-Type %q", ct)
+	}
+	go s.Deliver(t, callBody("after"))
+	sc := bufio.NewScanner(resp.Body)
+	var got []string
+	for sc.Scan() && len(got) < 3 {
+		if line := sc.Text(); line != "" && !strings.HasPrefix(line, ":") && !strings.HasPrefix(line, "retry") {
+			got = append(got, line)
+		}
+	}
+	if len(got) != 3 || got[0] != "id: 2" || got[1] != "event: delivery" || !strings.Contains(got[2], `"id":"after"`) {
+		t.Fatalf("stream: %q, want delivery #2 only (the page has #1)", got)
+	}
+}
+
+// TestCurlReproducesTheRequest runs the command in a shell with curl
+// replaced by a function that keeps its arguments and standard input.
+func TestCurlReproducesTheRequest(t *testing.T) {
+	sh, err := exec.LookPath("sh")
+	if err != nil {
+		t.Skip("no sh")
+	}
+	for _, body := range [][]byte{
+		[]byte(`{"event":"call.ended","data":{"note":"it's 100% \"quoted\" \\ $HOME` + "`x`" + ` é\n\ttab"}}`),
+		{0xff, 0xfe, '{', '%', '\'', '\\', 0, '\r', '}'},
+	} {
+		h := http.Header{"Content-Type": {"application/json"}, webhook.SignatureHeader: {"sha256=abc"}, "X-Note": {"it's"}, "Content-Length": {"9"}, "Connection": {"close"}}
+		cmd := Curl("http://127.0.0.1:4242/webhook?x=1&y=2", h, body)
+		dir := t.TempDir()
+		script := `curl() { for a in "$@"; do printf '%s\n' "$a"; done > "` + filepath.Join(dir, "args") + `"; cat > "` + filepath.Join(dir, "body") + `"; }` + "\n" + cmd + "\n"
+		if out, err := exec.CommandContext(t.Context(), sh, "-c", script).CombinedOutput(); err != nil {
+			t.Fatalf("sh: %v\n%s\n%s", err, out, cmd)
+		}
+		got, _ := os.ReadFile(filepath.Join(dir, "body"))
+		if !bytes.Equal(got, body) {
+			t.Errorf("curl gets body %q, want %q\n%s", got, body, cmd)
+		}
+		args, _ := os.ReadFile(filepath.Join(dir, "args"))
+		want := "-sS\n-X\nPOST\nhttp://127.0.0.1:4242/webhook?x=1&y=2\n-H\nContent-Type: application/json\n-H\nX-Note: it's\n-H\nX-Webhook-Signature: sha256=abc\n--data-binary\n@-\n"
+		if string(args) != want {
+			t.Errorf("curl args:\n%s\nwant:\n%s", args, want)
+		}
+	}
+}

@@ -1,0 +1,185 @@
+// Package replay sends recorded deliveries again: one (the inspector's
+// replay button) or a selection of a record file at a bounded concurrency
+// and rate (`erzycall replay`). The signing rules are those of `listen
+// --forward-signature`: the recorded X-Webhook-Signature is kept, or the
+// same bytes are re-signed with a chosen secret; an edited body is always
+// re-signed.
+package replay
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/erzycall/erzycall/internal/jsjson"
+	"github.com/erzycall/erzycall/internal/listener"
+	"github.com/erzycall/erzycall/internal/record"
+	"github.com/erzycall/erzycall/internal/sender"
+	"github.com/erzycall/erzycall/internal/webhook"
+)
+
+// Bounds of a run.
+const (
+	MaxConcurrency = 100
+	MaxRate        = 10000 // per second
+)
+
+// ErrEditUnsigned refuses an edited body without a secret to sign it: the
+// recorded signature cannot match it.
+var ErrEditUnsigned = errors.New("an edited body must be re-signed: choose a secret")
+
+// Request is what a recorded line is sent as: the recorded end-to-end
+// headers and the body, with X-Webhook-Signature re-made by signer when it
+// is not nil (else kept as recorded).
+func Request(l *record.Line, signer *webhook.Signer) (http.Header, []byte) {
+	h := listener.EndToEndHeaders(l.Headers)
+	delete(h, "Content-Length") // the transport writes the real one
+	if signer != nil {
+		h[webhook.SignatureHeader] = []string{signer.Sign(l.Body)}
+	}
+	return h, l.Body
+}
+
+// Edited is what a recorded line is sent as with its body replaced by
+// edited, a JSON document: it is sent in JSON.stringify form (as ErzyCall
+// sends bodies, and as the documented handler verifies them) and signed
+// with signer, which is required.
+func Edited(l *record.Line, edited []byte, signer *webhook.Signer) (http.Header, []byte, error) {
+	if signer == nil {
+		return nil, nil, ErrEditUnsigned
+	}
+	body, err := jsjson.Canonical(edited)
+	if err != nil {
+		return nil, nil, fmt.Errorf("the edited body is not JSON: %w", err)
+	}
+	h := listener.EndToEndHeaders(l.Headers)
+	delete(h, "Content-Length")
+	h[webhook.SignatureHeader] = []string{signer.Sign(body)}
+	return h, body, nil
+}
+
+// Filter selects lines of a record; an empty Filter selects them all.
+type Filter struct {
+	IDs    []string // the payload's data.id is one of these
+	Events []string // the event is one of these
+	Failed bool     // the sender got no 2xx answer
+}
+
+// Match reports whether l is selected.
+func (f *Filter) Match(l *record.Line) bool {
+	if len(f.IDs) > 0 && (l.ID == nil || !slices.Contains(f.IDs, *l.ID)) {
+		return false
+	}
+	if len(f.Events) > 0 && (l.Event == nil || !slices.Contains(f.Events, *l.Event)) {
+		return false
+	}
+	return !f.Failed || l.Failed()
+}
+
+// Config describes a run.
+type Config struct {
+	URL    string
+	Signer *webhook.Signer // nil: keep the recorded signature
+	Client *http.Client    // nil: sender's default
+	// Concurrency is how many requests are in flight at most (1 keeps the
+	// order of the file).
+	Concurrency int
+	// Rate, when > 0, is how many requests start per second at most.
+	Rate float64
+	// Send sends one request; nil: sender.SendRequest.
+	Send func(ctx context.Context, client *http.Client, url string, header http.Header, body []byte) (sender.Result, error)
+	// OnResult is called once per line, from the sending goroutines (one at
+	// a time), in the order of the file when Concurrency is 1.
+	OnResult func(Outcome)
+}
+
+// Outcome is the answer to one replayed line.
+type Outcome struct {
+	Index  int // into the lines given to Run
+	Line   *record.Line
+	Result sender.Result // the answer; Status 0 when there was none
+	Err    error         // why there was no answer
+}
+
+// OK reports whether the answer was 2xx.
+func (o *Outcome) OK() bool { return o.Err == nil && o.Result.OK() }
+
+// Summary counts a run.
+type Summary struct {
+	Sent, OK, Failed int
+}
+
+// Run sends lines to cfg.URL. It stops early, returning ctx's error, when
+// ctx is cancelled; requests that got no answer are outcomes, not errors.
+func Run(ctx context.Context, lines []*record.Line, cfg Config) (Summary, error) {
+	var sum Summary
+	switch {
+	case cfg.Concurrency < 1 || cfg.Concurrency > MaxConcurrency:
+		return sum, fmt.Errorf("replay: concurrency %d: give 1 to %d", cfg.Concurrency, MaxConcurrency)
+	case cfg.Rate < 0 || cfg.Rate > MaxRate:
+		return sum, fmt.Errorf("replay: rate %v: give 0 (no limit) to %d per second", cfg.Rate, MaxRate)
+	}
+	send := cfg.Send
+	if send == nil {
+		send = sender.SendRequest
+	}
+	var (
+		next atomic.Int64
+		mu   sync.Mutex
+		wg   sync.WaitGroup
+	)
+	start := time.Now()
+	for range min(cfg.Concurrency, len(lines)) {
+		wg.Go(func() {
+			for ctx.Err() == nil {
+				i := int(next.Add(1)) - 1
+				if i >= len(lines) {
+					return
+				}
+				if cfg.Rate > 0 && !sleepUntil(ctx, start.Add(time.Duration(float64(i)/cfg.Rate*float64(time.Second)))) {
+					return
+				}
+				h, body := Request(lines[i], cfg.Signer)
+				res, err := send(ctx, cfg.Client, cfg.URL, h, body)
+				if err != nil && ctx.Err() != nil {
+					return // interrupted: not an answer
+				}
+				o := Outcome{Index: i, Line: lines[i], Result: res, Err: err}
+				mu.Lock()
+				sum.Sent++
+				if o.OK() {
+					sum.OK++
+				} else {
+					sum.Failed++
+				}
+				if cfg.OnResult != nil {
+					cfg.OnResult(o)
+				}
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	return sum, ctx.Err()
+}
+
+// sleepUntil waits until t; false when ctx ended first.
+func sleepUntil(ctx context.Context, t time.Time) bool {
+	d := time.Until(t)
+	if d <= 0 {
+		return true
+	}
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	select {
+	case <-timer.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
