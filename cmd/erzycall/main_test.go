@@ -7,6 +7,8 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -14,22 +16,31 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/erzycall/erzycall/internal/app"
+	"github.com/erzycall/erzycall/internal/testutil"
 )
 
 // TestMain lets the test binary stand in for erzycall in the scripts, so
 // they run the real command line: flags, exit codes, signals, stdout/stderr.
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
-		"erzycall": func() { os.Exit(app.Main()) },
+		"erzycall":   func() { os.Exit(app.Main()) },
+		"run-recipe": func() { os.Exit(runRecipe(os.Args[1:])) },
 	})
 }
 
 // TestScripts runs testdata/script/*.txtar end to end. Every server they
 // start listens on 127.0.0.1 on a port picked here.
 func TestScripts(t *testing.T) {
+	// The docs' tunnel recipes run the fake tunnel program: as cloudflared,
+	// and as ssh for --tunnel-command 'ssh -R ...'.
+	tunnels := testutil.FakeTunnelDir(t)
+	if err := os.Link(filepath.Join(tunnels, "cloudflared"), filepath.Join(tunnels, "ssh")); err != nil {
+		t.Fatal(err)
+	}
 	testscript.Run(t, testscript.Params{
 		Dir: "testdata/script",
 		Setup: func(env *testscript.Env) error {
+			env.Setenv("PATH", tunnels+string(os.PathListSeparator)+env.Getenv("PATH"))
 			for _, name := range []string{"SANDBOX", "LISTEN", "LISTEN2", "APP"} {
 				addr, err := freeAddr()
 				if err != nil {
@@ -46,11 +57,38 @@ func TestScripts(t *testing.T) {
 			}
 			return nil
 		},
+		Condition: needs,
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"waitfor": cmdWaitFor,
-			"http":    cmdHTTP,
+			"waitfor":   cmdWaitFor,
+			"http":      cmdHTTP,
+			"freeports": cmdFreePorts,
 		},
 	})
+}
+
+// needs is the scripts' condition [needs:NAME]: a program on PATH, or a
+// file when NAME is an absolute path. When it is missing the condition is
+// false on a developer's machine, but fails the script under CI (CI set, as
+// .ci/run sets it): .ci/run installs what the scripts need, and a check
+// that is skipped in CI proves nothing.
+func needs(cond string) (bool, error) {
+	name, ok := strings.CutPrefix(cond, "needs:")
+	if !ok {
+		return false, fmt.Errorf("unknown condition %q", cond)
+	}
+	var err error
+	if filepath.IsAbs(name) {
+		_, err = os.Stat(name)
+	} else {
+		_, err = exec.LookPath(name)
+	}
+	if err == nil {
+		return true, nil
+	}
+	if os.Getenv("CI") != "" {
+		return false, fmt.Errorf("%s is missing, and CI is set: .ci/run must install it", name)
+	}
+	return false, nil
 }
 
 // freeAddr returns a loopback address with a port that was free just now.
@@ -95,6 +133,32 @@ func cmdWaitFor(ts *testscript.TestScript, neg bool, args []string) {
 		time.Sleep(50 * time.Millisecond)
 	}
 	ts.Fatalf("waitfor %s: gave up after 20s; last answer: %s", strings.Join(args, " "), last)
+}
+
+// cmdFreePorts waits until each port is free on 127.0.0.1 (another program,
+// or a script still shutting down, may hold it), at most 30 s: the docs'
+// recipes name fixed ports.
+//
+//	freeports PORT...
+func cmdFreePorts(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) == 0 {
+		ts.Fatalf("usage: freeports PORT...")
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for _, port := range args {
+		for {
+			var lc net.ListenConfig
+			ln, err := lc.Listen(context.Background(), "tcp", "127.0.0.1:"+port)
+			if err == nil {
+				ln.Close()
+				break
+			}
+			if time.Now().After(deadline) {
+				ts.Fatalf("port %s stays busy (%v): the docs' recipes use it as written; stop what holds it", port, err)
+			}
+			time.Sleep(200 * time.Millisecond)
+		}
+	}
 }
 
 // cmdHTTP sends one request, with the X-API-Key of $ERZYCALL_API_KEY (and

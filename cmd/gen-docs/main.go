@@ -128,17 +128,70 @@ func run(out string) error {
 
 // genTopics writes a page for each help topic (`erzycall help exit-codes`),
 // which cobra/doc leaves out.
+// genTopics writes a page for each help topic (`erzycall help TOPIC`) and
+// links them from the root's page, before its SEE ALSO.
 func genTopics(rootCmd *cobra.Command, dir string) error {
-	for _, c := range rootCmd.Commands() {
-		if !c.IsAdditionalHelpTopicCommand() {
-			continue
-		}
+	var links strings.Builder
+	for _, c := range helpTopics(rootCmd) {
 		page := fmt.Sprintf("## erzycall help %s\n\n%s\n\n```\n%s```\n", c.Name(), c.Short, c.Long)
-		if err := os.WriteFile(filepath.Join(dir, "erzycall_help_"+c.Name()+".md"), []byte(page), 0o644); err != nil {
+		file := "erzycall_help_" + c.Name() + ".md"
+		if err := os.WriteFile(filepath.Join(dir, file), []byte(page), 0o644); err != nil {
 			return err
 		}
+		fmt.Fprintf(&links, "* [erzycall help %s](%s)\t - %s\n", c.Name(), file, c.Short)
 	}
-	return nil
+	if links.Len() == 0 {
+		return nil
+	}
+	rootPage := filepath.Join(dir, "erzycall.md")
+	b, err := os.ReadFile(rootPage)
+	if err != nil {
+		return err
+	}
+	section := "### Help topics\n\n" + links.String() + "\n"
+	text := string(b)
+	if i := strings.Index(text, "### SEE ALSO"); i >= 0 {
+		text = text[:i] + section + text[i:]
+	} else {
+		text += "\n" + section
+	}
+	return os.WriteFile(rootPage, []byte(text), 0o644)
+}
+
+func helpTopics(rootCmd *cobra.Command) []*cobra.Command {
+	var out []*cobra.Command
+	for _, c := range rootCmd.Commands() {
+		if c.IsAdditionalHelpTopicCommand() {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// topicManPage is the man page of a help topic: its text as erzycall
+// prints it, unfilled.
+func topicManPage(c *cobra.Command, date time.Time) []byte {
+	name := "erzycall-help-" + c.Name()
+	var b strings.Builder
+	fmt.Fprintf(&b, ".nh\n.TH \"%s\" \"1\" \"%s\" \"erzycall\" \"erzycall manual\"\n\n", strings.ToUpper(name), date.Format("Jan 2006"))
+	fmt.Fprintf(&b, ".SH NAME\n%s - %s\n\n", name, roffText(c.Short))
+	fmt.Fprintf(&b, ".SH SYNOPSIS\n\\fBerzycall help %s\\fP\n\n", c.Name())
+	b.WriteString(".SH DESCRIPTION\n.nf\n")
+	for line := range strings.SplitSeq(strings.TrimRight(c.Long, "\n"), "\n") {
+		b.WriteString(roffText(line) + "\n")
+	}
+	b.WriteString(".fi\n\n.SH SEE ALSO\n\\fBerzycall(1)\\fP\n")
+	return []byte(b.String())
+}
+
+// roffText escapes a line of text for roff: backslashes, and a control
+// character at its start.
+func roffText(s string) string {
+	s = strings.ReplaceAll(s, `\`, `\e`)
+	if strings.HasPrefix(s, ".") || strings.HasPrefix(s, "'") {
+		s = `\&` + s
+	}
+	return s
 }
 
 func readDir(dir string) (map[string][]byte, error) {
@@ -189,7 +242,20 @@ func genMan(rootCmd *cobra.Command, dir string, old map[string][]byte) error {
 		}
 		return os.WriteFile(filepath.Join(dir, name), page, 0o644)
 	}
-	return walk(rootCmd)
+	if err := walk(rootCmd); err != nil {
+		return err
+	}
+	for _, c := range helpTopics(rootCmd) {
+		name := "erzycall-help-" + c.Name() + ".1"
+		page := topicManPage(c, date)
+		if prev, ok := old[name]; ok && !fromEnv && sameButDate(prev, page) {
+			page = prev
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), page, 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func sameButDate(a, b []byte) bool {

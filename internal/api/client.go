@@ -51,6 +51,9 @@ type Options struct {
 	// Sleep waits between attempts; tests replace it. It returns early with
 	// the context's error.
 	Sleep func(ctx context.Context, d time.Duration) error
+	// OnRetry, when set, is told of each wait before a retry (the command
+	// line says so on a terminal).
+	OnRetry func(Retry)
 }
 
 // Client talks to the ErzyCall API. The API key goes only to the origin
@@ -211,55 +214,94 @@ func (c *Client) Do(ctx context.Context, method, path string, in, out any) error
 			return fmt.Errorf("encode request: %w", err)
 		}
 	}
-	target := c.base.JoinPath(path).String()
-	idempotent := method != http.MethodPost
+	resp, respBody, err := c.send(ctx, method, c.base.JoinPath(path).String(), nil, body) //nolint:bodyclose // send reads and closes every body
+	if err != nil {
+		return err
+	}
+	return decodeData(resp, respBody, out)
+}
 
-	var lastErr error
+// Retry describes a wait before the next attempt of a request, for
+// Options.OnRetry.
+type Retry struct {
+	Method     string
+	Attempt    int           // the attempt that failed, from 1
+	Wait       time.Duration // before the next one
+	StatusCode int           // the answer that asked for the retry; 0 for a connection error
+	Err        error         // what failed
+}
+
+// retried reports whether a request with method is tried again after an
+// answer asking for it (429, 502, 503, 504) or a lost connection: every
+// method but POST, which could create twice, and methods HTTP does not
+// define, whose effect is unknown.
+func retried(method string) bool {
+	switch method {
+	case http.MethodGet, http.MethodHead, http.MethodOptions, http.MethodPut, http.MethodPatch, http.MethodDelete:
+		return true
+	}
+	return false
+}
+
+// send performs a request with the client's retry rules and returns the
+// last answer with its body. A 2xx answer comes with a nil error; any other
+// answer with its *Error, and the answer itself so that its body can be shown.
+func (c *Client) send(ctx context.Context, method, target string, header http.Header, body []byte) (*http.Response, []byte, error) {
+	retry := retried(method)
+	var (
+		lastErr  error
+		lastResp *http.Response
+		lastBody []byte
+	)
 	for attempt := 1; ; attempt++ {
-		resp, respBody, err := c.attempt(ctx, method, target, body) //nolint:bodyclose // attempt reads and closes the body
+		resp, respBody, err := c.attempt(ctx, method, target, header, body)
 		var wait time.Duration
 		var redirect *RedirectError
+		status := 0
 		switch {
 		case errors.As(err, &redirect):
-			return err // the same request would be redirected again
+			return nil, nil, err // the same request would be redirected again
 		case err != nil:
-			lastErr = err
-			if ctx.Err() != nil || (!idempotent && !neverSent(err)) {
-				return err
+			lastErr, lastResp, lastBody = err, nil, nil
+			if ctx.Err() != nil || (!retry && !neverSent(err)) {
+				return nil, nil, err
 			}
 		case resp.StatusCode >= 200 && resp.StatusCode < 300 && len(respBody) > maxBodyBytes:
-			return fmt.Errorf("%s %s: the API's answer exceeded %d MiB", method, redactURL(resp.Request.URL), maxBodyBytes>>20)
+			return nil, nil, fmt.Errorf("%s %s: the API's answer exceeded %d MiB", method, redactURL(resp.Request.URL), maxBodyBytes>>20)
 		case resp.StatusCode >= 200 && resp.StatusCode < 300:
-			return decodeData(resp, respBody, out)
+			return resp, respBody, nil
 		default:
 			apiErr := decodeError(resp.StatusCode, resp.Header, respBody, c.opts.APIKey)
-			if !idempotent || !retryableStatus(resp.StatusCode) {
-				return apiErr
+			if !retry || !retryableStatus(resp.StatusCode) {
+				return resp, respBody, apiErr
 			}
-			lastErr = apiErr
+			lastErr, lastResp, lastBody, status = apiErr, resp, respBody, resp.StatusCode
 			if ra, ok := retryAfter(resp.Header.Get("Retry-After"), time.Now()); ok {
 				if ra > maxRetryAfter {
-					return apiErr
+					return resp, respBody, apiErr
 				}
 				wait = ra
 			}
 		}
 		if attempt >= c.opts.MaxAttempts {
-			return lastErr
+			return lastResp, lastBody, lastErr
 		}
 		if wait == 0 {
 			wait = c.backoff(attempt)
 		}
+		if c.opts.OnRetry != nil {
+			c.opts.OnRetry(Retry{Method: method, Attempt: attempt, Wait: wait, StatusCode: status, Err: lastErr})
+		}
 		if err := c.opts.Sleep(ctx, wait); err != nil {
 			// Interrupted while waiting: report the interruption (exit 130),
 			// with the failure that made us wait.
-			return fmt.Errorf("%w while waiting to retry after: %v", err, lastErr)
+			return nil, nil, fmt.Errorf("%w while waiting to retry after: %v", err, lastErr)
 		}
 	}
 }
 
 // attempt performs one HTTP exchange with its own timeout.
-func (c *Client) attempt(ctx context.Context, method, target string, body []byte) (*http.Response, []byte, error) {
+func (c *Client) attempt(ctx context.Context, method, target string, header http.Header, body []byte) (*http.Response, []byte, error) {
 	ctx, cancel := context.WithTimeout(ctx, c.opts.Timeout)
 	defer cancel()
 	var rd io.Reader
@@ -274,6 +316,9 @@ func (c *Client) attempt(ctx context.Context, method, target string, body []byte
 	req.Header.Set("User-Agent", c.opts.UserAgent)
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
+	}
+	for name, values := range header {
+		req.Header[http.CanonicalHeaderKey(name)] = values
 	}
 	if c.opts.APIKey != "" {
 		req.Header.Set("X-API-Key", c.opts.APIKey)

@@ -2,6 +2,7 @@ package api
 
 import (
 	"encoding/json"
+	"time"
 )
 
 // Endpoint is a webhook endpoint as the API returns it. The known fields are
@@ -38,6 +39,38 @@ func (e Endpoint) MarshalJSON() ([]byte, error) {
 	}
 	type plain Endpoint
 	return json.Marshal(plain(e))
+}
+
+// ConsecutiveFailures is the endpoint's count of failed deliveries in a row,
+// when the API gives one (the sandbox does; the documented API is silent).
+func (e *Endpoint) ConsecutiveFailures() *int {
+	var v struct {
+		N *int `json:"consecutiveFailures"`
+	}
+	if len(e.Raw) == 0 || json.Unmarshal(e.Raw, &v) != nil {
+		return nil
+	}
+	return v.N
+}
+
+// Times are the endpoint's createdAt and updatedAt, each zero when the API
+// did not give it (or gave something that is not an RFC 3339 time).
+func (e *Endpoint) Times() (created, updated time.Time) {
+	var v struct {
+		Created *string `json:"createdAt"`
+		Updated *string `json:"updatedAt"`
+	}
+	if len(e.Raw) == 0 || json.Unmarshal(e.Raw, &v) != nil {
+		return
+	}
+	parse := func(s *string) time.Time {
+		if s == nil {
+			return time.Time{}
+		}
+		t, _ := time.Parse(time.RFC3339Nano, *s)
+		return t
+	}
+	return parse(v.Created), parse(v.Updated)
 }
 
 // CreateEndpointInput is the body of POST /webhooks.

@@ -49,17 +49,23 @@ func Run(ctx context.Context, f *cmdutil.Factory, args []string) int {
 		err = cmdutil.FlagErrorWrap(err)
 	}
 	code := cmdutil.ExitCode(err)
-	printError(f.IOStreams, cmd, err, code)
+	printError(f, cmd, err, code)
 	return code
 }
 
-func printError(ios *iostreams.IOStreams, cmd *cobra.Command, err error, code int) {
+func printError(f *cmdutil.Factory, cmd *cobra.Command, err error, code int) {
+	ios := f.IOStreams
 	var exitErr *cmdutil.ExitError
 	if errors.As(err, &exitErr) && exitErr.Err == nil {
 		return
 	}
 	if errors.Is(err, context.Canceled) {
 		fmt.Fprintln(ios.ErrOut, "interrupted")
+		return
+	}
+	if errors.Is(err, cmdutil.ErrCancel) {
+		// The user said no: not an error to report, but the outcome.
+		fmt.Fprintln(ios.ErrOut, "Cancelled: nothing was changed.")
 		return
 	}
 	msg := err.Error()
@@ -73,9 +79,13 @@ func printError(ios *iostreams.IOStreams, cmd *cobra.Command, err error, code in
 			fmt.Fprintf(ios.ErrOut, "Run '%s --help' for usage.\n", cmd.CommandPath())
 		}
 	case cmdutil.ExitAuth:
+		// auth login and auth status say themselves what became of the key
+		// they checked.
 		var apiErr *api.Error
-		if errors.As(err, &apiErr) {
-			fmt.Fprintln(ios.ErrOut, "The API key was refused: check it with `erzycall auth status`, or log in again with `erzycall auth login`.")
+		if errors.As(err, &apiErr) && (cmd == nil || !cmd.HasParent() || cmd.Parent().Name() != "auth") {
+			if cfg, cerr := f.Config(); cerr == nil {
+				fmt.Fprintln(ios.ErrOut, cmdutil.KeyRefusedHint(f.Flags, cfg))
+			}
 		}
 	}
 }

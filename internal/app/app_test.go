@@ -279,12 +279,12 @@ func TestRunAPIErrors(t *testing.T) {
 		{
 			401, `{"error":{"code":"unauthorized","message":"Invalid API key"}}`, 3,
 			"error: get webhook wh_1: HTTP 401 unauthorized: Invalid API key\n" +
-				"The API key was refused: check it with `erzycall auth status`, or log in again with `erzycall auth login`.\n",
+				"The API refused the key in ERZYCALL_API_KEY: check its value, or unset it to use the key stored with `erzycall auth login`.\n",
 		},
 		{
 			403, `{"error":"forbidden"}`, 3,
 			"error: get webhook wh_1: HTTP 403: forbidden\n" +
-				"The API key was refused: check it with `erzycall auth status`, or log in again with `erzycall auth login`.\n",
+				"The API refused the key in ERZYCALL_API_KEY: check its value, or unset it to use the key stored with `erzycall auth login`.\n",
 		},
 		{404, `{"message":"Webhook not found"}`, 4, "error: get webhook wh_1: HTTP 404: Webhook not found\n"},
 		{422, `{"error":{"message":"Maximum 10 events per endpoint"}}`, 5, "error: get webhook wh_1: HTTP 422: Maximum 10 events per endpoint\n"},
@@ -312,7 +312,7 @@ func TestRunUsageErrors(t *testing.T) {
 		{
 			"unknown flag",
 			[]string{"webhooks", "list", "--bogus"},
-			"error: unknown flag: --bogus\nRun 'erzycall webhooks list --help' for usage.\n",
+			"error: unknown flag \"--bogus\" for \"erzycall webhooks list\"\nRun 'erzycall webhooks list --help' for usage.\n",
 		},
 		{
 			"rotate without --yes and no terminal",
@@ -407,7 +407,8 @@ func TestRunDeclinedOnATerminal(t *testing.T) {
 		ios.SetStderrTTY(true)
 		ios.In.(*bytes.Buffer).WriteString("n\n")
 	}, "webhooks", "rotate-secret", "wh_1")
-	want := "Rotate the secret of wh_1? The current secret stops working at once. [y/N] error: cancelled: nothing was changed\n"
+	// Declining is an outcome, not an error: no "error:" prefix, exit 1.
+	want := "Rotate the secret of wh_1? The current secret stops working at once. [y/N] Cancelled: nothing was changed.\n"
 	if r.code != 1 || r.out != "" || r.errOut != want {
 		t.Errorf("exit %d stdout %q\nstderr %q\nwant   %q", r.code, r.out, r.errOut, want)
 	}
@@ -480,5 +481,115 @@ func TestRunOpenNeedsNoKey(t *testing.T) {
 	r = runApp(t, map[string]string{"ERZYCALL_API_URL": "http://example.com/api/v1"}, nil, "webhooks", "open")
 	if r.code != 2 || r.out != "" {
 		t.Errorf("plain http off loopback: exit %d stdout %q", r.code, r.out)
+	}
+}
+
+// TestRunHintsKeepTheContext: the command a hint names carries the
+// --profile and --api-url of the command line, and a refused key is
+// explained by where it came from.
+func TestRunHintsKeepTheContext(t *testing.T) {
+	t.Run("no key for a profile given with --profile", func(t *testing.T) {
+		r := runApp(t, nil, nil, "--profile", "staging", "auth", "status")
+		want := "error: no API key for profile \"staging\" — run `erzycall auth login --profile staging` or set ERZYCALL_API_KEY\n"
+		if r.code != 3 || r.out != "" || r.errOut != want {
+			t.Errorf("exit %d stdout %q\nstderr %q\nwant   %q", r.code, r.out, r.errOut, want)
+		}
+	})
+	t.Run("no key, profile and API URL given as flags", func(t *testing.T) {
+		fake := unusedAPI(t)
+		r := runApp(t, nil, nil, "webhooks", "list", "--profile", "stg.2", "--api-url", fake.base())
+		want := "error: no API key for profile \"stg.2\" — run `erzycall auth login --profile stg.2 --api-url " + fake.base() + "` or set ERZYCALL_API_KEY\n"
+		if r.code != 3 || r.errOut != want {
+			t.Errorf("exit %d\nstderr %q\nwant   %q", r.code, r.errOut, want)
+		}
+	})
+	t.Run("no key for a profile from the environment", func(t *testing.T) {
+		r := runApp(t, map[string]string{"ERZYCALL_PROFILE": "ci"}, nil, "webhooks", "list")
+		want := "error: no API key for profile \"ci\" — run `erzycall auth login` or set ERZYCALL_API_KEY\n"
+		if r.code != 3 || r.errOut != want {
+			t.Errorf("exit %d\nstderr %q\nwant   %q", r.code, r.errOut, want)
+		}
+	})
+	refused := `{"error":{"code":"unauthorized","message":"Invalid API key"}}`
+	t.Run("a refused --api-key is the flag's", func(t *testing.T) {
+		fake := newFakeAPI(t, 401, refused)
+		r := runApp(t, map[string]string{"ERZYCALL_API_URL": fake.base()}, nil, "webhooks", "list", "--api-key", flagKey)
+		want := "error: list webhooks: HTTP 401 unauthorized: Invalid API key\n" +
+			"The API refused the key given with --api-key: check the key (it is not the stored one).\n"
+		if r.code != 3 || r.errOut != want {
+			t.Errorf("exit %d\nstderr %q\nwant   %q", r.code, r.errOut, want)
+		}
+	})
+	t.Run("a refused stored key, with --profile", func(t *testing.T) {
+		fake := newFakeAPI(t, 401, refused)
+		stored := memKeyring{"erzycall/staging": envKey}
+		r := runAppStored(t, map[string]string{"ERZYCALL_API_URL": fake.base()}, stored, nil, "--profile", "staging", "webhooks", "list")
+		want := "error: list webhooks: HTTP 401 unauthorized: Invalid API key\n" +
+			"The API refused the stored key of profile \"staging\": check it with `erzycall auth status --check --profile staging`, or log in again with `erzycall auth login --profile staging`.\n"
+		if r.code != 3 || r.errOut != want {
+			t.Errorf("exit %d\nstderr %q\nwant   %q", r.code, r.errOut, want)
+		}
+	})
+}
+
+// TestRunDidYouMean: one wording of "did you mean" for every kind of
+// mistake, at every level, and usage errors (exit 2) with nothing sent.
+func TestRunDidYouMean(t *testing.T) {
+	for _, tc := range []struct {
+		args   []string
+		stderr string
+	}{
+		{[]string{"webhoks"}, "error: unknown command \"webhoks\" for \"erzycall\": did you mean webhooks?\nRun 'erzycall --help' for usage.\n"},
+		{[]string{"help", "webhoks"}, "error: unknown command \"webhoks\" for \"erzycall\": did you mean webhooks?\nRun 'erzycall help --help' for usage.\n"},
+		{[]string{"help", "environmnt"}, "error: unknown command \"environmnt\" for \"erzycall\": did you mean environment?\nRun 'erzycall help --help' for usage.\n"},
+		{[]string{"help", "webhooks", "craete"}, "error: unknown command \"craete\" for \"erzycall webhooks\": did you mean create?\nRun 'erzycall help --help' for usage.\n"},
+		{[]string{"webhooks", "lsit"}, "error: unknown command \"lsit\" for \"erzycall webhooks\": did you mean list?\nRun 'erzycall webhooks --help' for usage.\n"},
+		{[]string{"auth", "stauts"}, "error: unknown command \"stauts\" for \"erzycall auth\": did you mean status?\nRun 'erzycall auth --help' for usage.\n"},
+		{[]string{"nothinglikeit"}, "error: unknown command \"nothinglikeit\" for \"erzycall\"\nRun 'erzycall --help' for usage.\n"},
+		{[]string{"webhooks", "list", "--outpt", "json"}, "error: unknown flag \"--outpt\" for \"erzycall webhooks list\": did you mean --output?\nRun 'erzycall webhooks list --help' for usage.\n"},
+		{[]string{"--profil", "x", "webhooks", "list"}, "error: unknown flag \"--profil\" for \"erzycall webhooks list\": did you mean --profile?\nRun 'erzycall webhooks list --help' for usage.\n"},
+		{[]string{"webhooks", "create", "--url", "https://a.example", "--event", "call.ended"}, "error: unknown flag \"--event\" for \"erzycall webhooks create\": did you mean --events?\nRun 'erzycall webhooks create --help' for usage.\n"},
+		{[]string{"webhooks", "create", "--url", "https://a.example", "--events", "call.endd"}, "error: unknown event \"call.endd\": did you mean call.ended? (run `erzycall events` for the list)\nRun 'erzycall webhooks create --help' for usage.\n"},
+		{[]string{"listen", "--port", "4000"}, "error: unknown flag \"--port\" for \"erzycall listen\": use --addr 127.0.0.1:4000\nRun 'erzycall listen --help' for usage.\n"},
+		{[]string{"listen", "--port=4001"}, "error: unknown flag \"--port\" for \"erzycall listen\": use --addr 127.0.0.1:4001\nRun 'erzycall listen --help' for usage.\n"},
+		{[]string{"webhooks", "list", "--json"}, "error: unknown flag \"--json\" for \"erzycall webhooks list\": use -o json (or --jq EXPRESSION)\nRun 'erzycall webhooks list --help' for usage.\n"},
+		{[]string{"trigger", "call.ended", "--url", "http://localhost:3000/webhook"}, "error: unknown flag \"--url\" for \"erzycall trigger\": use --to http://localhost:3000/webhook\nRun 'erzycall trigger --help' for usage.\n"},
+		{[]string{"webhooks", "list", "-x"}, "error: unknown flag \"-x\" for \"erzycall webhooks list\"\nRun 'erzycall webhooks list --help' for usage.\n"},
+	} {
+		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
+			fake := unusedAPI(t)
+			r := runApp(t, map[string]string{"ERZYCALL_API_KEY": envKey, "ERZYCALL_API_URL": fake.base()}, nil, tc.args...)
+			if r.code != 2 || r.out != "" || r.errOut != tc.stderr {
+				t.Errorf("exit %d stdout %q\nstderr %q\nwant   %q", r.code, r.out, r.errOut, tc.stderr)
+			}
+		})
+	}
+}
+
+// TestRunRootHelp: the help topics have a section of their own, each name
+// apart from its description, aligned with the commands.
+func TestRunRootHelp(t *testing.T) {
+	for _, args := range [][]string{nil, {"--help"}, {"help"}} {
+		r := runApp(t, nil, nil, args...)
+		if r.code != 0 || r.errOut != "" {
+			t.Fatalf("%q: exit %d stderr %q", args, r.code, r.errOut)
+		}
+		for _, want := range []string{
+			"Usage:\n  erzycall <command> [flags]\n",
+			"\nEndpoint management:\n  api          Make an authenticated request to the ErzyCall API\n",
+			"\n  completion   Generate the autocompletion script for the specified shell\n",
+			"\nHelp topics (erzycall help TOPIC):\n  environment  Environment variables erzycall reads\n  exit-codes   What erzycall's exit codes mean\n",
+		} {
+			if !strings.Contains(r.out, want) {
+				t.Errorf("%q: help lacks %q:\n%s", args, want, r.out)
+			}
+		}
+		if strings.Contains(r.out, "Additional help topics") {
+			t.Errorf("%q: cobra's topic section is still there:\n%s", args, r.out)
+		}
+	}
+	r := runApp(t, nil, nil, "help", "exit-codes")
+	if r.code != 0 || !strings.HasPrefix(r.out, "Exit codes of erzycall:\n") {
+		t.Errorf("help exit-codes: exit %d stdout %q", r.code, r.out)
 	}
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/erzycall/erzycall/internal/credentials"
 	"github.com/erzycall/erzycall/internal/iostreams"
 	"github.com/erzycall/erzycall/internal/safetext"
+	"github.com/erzycall/erzycall/internal/text"
 )
 
 // NewFactory wires the real dependencies. Nothing here runs until a command
@@ -57,6 +58,9 @@ func NewFactory(ios *iostreams.IOStreams, getenv func(string) string) *cmdutil.F
 		if f.Flags.Debug {
 			opts.Debug = ios.ErrOut
 		}
+		if ios.IsStderrTTY() || f.Flags.Debug {
+			opts.OnRetry = func(r api.Retry) { fmt.Fprintln(ios.ErrOut, RetryNotice(r)) }
+		}
 		return api.New(opts)
 	}
 	f.APIClient = sync.OnceValues(func() (*api.Client, error) {
@@ -65,7 +69,7 @@ func NewFactory(ios *iostreams.IOStreams, getenv func(string) string) *cmdutil.F
 			return nil, err
 		}
 		if cfg.APIKey == "" {
-			return nil, &cmdutil.AuthError{Err: credentials.ErrNoKey}
+			return nil, cmdutil.NoKeyError(f.Flags, cfg.Profile)
 		}
 		if f.Flags.Debug {
 			fmt.Fprintf(ios.ErrOut, "[debug] API %s, key from %s (profile %s)\n", safetext.URL(cfg.APIURL), cfg.KeySource, cfg.Profile)
@@ -99,6 +103,25 @@ func resolveConfig(f *cmdutil.Factory) (*cmdutil.Config, error) {
 		cfg.APIKey, cfg.KeySource = res.Key, string(res.Source)
 	}
 	return cfg, nil
+}
+
+// RetryNotice says on a terminal why a request waits, and for how long:
+// "API busy (429), retrying in 2s…".
+func RetryNotice(r api.Retry) string {
+	var why string
+	switch r.StatusCode {
+	case 0:
+		why = "API unreachable"
+	case http.StatusTooManyRequests:
+		why = "API busy (429)"
+	default:
+		why = fmt.Sprintf("API unavailable (%d)", r.StatusCode)
+	}
+	wait := r.Wait.Round(100 * time.Millisecond)
+	if wait >= time.Second {
+		wait = wait.Round(time.Second)
+	}
+	return fmt.Sprintf("%s, retrying in %s…", why, text.Duration(max(wait, 100*time.Millisecond)))
 }
 
 type systemBrowser struct{}

@@ -3,6 +3,7 @@ package app
 import (
 	"regexp"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/spf13/cobra"
@@ -21,8 +22,18 @@ func TestBoolFlagsNameNoValue(t *testing.T) {
 	var walk func(c *cobra.Command)
 	walk = func(c *cobra.Command) {
 		check := func(f *pflag.Flag) {
-			if name, _ := pflag.UnquoteUsage(f); f.Value.Type() == "bool" && name != "" {
+			name, _ := pflag.UnquoteUsage(f)
+			if f.Value.Type() == "bool" && name != "" {
 				t.Errorf("%s --%s: the usage names a value %q", c.CommandPath(), f.Name, name)
+			}
+			// A `quoted` phrase would become the placeholder: one word only.
+			if strings.ContainsAny(name, " \t") {
+				t.Errorf("%s --%s: the value's placeholder is %q, not one word", c.CommandPath(), f.Name, name)
+			}
+			// On by default, a boolean flag could only be turned off with
+			// =false, and its help would read "(default true)".
+			if f.Value.Type() == "bool" && f.DefValue != "false" && f.Name != "help" {
+				t.Errorf("%s --%s: a boolean flag that defaults to %s", c.CommandPath(), f.Name, f.DefValue)
 			}
 		}
 		c.LocalFlags().VisitAll(check)

@@ -3,8 +3,9 @@ package cmdutil
 import (
 	"math"
 	"strconv"
-	"strings"
 	"time"
+
+	"github.com/erzycall/erzycall/internal/text"
 )
 
 // The bounds checks of numeric flags: one wording for every command, and an
@@ -25,7 +26,7 @@ func CheckDurationFlag(name string, d, lo, hi time.Duration, zero string) error 
 	if (d == 0 && zero != "") || (d >= lo && d <= hi) {
 		return nil
 	}
-	msg := "invalid --" + name + " " + d.String() + ": give a duration from " + ShortDuration(lo) + " to " + ShortDuration(hi)
+	msg := "invalid --" + name + " " + d.String() + ": give a duration from " + text.Duration(lo) + " to " + text.Duration(hi)
 	if zero != "" {
 		msg += ", or 0 for " + zero
 	}
@@ -50,17 +51,4 @@ func formatFloat(v float64) string {
 		return "+Inf"
 	}
 	return strconv.FormatFloat(v, 'g', -1, 64)
-}
-
-// ShortDuration writes d as a person would type it: 24h, 1m30s, 1ms, not
-// 24h0m0s.
-func ShortDuration(d time.Duration) string {
-	s := d.String()
-	if strings.HasSuffix(s, "m0s") {
-		s = strings.TrimSuffix(s, "0s")
-	}
-	if strings.HasSuffix(s, "h0m") {
-		s = strings.TrimSuffix(s, "0m")
-	}
-	return s
 }

@@ -51,14 +51,3 @@ func TestBoundsChecks(t *testing.T) {
 		}
 	}
 }
-
-func TestShortDuration(t *testing.T) {
-	for d, want := range map[time.Duration]string{
-		24 * time.Hour: "24h", time.Hour + time.Minute: "1h1m", 90 * time.Second: "1m30s",
-		time.Minute: "1m", time.Millisecond: "1ms", 0: "0s",
-	} {
-		if got := ShortDuration(d); got != want {
-			t.Errorf("ShortDuration(%v) = %q, want %q", d, got, want)
-		}
-	}
-}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/spf13/cobra"
@@ -232,5 +233,90 @@ func TestJSONOutputDoesNotEscapeHTML(t *testing.T) {
 	}
 	if out.String() != "{\n  \"description\": \"A&B <x>\"\n}\n" {
 		t.Fatalf("stdout = %q", out.String())
+	}
+}
+
+// TestJQKeepsThePayloadsKeyOrder: objects a filter passes through keep the
+// order of the payload (as jq prints them), not gojq's sorted order; keys the
+// filter made up follow, sorted.
+func TestJQKeepsThePayloadsKeyOrder(t *testing.T) {
+	raw := `[{"id":"wh_1","url":"https://a.example","events":["call.ended"],"isActive":true,"meta":{"z":1,"a":2}},` +
+		`{"url":"https://b.example","id":"wh_2"}]`
+	for _, tc := range []struct {
+		expr string
+		tty  bool
+		want string
+	}{
+		{".[0]", false, `{"id":"wh_1","url":"https://a.example","events":["call.ended"],"isActive":true,"meta":{"z":1,"a":2}}` + "\n"},
+		{".[1]", false, `{"id":"wh_2","url":"https://b.example"}` + "\n"},
+		{".[0] | {url, id, b: 1, a: 2}", false, `{"id":"wh_1","url":"https://a.example","a":2,"b":1}` + "\n"},
+		{".[0].meta", true, "{\n  \"z\": 1,\n  \"a\": 2\n}\n"},
+		{"[.[] | .id]", false, `["wh_1","wh_2"]` + "\n"},
+	} {
+		t.Run(tc.expr, func(t *testing.T) {
+			ios, _, out, _ := iostreams.Test()
+			ios.SetStdoutTTY(tc.tty)
+			q, err := CompileJQ(tc.expr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := q.Write(ios, []byte(raw)); err != nil {
+				t.Fatal(err)
+			}
+			if out.String() != tc.want {
+				t.Errorf("got  %q\nwant %q", out.String(), tc.want)
+			}
+		})
+	}
+	ios, _, _, _ := iostreams.Test()
+	q, _ := CompileJQ(".")
+	if err := q.Write(ios, []byte("<html>")); err == nil || !strings.Contains(err.Error(), "not JSON") {
+		t.Errorf("non-JSON input: err = %v", err)
+	}
+}
+
+// TestOutputTableWithJQIsRefused: an explicit -o table cannot be honoured
+// with --jq, so it is a usage error; the default -o is not.
+func TestOutputTableWithJQIsRefused(t *testing.T) {
+	for _, tc := range []struct {
+		args    []string
+		wantErr string
+	}{
+		{[]string{"-o", "table", "--jq", ".id"}, "-o table and --jq do not go together"},
+		{[]string{"--output=table", "--jq", ".id"}, "-o table and --jq do not go together"},
+		{[]string{"--jq", ".id"}, ""},
+		{[]string{"-o", "json", "--jq", ".id"}, ""},
+	} {
+		var o OutputOptions
+		cmd := &cobra.Command{Use: "x", RunE: func(*cobra.Command, []string) error { return o.Validate() }}
+		AddOutputFlags(cmd, &o)
+		cmd.SetArgs(tc.args)
+		cmd.SilenceErrors, cmd.SilenceUsage = true, true
+		err := cmd.Execute()
+		var fe *FlagError
+		switch {
+		case tc.wantErr == "" && err != nil:
+			t.Errorf("%q: %v", tc.args, err)
+		case tc.wantErr != "" && (!errors.As(err, &fe) || !strings.Contains(err.Error(), tc.wantErr)):
+			t.Errorf("%q: err = %v, want a usage error containing %q", tc.args, err, tc.wantErr)
+		}
+	}
+}
+
+func TestGlobalFlagsCommand(t *testing.T) {
+	for _, tc := range []struct {
+		g    *GlobalFlags
+		want string
+	}{
+		{nil, "erzycall auth login"},
+		{&GlobalFlags{}, "erzycall auth login"},
+		{&GlobalFlags{APIKey: "ek_test_secret", Debug: true}, "erzycall auth login"},
+		{&GlobalFlags{Profile: "staging"}, "erzycall auth login --profile staging"},
+		{&GlobalFlags{Profile: "ci", APIURL: "http://u:pw@127.0.0.1:8787/api/v1?a=1&b=2"}, "erzycall auth login --profile ci --api-url 'http://u:xxxxx@127.0.0.1:8787/api/v1?a=1&b=2'"},
+		{&GlobalFlags{APIURL: "it's"}, `erzycall auth login --api-url 'it'\''s'`},
+	} {
+		if got := tc.g.Command("auth login"); got != tc.want {
+			t.Errorf("%+v: %q, want %q", tc.g, got, tc.want)
+		}
 	}
 }

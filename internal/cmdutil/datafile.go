@@ -29,7 +29,7 @@ func ResolveData(ios *iostreams.IOStreams, dataFile string, assignments []string
 	}
 	data, err := webhook.ApplyData(data, assignments)
 	if err != nil {
-		return nil, FlagErrorf("invalid --data: %v", err)
+		return nil, FlagErrorWrap(err) // ApplyData names the --data value itself
 	}
 	return data, nil
 }

@@ -35,7 +35,7 @@ func TestResolveData(t *testing.T) {
 		{name: "file replaces the sample", file: file, want: `{"id":"call_file","nested":{"a":1}}`},
 		{name: "data over the file", file: file, args: []string{"nested.b=true"}, want: `{"id":"call_file","nested":{"a":1,"b":true}}`},
 		{name: "stdin", file: "-", stdin: `{"k":"v"}`, args: []string{"n=1"}, want: `{"k":"v","n":1}`},
-		{name: "bad data", args: []string{"novalue"}, wantErr: `invalid --data: invalid --data "novalue": want key=value`, wantSample: true},
+		{name: "bad data", args: []string{"novalue"}, wantErr: `invalid --data "novalue": want key=value`, wantSample: true},
 		{name: "missing file", file: filepath.Join(t.TempDir(), "none.json"), wantErr: "read --data-file"},
 		{name: "not an object", file: notObject, wantErr: "must hold a JSON object"},
 	} {
@@ -54,6 +54,9 @@ func TestResolveData(t *testing.T) {
 				var fe *FlagError
 				if !errors.As(err, &fe) || !strings.Contains(err.Error(), tc.wantErr) {
 					t.Fatalf("error = %v, want a usage error containing %q", err, tc.wantErr)
+				}
+				if strings.Count(err.Error(), "invalid --data") > 1 {
+					t.Errorf("error = %q says it twice", err)
 				}
 				return
 			}

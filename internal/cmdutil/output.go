@@ -2,12 +2,16 @@ package cmdutil
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
+	"strings"
 
 	"github.com/itchyny/gojq"
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/erzycall/erzycall/internal/iostreams"
 )
@@ -22,16 +26,23 @@ const (
 type OutputOptions struct {
 	Format string
 	JQ     string
-	query  *gojq.Code
+	query  *JQFilter
+	flags  *pflag.FlagSet // to tell an -o given from the default
 }
 
 // AddOutputFlags registers -o/--output and --jq on cmd.
 func AddOutputFlags(cmd *cobra.Command, o *OutputOptions) {
 	cmd.Flags().StringVarP(&o.Format, "output", "o", FormatTable, "output format: table or json")
-	cmd.Flags().StringVar(&o.JQ, "jq", "", "filter JSON output with a jq `expression` (implies -o json)")
+	AddJQFlag(cmd, &o.JQ)
+	o.flags = cmd.Flags()
 	_ = cmd.RegisterFlagCompletionFunc("output", cobra.FixedCompletions(
 		[]string{FormatTable + "\tfor people (tab-separated when piped)", FormatJSON + "\tJSON, for scripts"},
 		cobra.ShellCompDirectiveNoFileComp))
+}
+
+// AddJQFlag registers --jq on cmd, for commands whose output is JSON.
+func AddJQFlag(cmd *cobra.Command, expr *string) {
+	cmd.Flags().StringVar(expr, "jq", "", "filter JSON output with a jq `expression` (implies -o json)")
 }
 
 // Validate checks the flags and compiles the jq expression: a bad one is a
@@ -45,15 +56,14 @@ func (o *OutputOptions) Validate() error {
 	if o.JQ == "" {
 		return nil
 	}
-	q, err := gojq.Parse(o.JQ)
-	if err != nil {
-		return FlagErrorf("invalid --jq expression: %v", err)
+	if o.Format == FormatTable && o.flags != nil && o.flags.Changed("output") {
+		return FlagErrorf("-o table and --jq do not go together: --jq filters JSON (leave out -o, or use -o json)")
 	}
-	code, err := gojq.Compile(q)
+	q, err := CompileJQ(o.JQ)
 	if err != nil {
-		return FlagErrorf("invalid --jq expression: %v", err)
+		return err
 	}
-	o.query = code
+	o.query = q
 	return nil
 }
 
@@ -85,16 +95,40 @@ func (o *OutputOptions) Write(ios *iostreams.IOStreams, data any) error {
 			return err
 		}
 	}
+	return o.query.Write(ios, raw)
+}
+
+// JQFilter is a compiled --jq expression.
+type JQFilter struct{ code *gojq.Code }
+
+// CompileJQ compiles a --jq expression; a bad one is a usage error.
+func CompileJQ(expr string) (*JQFilter, error) {
+	q, err := gojq.Parse(expr)
+	if err != nil {
+		return nil, FlagErrorf("invalid --jq expression: %v", err)
+	}
+	code, err := gojq.Compile(q)
+	if err != nil {
+		return nil, FlagErrorf("invalid --jq expression: %v", err)
+	}
+	return &JQFilter{code: code}, nil
+}
+
+// Write runs the filter on the JSON text raw and prints each result: a
+// string raw, anything else as JSON (indented on a terminal), with object
+// keys in the order raw first used them, as jq keeps a payload's order;
+// keys raw never used follow, sorted.
+func (q *JQFilter) Write(ios *iostreams.IOStreams, raw []byte) error {
 	var input any
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.UseNumber()
 	if err := dec.Decode(&input); err != nil {
-		return fmt.Errorf("encode output: %w", err)
+		return fmt.Errorf("jq: the input is not JSON: %w", err)
 	}
-	return runJQ(o.query, input, ios.Out, ios.IsStdoutTTY())
+	return runJQ(q.code, input, keyOrder(raw), ios.Out, ios.IsStdoutTTY())
 }
 
-func runJQ(code *gojq.Code, input any, w io.Writer, indent bool) error {
+func runJQ(code *gojq.Code, input any, order map[string]int, w io.Writer, indent bool) error {
 	iter := code.Run(input)
 	var buf bytes.Buffer
 	for {
@@ -113,7 +147,7 @@ func runJQ(code *gojq.Code, input any, w io.Writer, indent bool) error {
 			buf.WriteByte('\n')
 			continue
 		}
-		b, err := gojq.Marshal(v)
+		b, err := marshalOrdered(nil, v, order)
 		if err != nil {
 			return fmt.Errorf("jq: %w", err)
 		}
@@ -128,4 +162,105 @@ func runJQ(code *gojq.Code, input any, w io.Writer, indent bool) error {
 	}
 	_, err := w.Write(buf.Bytes())
 	return err
+}
+
+// keyOrder numbers the object keys of the JSON text raw in the order they
+// first appear.
+func keyOrder(raw []byte) map[string]int {
+	order := map[string]int{}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	// Inside an object, tokens alternate key, value; a stack tells whether
+	// the next string is a key.
+	var inObject []bool
+	expectKey := false
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			return order
+		}
+		switch t := tok.(type) {
+		case json.Delim:
+			switch t {
+			case '{':
+				inObject = append(inObject, true)
+				expectKey = true
+				continue
+			case '[':
+				inObject = append(inObject, false)
+				expectKey = false
+				continue
+			default:
+				inObject = inObject[:len(inObject)-1]
+			}
+		case string:
+			if expectKey {
+				if _, seen := order[t]; !seen {
+					order[t] = len(order)
+				}
+				expectKey = false
+				continue
+			}
+		}
+		// A value ended: in an object, a key comes next.
+		expectKey = len(inObject) > 0 && inObject[len(inObject)-1]
+	}
+}
+
+// marshalOrdered appends v (a gojq value) as compact JSON, with object keys
+// ranked by order, then sorted.
+func marshalOrdered(b []byte, v any, order map[string]int) ([]byte, error) {
+	switch x := v.(type) {
+	case map[string]any:
+		keys := make([]string, 0, len(x))
+		for k := range x {
+			keys = append(keys, k)
+		}
+		slices.SortFunc(keys, func(a, c string) int {
+			ra, oka := order[a]
+			rc, okc := order[c]
+			switch {
+			case oka && okc:
+				return cmp.Compare(ra, rc)
+			case oka != okc:
+				if oka {
+					return -1
+				}
+				return 1
+			}
+			return strings.Compare(a, c)
+		})
+		b = append(b, '{')
+		for i, k := range keys {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			kb, err := gojq.Marshal(k)
+			if err != nil {
+				return nil, err
+			}
+			b = append(append(b, kb...), ':')
+			if b, err = marshalOrdered(b, x[k], order); err != nil {
+				return nil, err
+			}
+		}
+		return append(b, '}'), nil
+	case []any:
+		b = append(b, '[')
+		for i, e := range x {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			var err error
+			if b, err = marshalOrdered(b, e, order); err != nil {
+				return nil, err
+			}
+		}
+		return append(b, ']'), nil
+	}
+	vb, err := gojq.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	return append(b, vb...), nil
 }

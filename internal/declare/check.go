@@ -2,8 +2,6 @@ package declare
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
 
 	"github.com/erzycall/erzycall/internal/api"
 	"github.com/erzycall/erzycall/internal/webhook"
@@ -64,7 +62,7 @@ func indexOfURL(eps []api.Endpoint, url string) int {
 }
 
 func status(e *api.Endpoint, wantActive bool) Status {
-	s := Status{ID: e.ID, URL: e.URL, State: StateActive, OK: true, ConsecutiveFailures: consecutiveFailures(e)}
+	s := Status{ID: e.ID, URL: e.URL, State: StateActive, OK: true, ConsecutiveFailures: e.ConsecutiveFailures()}
 	if e.IsActive {
 		return s
 	}
@@ -74,27 +72,11 @@ func status(e *api.Endpoint, wantActive bool) Status {
 		return s
 	}
 	s.OK = false
-	switch n := s.ConsecutiveFailures; {
-	case n != nil && *n >= webhook.AutoDisableAfter:
-		s.Reason = fmt.Sprintf("auto-disabled after %d consecutive failed deliveries: fix the handler, then re-enable it", *n)
-	case n != nil:
-		s.Reason = fmt.Sprintf("turned off, not by failures (%d consecutive failed %s)", *n, plural(*n, "delivery", "deliveries"))
-	default:
-		s.Reason = fmt.Sprintf("turned off, or auto-disabled after %d consecutive failed deliveries (the API gives no reason)", webhook.AutoDisableAfter)
+	s.Reason = webhook.DisabledReason(s.ConsecutiveFailures)
+	if n := s.ConsecutiveFailures; n != nil && *n >= webhook.AutoDisableAfter {
+		s.Reason += ": fix the handler, then re-enable it"
 	}
 	return s
-}
-
-// consecutiveFailures reads the failure count from the endpoint as the API
-// sent it, when it has one (the sandbox does; the documented API is silent).
-func consecutiveFailures(e *api.Endpoint) *int {
-	var v struct {
-		N *int `json:"consecutiveFailures"`
-	}
-	if len(e.Raw) == 0 || json.Unmarshal(e.Raw, &v) != nil {
-		return nil
-	}
-	return v.N
 }
 
 // Healthy reports whether every status is OK.
@@ -126,11 +108,4 @@ func EnableDisabled(ctx context.Context, c Client, st []Status) (int, error) {
 		n++
 	}
 	return n, nil
-}
-
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
 }

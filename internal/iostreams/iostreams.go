@@ -34,6 +34,7 @@ type IOStreams struct {
 	errColorEnabled       bool // for ErrOut
 	colorForced           bool // CLICOLOR_FORCE
 	inFd                  int  // -1 when In is not a file
+	termWidth             func() int
 
 	styles    *Styles
 	errStyles *Styles
@@ -55,6 +56,12 @@ func System() *IOStreams {
 		// Documented in `erzycall help environment`: CI runners may give
 		// a pseudo-terminal, but nobody is there to answer.
 		neverPrompt: os.Getenv("CI") != "",
+	}
+	s.termWidth = func() int {
+		if w, _, err := term.GetSize(int(os.Stdout.Fd())); err == nil && w > 0 {
+			return w
+		}
+		return defaultWidth
 	}
 	s.colorEnabled = colorWanted(os.Getenv, s.outTTY)
 	s.errColorEnabled = colorWanted(os.Getenv, s.errTTY)
@@ -82,6 +89,21 @@ func colorWanted(getenv func(string) string, tty bool) bool {
 	return tty && getenv("TERM") != "dumb"
 }
 
+// defaultWidth is the width of a terminal that does not tell its own.
+const defaultWidth = 80
+
+// TerminalWidth is the width of the terminal on stdout, in columns (80
+// when it cannot be told): tables fit it.
+func (s *IOStreams) TerminalWidth() int {
+	if s.termWidth == nil {
+		return defaultWidth
+	}
+	return s.termWidth()
+}
+
+// SetTerminalWidth fixes the terminal width (tests).
+func (s *IOStreams) SetTerminalWidth(w int) { s.termWidth = func() int { return w } }
+
 // IsStdinTTY reports whether standard input is a terminal.
 func (s *IOStreams) IsStdinTTY() bool { return s.inTTY }
 
@@ -102,6 +124,18 @@ func (s *IOStreams) SetStderrTTY(v bool) {
 	s.errTTY = v
 	s.errColorEnabled = s.colorEnabled && (v || s.colorForced)
 	s.errStyles = nil
+}
+
+// EndInterruptedLine ends the line a terminal echoed "^C" on, so that what
+// is printed after Ctrl-C starts a line of its own: a newline on stderr
+// when it is a terminal, else on stdout when it is one, else nothing.
+func (s *IOStreams) EndInterruptedLine() {
+	switch {
+	case s.errTTY:
+		fmt.Fprintln(s.ErrOut)
+	case s.outTTY:
+		fmt.Fprintln(s.Out)
+	}
 }
 
 // ColorEnabled reports whether output to Out may carry colour.

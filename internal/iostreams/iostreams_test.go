@@ -205,3 +205,23 @@ func TestPromptsGiveUpWhenInterrupted(t *testing.T) {
 		t.Errorf("stderr = %q: the prompt line should be ended", errOut.String())
 	}
 }
+
+func TestEndInterruptedLine(t *testing.T) {
+	for _, tc := range []struct {
+		outTTY, errTTY   bool
+		wantOut, wantErr string
+	}{
+		{true, true, "", "\n"},
+		{false, true, "", "\n"},
+		{true, false, "\n", ""},
+		{false, false, "", ""},
+	} {
+		ios, _, out, errOut := Test()
+		ios.SetStdoutTTY(tc.outTTY)
+		ios.SetStderrTTY(tc.errTTY)
+		ios.EndInterruptedLine()
+		if out.String() != tc.wantOut || errOut.String() != tc.wantErr {
+			t.Errorf("stdout tty %v, stderr tty %v: wrote %q and %q", tc.outTTY, tc.errTTY, out, errOut)
+		}
+	}
+}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/erzycall/erzycall/internal/safetext"
+	"github.com/erzycall/erzycall/internal/text"
 	"github.com/erzycall/erzycall/internal/webhook"
 )
 
@@ -380,7 +381,7 @@ func (s *Server) updateEndpoint(w http.ResponseWriter, r *request) *apiError {
 	}
 	if !e.IsActive {
 		if n := s.dropPendingLocked(r.org, e.ID); n > 0 {
-			s.log.printf("endpoint %s disabled: %d pending %s dropped", e.ID, n, plural(n, "retry", "retries"))
+			s.log.printf("endpoint %s disabled: %d pending %s dropped", e.ID, n, text.Plural(n, "retry", "retries"))
 		}
 	}
 	writeData(w, http.StatusOK, e)
@@ -402,7 +403,7 @@ func (s *Server) deleteEndpoint(w http.ResponseWriter, r *request) *apiError {
 		return errorf(http.StatusInternalServerError, CodeInternal, "%v", err)
 	}
 	if n := s.dropPendingLocked(r.org, e.ID); n > 0 {
-		s.log.printf("endpoint %s deleted: %d pending %s dropped", e.ID, n, plural(n, "retry", "retries"))
+		s.log.printf("endpoint %s deleted: %d pending %s dropped", e.ID, n, text.Plural(n, "retry", "retries"))
 	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil

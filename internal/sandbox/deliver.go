@@ -12,6 +12,7 @@ import (
 
 	"github.com/erzycall/erzycall/internal/jsjson"
 	"github.com/erzycall/erzycall/internal/sender"
+	"github.com/erzycall/erzycall/internal/text"
 	"github.com/erzycall/erzycall/internal/webhook"
 )
 
@@ -213,7 +214,7 @@ func (s *Server) run(d *delivery) {
 			e.UpdatedAt = isoTime(s.cfg.Now())
 			dropped := s.dropPendingLocked(d.org, e.ID)
 			notes = append(notes, fmt.Sprintf("endpoint %s DISABLED after %d consecutive failed deliveries (%d pending %s dropped; re-enable with PATCH {\"isActive\": true})",
-				e.ID, DisableAfter, dropped, plural(dropped, "retry", "retries")))
+				e.ID, DisableAfter, dropped, text.Plural(dropped, "retry", "retries")))
 		}
 		if err := s.saveLocked(); err != nil {
 			notes = append(notes, err.Error())

@@ -34,6 +34,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/erzycall/erzycall/internal/text"
 	"github.com/erzycall/erzycall/internal/webhook"
 )
 
@@ -199,25 +200,31 @@ func (s *Server) Banner(baseURL string) string {
 	fmt.Fprintf(&b, "  API:    %s\n", api)
 	fmt.Fprintf(&b, "  Page:   %s%s?tab=webhooks (the dashboard: endpoints, deliveries, resend)\n", strings.TrimSuffix(api, APIPrefix), DashboardPath)
 	if s.cfg.StatePath != "" {
-		fmt.Fprintf(&b, "  State:  %s (%d endpoints in %d organisations)\n", s.cfg.StatePath, endpoints, orgs)
+		fmt.Fprintf(&b, "  State:  %s (%s in %s)\n", s.cfg.StatePath,
+			text.Count(endpoints, "endpoint", "endpoints"), text.Count(orgs, "organisation", "organisations"))
 	} else {
 		fmt.Fprintf(&b, "  State:  memory only (endpoints are lost on exit)\n")
 	}
-	fmt.Fprintf(&b, "  Retry:  after ~%s, attempt timeout %s\n", s.delaysText(), s.cfg.AttemptTimeout)
-	fmt.Fprintf(&b, "Point erzycall at it (in another shell):\n")
-	fmt.Fprintf(&b, "  export ERZYCALL_API_URL=%s\n", api)
-	fmt.Fprintf(&b, "  export ERZYCALL_API_KEY=%s\n", SuggestedKey)
+	fmt.Fprintf(&b, "  Retry:  after ~%s, attempt timeout %s\n", s.delaysText(), text.Duration(s.cfg.AttemptTimeout))
+	fmt.Fprintf(&b, "Point erzycall at it (in another shell):\n%s", ExportLines(api))
 	fmt.Fprintf(&b, "Any ek_test_... or ek_live_... key is accepted; each key is its own organisation.\n")
 	fmt.Fprintf(&b, "Endpoint URLs may use http:// on a loopback host (localhost, 127.0.0.1, [::1]); others need https://.\n")
-	fmt.Fprintf(&b, "Send an event: POST %s/sandbox/events {\"event\":\"call.ended\"}; attempts: GET %s/sandbox/deliveries\n", APIPrefix, APIPrefix)
-	fmt.Fprintf(&b, "Test aids: GET %s/sandbox/requests (what was sent); POST %s/sandbox/faults {\"method\",\"path\",\"status\",\"skip\",\"count\"} (fail on purpose)\n", APIPrefix, APIPrefix)
+	fmt.Fprintf(&b, "Send an event (there):  erzycall sandbox emit call.ended\n")
+	fmt.Fprintf(&b, "See the attempts:       erzycall api sandbox/deliveries\n")
+	fmt.Fprintf(&b, "Test aids: %s/sandbox/requests (what was sent), %s/sandbox/faults (fail on purpose): see docs/ci.md\n", APIPrefix, APIPrefix)
 	return b.String()
+}
+
+// ExportLines are the shell lines that point erzycall at a sandbox whose
+// API is at apiURL, as the banner prints them.
+func ExportLines(apiURL string) string {
+	return "  export ERZYCALL_API_URL=" + apiURL + "\n  export ERZYCALL_API_KEY=" + SuggestedKey + "\n"
 }
 
 func (s *Server) delaysText() string {
 	parts := make([]string, len(retryDelays))
 	for i, d := range retryDelays {
-		parts[i] = s.scaled(d).String()
+		parts[i] = text.Duration(s.scaled(d))
 	}
 	return strings.Join(parts, ", ")
 }
@@ -284,7 +291,7 @@ func (s *Server) Close(ctx context.Context) error {
 		}
 	}
 	s.mu.Unlock()
-	s.log.printf("sandbox stopped: %d unfinished %s abandoned (pending retries are not kept)", abandoned, plural(abandoned, "delivery", "deliveries"))
+	s.log.printf("sandbox stopped: %d unfinished %s abandoned (pending retries are not kept)", abandoned, text.Plural(abandoned, "delivery", "deliveries"))
 	return errors.Join(errs...)
 }
 
@@ -301,11 +308,4 @@ func (s *Server) randomHexLocked(n int) (string, error) {
 // jitterLocked returns d scaled by TimeScale and by a factor in [0.9, 1.1).
 func (s *Server) jitterLocked(d time.Duration) time.Duration {
 	return scaleDuration(s.scaled(d), 0.9+0.2*s.rnd.Float64())
-}
-
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
 }

@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+
+	"github.com/erzycall/erzycall/internal/text"
 )
 
 // The test aids: a log of the API requests each organisation made, and
@@ -193,7 +195,7 @@ func (s *Server) addFault(w http.ResponseWriter, r *request) *apiError {
 		return errorf(http.StatusUnprocessableEntity, CodeLimitExceeded, "%d faults are waiting already: clear them with DELETE %s/sandbox/faults", n, APIPrefix)
 	}
 	s.faults = append(s.faults, &f)
-	s.log.printf("fault injected: %s %s -> %d, after %d, %d %s", orAny(f.Method), orAny(clean(f.Path)), f.Status, f.Skip, f.Count, plural(f.Count, "time", "times"))
+	s.log.printf("fault injected: %s %s -> %d, after %d, %d %s", orAny(f.Method), orAny(clean(f.Path)), f.Status, f.Skip, f.Count, text.Plural(f.Count, "time", "times"))
 	writeData(w, http.StatusCreated, f)
 	return nil
 }

@@ -35,7 +35,7 @@ func TestLargestTimeScaleDelays(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if banner := s.Banner("http://127.0.0.1:1"); !strings.Contains(banner, "Retry:  after ~1m40s, 10m0s, 50m0s,") {
+	if banner := s.Banner("http://127.0.0.1:1"); !strings.Contains(banner, "Retry:  after ~1m40s, 10m, 50m,") {
 		t.Errorf("banner:\n%s", banner)
 	}
 	for range 100 {

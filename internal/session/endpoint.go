@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/erzycall/erzycall/internal/api"
+	"github.com/erzycall/erzycall/internal/text"
 	"github.com/erzycall/erzycall/internal/webhook"
 )
 
@@ -47,8 +48,8 @@ func (s *session) register(ctx context.Context, rawURL string) (*api.Endpoint, e
 	if len(existing) >= webhook.MaxEndpoints {
 		return nil, &Error{Kind: KindRefused, Err: fmt.Errorf(
 			"cannot register a temporary endpoint: the organisation already has %d webhook endpoints, the maximum:\n%s"+
-				"Delete one with `erzycall webhooks delete ID --yes` and try again; nothing was created",
-			len(existing), endpointList(existing))}
+				"Delete one with `%s` and try again; nothing was created",
+			len(existing), endpointList(existing), s.command("webhooks delete ID --yes"))}
 	}
 	events := s.cfg.Listener.Events
 	if len(events) == 0 {
@@ -114,8 +115,9 @@ func (s *session) removeLeftovers(ctx context.Context, rawURL string, eps []api.
 		}
 	}
 	if len(others) > 0 {
-		s.notef("Found %d temporary endpoint(s) of other `erzycall listen` sessions (crashed, or running elsewhere):\n%s"+
-			"If none is running, remove them with `erzycall webhooks delete ID --yes`.\n", len(others), endpointList(others))
+		s.notef("Found %s of other `erzycall listen` sessions (crashed, or running elsewhere):\n%s"+
+			"If none is running, remove %s with `%s`.\n", text.Count(len(others), "temporary endpoint", "temporary endpoints"),
+			endpointList(others), text.Plural(len(others), "it", "them"), s.command("webhooks delete ID --yes"))
 	}
 	return kept
 }
@@ -143,8 +145,8 @@ func (s *session) removeUnreported(ctx context.Context, rawURL, desc string, bef
 	}
 	now, err := s.api.ListEndpoints(ctx)
 	if err != nil {
-		s.warnf("could not check whether the endpoint was created anyway (%v): look for %q in `erzycall webhooks list`",
-			err, desc)
+		s.warnf("could not check whether the endpoint was created anyway (%v): look for %q in `%s`",
+			err, desc, s.command("webhooks list"))
 		return
 	}
 	for _, ep := range now {
@@ -161,7 +163,7 @@ func (s *session) removeUnreported(ctx context.Context, rawURL, desc string, bef
 // session context's deadline.
 func (s *session) deleteEndpoint(ctx context.Context, id string) error {
 	if err := s.deleteQuietly(ctx, id); err != nil {
-		return fmt.Errorf("delete the temporary endpoint %s: %w; remove it with `erzycall webhooks delete %s --yes`", id, err, id)
+		return fmt.Errorf("delete the temporary endpoint %s: %w; remove it with `%s`", id, err, s.command("webhooks delete "+id+" --yes"))
 	}
 	s.notef("Deleted the temporary endpoint %s.\n", id)
 	return nil
@@ -185,8 +187,8 @@ func (s *session) unregister(ctx context.Context) error {
 		return nil
 	}
 	if s.cfg.Keep {
-		s.notef("Kept the endpoint %s for %s, signing secret %s (not saved). Delete it with `erzycall webhooks delete %s --yes`.\n",
-			ep.ID, ep.URL, ep.Secret, ep.ID)
+		s.notef("Kept the endpoint %s for %s, signing secret %s (not saved). Delete it with `%s`.\n",
+			ep.ID, ep.URL, ep.Secret, s.command("webhooks delete "+ep.ID+" --yes"))
 		return nil
 	}
 	return s.deleteEndpoint(ctx, ep.ID)

@@ -128,6 +128,23 @@ type Config struct {
 	OnReady func(url string)
 	// OnInspect, when set (tests), is called with the inspector's URL.
 	OnInspect func(url string)
+	// Command, when set, writes the command line a notice tells the user to
+	// run (words after "erzycall"), with the flags that choose the profile
+	// and API (cmdutil.GlobalFlags.Command); nil: "erzycall " + words.
+	Command func(words string) string
+	// OnInterrupt, when set, is called once when the session sees that its
+	// context ended (Ctrl-C), before it writes anything more: on a terminal
+	// the listen command ends the line the terminal echoed "^C" on, so that
+	// the notices and the summary start on lines of their own.
+	OnInterrupt func()
+}
+
+// command is the command line a notice names (Config.Command).
+func (s *session) command(words string) string {
+	if s.cfg.Command != nil {
+		return s.cfg.Command(words)
+	}
+	return "erzycall " + words
 }
 
 // Kind classifies a session's failure, for the command's exit code.
@@ -151,13 +168,14 @@ func (e *Error) Error() string { return e.Err.Error() }
 func (e *Error) Unwrap() error { return e.Err }
 
 type session struct {
-	cfg      Config
-	api      Endpoints
-	errOut   *guardedWriter
-	out      *guardedWriter
-	broken   chan string // the name of the first stream that failed
-	endpoint *api.Endpoint
-	tunnel   *tunnel.Tunnel
+	cfg         Config
+	interrupted func() // cfg.OnInterrupt, once
+	api         Endpoints
+	errOut      *guardedWriter
+	out         *guardedWriter
+	broken      chan string // the name of the first stream that failed
+	endpoint    *api.Endpoint
+	tunnel      *tunnel.Tunnel
 	// inspectLn is the inspector's socket (--inspect), record the file
 	// deliveries are appended to (--record); recordFailed gets the first
 	// error writing it.
@@ -184,7 +202,10 @@ func Run(ctx context.Context, cfg Config) (err error) {
 	// notified, writes to a closed pipe fail with EPIPE instead.
 	signal.Notify(make(chan os.Signal, 1), syscall.SIGPIPE)
 
-	s := &session{cfg: cfg, api: cfg.API, broken: make(chan string, 2), recordFailed: make(chan error, 1)}
+	s := &session{cfg: cfg, api: cfg.API, broken: make(chan string, 2), recordFailed: make(chan error, 1), interrupted: func() {}}
+	if cfg.OnInterrupt != nil {
+		s.interrupted = sync.OnceFunc(cfg.OnInterrupt)
+	}
 	s.errOut = s.guard(cfg.ErrOut, "standard error")
 	s.out = s.guard(cfg.Out, "standard output")
 	temporary := cfg.Register != "" || cfg.Tunnel != nil
@@ -314,6 +335,7 @@ func (s *session) startRemote(ctx context.Context, addr net.Addr) ([]string, err
 		stop()
 		if err != nil {
 			if ctx.Err() != nil {
+				s.interrupted()
 				return nil, &Error{Kind: KindInterrupted, Err: fmt.Errorf("interrupted while the tunnel started: nothing was registered")}
 			}
 			return nil, fmt.Errorf("%w\nNothing was registered", err)
@@ -329,6 +351,7 @@ func (s *session) startRemote(ctx context.Context, addr net.Addr) ([]string, err
 	s.endpoint = ep
 	if ctx.Err() != nil {
 		// Interrupted while registering: the deferred cleanup deletes it.
+		s.interrupted()
 		return nil, &Error{Kind: KindInterrupted, Err: errors.New("interrupted while registering the endpoint")}
 	}
 	return []string{ep.Secret}, nil
@@ -464,6 +487,7 @@ func (s *session) serve(ctx context.Context, ln net.Listener, localURL string, p
 	serving := true
 	select {
 	case <-ctx.Done():
+		s.interrupted()
 		if got := accepted.Load(); cfg.Count > 0 && got < int64(cfg.Count) {
 			result = &Error{Kind: KindInterrupted, Err: fmt.Errorf("interrupted after %d of %s", got, deliveries(cfg.Count))}
 		}

@@ -186,7 +186,7 @@ func TestLeftoversOfCrashedRuns(t *testing.T) {
 	stderr := errOut.String()
 	for _, want := range []string{
 		"Deleted the temporary endpoint wh_crashed for " + url + ", left by an earlier `erzycall listen` that did not exit cleanly.",
-		"Found 1 temporary endpoint(s) of other `erzycall listen` sessions",
+		"Found 1 temporary endpoint of other `erzycall listen` sessions",
 		"  wh_other  https://other.example.dev/webhook",
 		"Deleted the temporary endpoint wh_new1.",
 	} {
@@ -494,5 +494,47 @@ func TestWriteEnvFile(t *testing.T) {
 	}
 	if err := WriteEnvFile(filepath.Join(dir, "x"), "1BAD", "v"); err == nil {
 		t.Error("a bad variable name was written")
+	}
+}
+
+// TestInterruptEndsTheEchoedLineFirst: Ctrl-C calls OnInterrupt once,
+// before the clean-up notices and the summary, and the notices name
+// commands through Config.Command.
+func TestInterruptEndsTheEchoedLineFirst(t *testing.T) {
+	const url = "https://tunnel.example.dev/webhook"
+	var out, errOut testutil.SyncBuffer
+	cfg, ready := testConfig(t, &out, &errOut)
+	cfg.Listener.Format = listener.FormatPretty
+	calls := 0
+	cfg.OnInterrupt = func() {
+		calls++
+		errOut.Write([]byte("<end of the ^C line>\n"))
+	}
+	cfg.Command = func(words string) string { return "erzycall " + words + " --profile staging" }
+	cfg.API, cfg.Register, cfg.Keep = &fakeAPI{}, url, true
+	ctx, cancel := context.WithCancel(context.Background())
+	done := run(ctx, cfg)
+	waitReady(t, ready, done)
+	if calls != 0 {
+		t.Fatalf("OnInterrupt called before the interruption")
+	}
+	cancel()
+	if err := wait(t, done); err != nil {
+		t.Fatal(err)
+	}
+	if calls != 1 {
+		t.Errorf("OnInterrupt called %d times, want 1", calls)
+	}
+	stderr := errOut.String()
+	end := strings.Index(stderr, "<end of the ^C line>\n")
+	kept := strings.Index(stderr, "Kept the endpoint wh_new1")
+	if end < 0 || kept < end {
+		t.Errorf("the ^C line is not ended before the notices:\n%s", stderr)
+	}
+	if !strings.Contains(stderr, "Delete it with `erzycall webhooks delete wh_new1 --yes --profile staging`.") {
+		t.Errorf("the notice does not carry the profile:\n%s", stderr)
+	}
+	if !strings.Contains(out.String(), "Summary:") {
+		t.Errorf("no summary:\n%s", out.String())
 	}
 }

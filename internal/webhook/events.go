@@ -10,6 +10,8 @@ import (
 	"net"
 	"net/url"
 	"strings"
+
+	"github.com/erzycall/erzycall/internal/text"
 )
 
 // Documented limits of the ErzyCall webhooks API.
@@ -62,21 +64,16 @@ func IsEvent(name string) bool {
 // close enough to be a plausible typo.
 func Suggest(name string) string {
 	name = strings.ToLower(strings.TrimSpace(name))
-	best, bestDist := "", 4
+	if best := text.Closest(name, EventNames(), 3); best != "" {
+		return best
+	}
+	// "ended" -> "call.ended": a name that matches the part after the dot.
 	for _, e := range Events {
-		if d := levenshtein(name, e.Name); d < bestDist {
-			best, bestDist = e.Name, d
+		if _, after, _ := strings.Cut(e.Name, "."); after == name {
+			return e.Name
 		}
 	}
-	if best == "" {
-		// "ended" -> "call.ended": a name that matches the part after the dot.
-		for _, e := range Events {
-			if _, after, _ := strings.Cut(e.Name, "."); after == name {
-				return e.Name
-			}
-		}
-	}
-	return best
+	return ""
 }
 
 // CheckEvent returns nil when name is a documented event, and otherwise the
@@ -87,11 +84,7 @@ func CheckEvent(name string) error {
 	if IsEvent(name) {
 		return nil
 	}
-	msg := fmt.Sprintf("unknown event %q", name)
-	if s := Suggest(name); s != "" {
-		msg += fmt.Sprintf(": did you mean %s?", s)
-	}
-	return fmt.Errorf("%s (run `erzycall events` for the list)", msg)
+	return fmt.Errorf("unknown event %q%s (run `erzycall events` for the list)", name, text.DidYouMean(Suggest(name)))
 }
 
 // NormalizeEvents checks every name against the documented events, removes
@@ -168,24 +161,4 @@ func IsLoopbackHost(host string) bool {
 	}
 	ip := net.ParseIP(strings.Trim(host, "[]"))
 	return ip != nil && ip.IsLoopback()
-}
-
-func levenshtein(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }

@@ -124,8 +124,15 @@ func checkKey(ctx context.Context, newClient func(string, string) (*api.Client, 
 	case errors.Is(err, context.Canceled):
 		return 0, err
 	}
-	return 0, fmt.Errorf("could not reach the API to check the key: %s", msg)
+	return 0, &unreachableError{fmt.Errorf("could not reach the API to check the key: %s", msg)}
 }
+
+// unreachableError is a key check that got no answer from the API (offline,
+// DNS, a refused connection): the key may be fine.
+type unreachableError struct{ err error }
+
+func (e *unreachableError) Error() string { return e.err.Error() }
+func (e *unreachableError) Unwrap() error { return e.err }
 
 func apiErrorText(e *api.Error, key string) string {
 	return safetext.RedactIn(e.Error(), key)

@@ -20,6 +20,7 @@ import (
 // loginOptions are the inputs of `auth login`.
 type loginOptions struct {
 	IO           *iostreams.IOStreams
+	Flags        *cmdutil.GlobalFlags // for the commands hints name
 	Credentials  func() *credentials.Store
 	Resolver     func() *credentials.Resolver
 	NewAPIClient func(baseURL, apiKey string) (*api.Client, error)
@@ -27,6 +28,7 @@ type loginOptions struct {
 	WithToken       bool
 	APIURL          string // the login's own --api-url, saved with the profile
 	InsecureStorage bool
+	NoVerify        bool
 }
 
 // maxTokenInput bounds what --with-token reads: a key is at most 512 bytes,
@@ -37,6 +39,7 @@ const maxTokenInput = 4096
 func newCmdLogin(f *cmdutil.Factory, runF func(*loginOptions) error) *cobra.Command {
 	opts := &loginOptions{
 		IO:           f.IOStreams,
+		Flags:        f.Flags,
 		Credentials:  f.Credentials,
 		Resolver:     f.Resolver,
 		NewAPIClient: f.NewAPIClient,
@@ -45,7 +48,8 @@ func newCmdLogin(f *cmdutil.Factory, runF func(*loginOptions) error) *cobra.Comm
 		Use:   "login",
 		Short: "Check an API key with the API and store it for a profile",
 		Long: `Store an ErzyCall API key for the active profile, after checking it with the API
-(GET /webhooks): a key the API refuses is not stored.
+(GET /webhooks): a key the API refuses is not stored. Offline, --no-verify stores
+the key without the check; ` + "`erzycall auth status --check`" + ` checks it later.
 
 On a terminal the key is asked for with hidden input. With --with-token it is
 read from the first line of standard input, for scripts. Keys start with
@@ -59,7 +63,7 @@ The key goes to the system keyring. Where none answers, or with
 commands of that profile use it (ERZYCALL_API_URL and --api-url still win).`,
 		Example: `  erzycall auth login
   printenv ERZYCALL_KEY | erzycall auth login --with-token
-  erzycall auth login --profile sandbox --api-url http://localhost:4010/api/v1`,
+  erzycall auth login --profile sandbox --api-url http://127.0.0.1:8787/api/v1`,
 		Args: noArgs("give the key on the prompt, or pipe it to `erzycall auth login --with-token` (a key on the command line lands in your shell history)"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if f.Flags.APIKey != "" {
@@ -82,6 +86,7 @@ commands of that profile use it (ERZYCALL_API_URL and --api-url still win).`,
 	// Shadows the global --api-url: here the URL is also saved with the profile.
 	fl.StringVar(&opts.APIURL, "api-url", "", "API base `URL` to check the key with and save with the profile")
 	fl.BoolVar(&opts.InsecureStorage, "insecure-storage", false, "store the key in a plain-text file (0600) instead of the system keyring")
+	fl.BoolVar(&opts.NoVerify, "no-verify", false, "store the key without checking it with the API (offline)")
 	return cmd
 }
 
@@ -108,8 +113,14 @@ func loginRun(ctx context.Context, opts *loginOptions) error {
 	if err := credentials.ValidateKeyShape(key); err != nil {
 		return cmdutil.FlagErrorf("%w: nothing was saved", err)
 	}
-	if _, err := checkKey(ctx, opts.NewAPIClient, apiURL, key); err != nil {
-		return fmt.Errorf("%w: nothing was saved", err)
+	if !opts.NoVerify {
+		if _, err := checkKey(ctx, opts.NewAPIClient, apiURL, key); err != nil {
+			if _, offline := errors.AsType[*unreachableError](err); offline {
+				return fmt.Errorf("%w: nothing was saved; to store the key without the check, run `%s`",
+					err, opts.Flags.Command("auth login --no-verify"))
+			}
+			return fmt.Errorf("%w: nothing was saved", err)
+		}
 	}
 
 	loc, err := opts.Credentials().Save(ctx, profile, key, opts.APIURL, opts.InsecureStorage)
@@ -123,6 +134,10 @@ func loginRun(ctx context.Context, opts *loginOptions) error {
 	out := opts.IO.Out
 	fmt.Fprintf(out, "%s Logged in to profile %q with a %s key (%s), stored in %s\n",
 		checkMark(opts.IO), profile, keyMode(key), safetext.Redact(key), where)
+	if opts.NoVerify {
+		fmt.Fprintf(opts.IO.ErrOut, "note: the key was stored without asking the API whether it works (--no-verify); check it with `%s`\n",
+			opts.Flags.Command("auth status --check"))
+	}
 	if opts.APIURL != "" {
 		fmt.Fprintf(out, "%s API URL %s saved with profile %q\n", checkMark(opts.IO), safetext.URL(opts.APIURL), profile)
 	}

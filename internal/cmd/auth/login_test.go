@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/erzycall/erzycall/internal/api"
+	"github.com/erzycall/erzycall/internal/cmdutil"
 	"github.com/erzycall/erzycall/internal/credentials"
 	"github.com/erzycall/erzycall/internal/testutil"
 )
@@ -27,6 +28,7 @@ func TestNewCmdLogin(t *testing.T) {
 	}{
 		{name: "no flags", argv: nil},
 		{name: "with token", argv: []string{"--with-token"}, want: loginOptions{WithToken: true}},
+		{name: "no verify", argv: []string{"--no-verify"}, want: loginOptions{NoVerify: true}},
 		{
 			name: "all flags",
 			argv: []string{"--with-token", "--api-url", "https://staging.example.com/api/v1", "--insecure-storage"},
@@ -66,7 +68,7 @@ func TestNewCmdLogin(t *testing.T) {
 			if got == nil {
 				t.Fatal("runF was not called")
 			}
-			if got.WithToken != tc.want.WithToken || got.APIURL != tc.want.APIURL || got.InsecureStorage != tc.want.InsecureStorage {
+			if got.WithToken != tc.want.WithToken || got.APIURL != tc.want.APIURL || got.InsecureStorage != tc.want.InsecureStorage || got.NoVerify != tc.want.NoVerify {
 				t.Errorf("options %+v, want %+v", *got, tc.want)
 			}
 			if got.IO != f.IOStreams {
@@ -273,16 +275,41 @@ func TestLoginNetworkError(t *testing.T) {
 	base := srv.URL + "/api/v1"
 	srv.Close() // nothing listens there any more
 	e.in.WriteString(testKey + "\n")
+	e.flagProfile = "ci"
 	opts := e.loginOpts()
+	opts.Flags = &cmdutil.GlobalFlags{Profile: "ci"}
 	opts.WithToken, opts.APIURL = true, base
 	err := loginRun(context.Background(), opts)
 	assertCode(t, err, 1)
 	if !strings.HasPrefix(errString(err), "could not reach the API to check the key: list webhooks: GET "+base+"/webhooks") ||
-		!strings.HasSuffix(errString(err), ": nothing was saved") {
+		!strings.HasSuffix(errString(err), ": nothing was saved; to store the key without the check, run `erzycall auth login --no-verify --profile ci`") {
 		t.Errorf("error %q", errString(err))
 	}
 	assertNoLeak(t, errString(err), e.out.String(), e.errOut.String())
-	e.assertNothingStored("default")
+	e.assertNothingStored("ci")
+}
+
+// TestLoginNoVerify: offline, --no-verify stores the key without a request,
+// and says so.
+func TestLoginNoVerify(t *testing.T) {
+	e := newTestEnv(t, nil)
+	srv := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { t.Error("--no-verify sent a request") }))
+	defer srv.Close()
+	e.in.WriteString(testKey + "\n")
+	opts := e.loginOpts()
+	opts.WithToken, opts.NoVerify, opts.APIURL = true, true, srv.URL+"/api/v1"
+	if err := loginRun(context.Background(), opts); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(e.out.String(), `Logged in to profile "default" with a test key`) {
+		t.Errorf("stdout %q", e.out.String())
+	}
+	if want := "note: the key was stored without asking the API whether it works (--no-verify); check it with `erzycall auth status --check`\n"; e.errOut.String() != want {
+		t.Errorf("stderr %q\nwant   %q", e.errOut.String(), want)
+	}
+	if got, _, err := e.store.Lookup(context.Background(), "default"); err != nil || got != testKey {
+		t.Errorf("stored %q, %v", got, err)
+	}
 }
 
 func TestLoginInsecureStorage(t *testing.T) {

@@ -18,6 +18,7 @@ import (
 // statusOptions are the inputs of `auth status`.
 type statusOptions struct {
 	IO           *iostreams.IOStreams
+	Flags        *cmdutil.GlobalFlags // for the commands hints name
 	Resolver     func() *credentials.Resolver
 	NewAPIClient func(baseURL, apiKey string) (*api.Client, error)
 
@@ -27,7 +28,7 @@ type statusOptions struct {
 
 // newCmdStatus returns `auth status`.
 func newCmdStatus(f *cmdutil.Factory, runF func(*statusOptions) error) *cobra.Command {
-	opts := &statusOptions{IO: f.IOStreams, Resolver: f.Resolver, NewAPIClient: f.NewAPIClient}
+	opts := &statusOptions{IO: f.IOStreams, Flags: f.Flags, Resolver: f.Resolver, NewAPIClient: f.NewAPIClient}
 	cmd := &cobra.Command{
 		Use:   "status",
 		Short: "Show which API key and API URL erzycall uses, and where they come from",
@@ -97,7 +98,7 @@ func statusRun(ctx context.Context, opts *statusOptions) error {
 	}
 	res, err := r.Resolve(ctx)
 	if errors.Is(err, credentials.ErrNoKey) {
-		return &cmdutil.AuthError{Err: err}
+		return cmdutil.NoKeyError(opts.Flags, profile)
 	}
 	if err != nil {
 		return err

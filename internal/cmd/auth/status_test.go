@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/erzycall/erzycall/internal/cmdutil"
 	"github.com/erzycall/erzycall/internal/credentials"
 	"github.com/erzycall/erzycall/internal/testutil"
 )
@@ -47,7 +48,7 @@ func TestNewCmdStatus(t *testing.T) {
 }
 
 func (e *testEnv) statusOpts() *statusOptions {
-	o := &statusOptions{IO: e.ios, Resolver: e.resolver, NewAPIClient: newAPIClient}
+	o := &statusOptions{IO: e.ios, Flags: &cmdutil.GlobalFlags{Profile: e.flagProfile, APIKey: e.flagKey}, Resolver: e.resolver, NewAPIClient: newAPIClient}
 	o.Output.Format = "table"
 	return o
 }
@@ -190,7 +191,8 @@ func TestStatusNoKey(t *testing.T) {
 			opts.Output.Format = format
 			err := statusRun(context.Background(), opts)
 			assertCode(t, err, 3)
-			if errString(err) != "no API key — run `erzycall auth login` or set ERZYCALL_API_KEY" {
+			// The hint names the profile given with --profile.
+			if errString(err) != "no API key for profile \"ci\" — run `erzycall auth login --profile ci` or set ERZYCALL_API_KEY" {
 				t.Errorf("error %q", errString(err))
 			}
 			if e.out.Len() != 0 || e.errOut.Len() != 0 {
@@ -235,7 +237,7 @@ func TestStatusCheck(t *testing.T) {
 		if errString(err) != wantErr {
 			t.Errorf("error %q\nwant  %q", errString(err), wantErr)
 		}
-		wantOut := `{"error":"` + wantErr + `","ok":false}` + "\n"
+		wantOut := `{"ok":false,"error":"` + wantErr + `"}` + "\n"
 		if e.out.String() != wantOut {
 			t.Errorf("stdout %q\nwant   %q", e.out.String(), wantOut)
 		}

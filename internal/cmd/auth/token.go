@@ -15,12 +15,13 @@ import (
 // tokenOptions are the inputs of `auth token`.
 type tokenOptions struct {
 	IO       *iostreams.IOStreams
+	Flags    *cmdutil.GlobalFlags // for the commands hints name
 	Resolver func() *credentials.Resolver
 }
 
 // newCmdToken returns `auth token`.
 func newCmdToken(f *cmdutil.Factory, runF func(*tokenOptions) error) *cobra.Command {
-	opts := &tokenOptions{IO: f.IOStreams, Resolver: f.Resolver}
+	opts := &tokenOptions{IO: f.IOStreams, Flags: f.Flags, Resolver: f.Resolver}
 	cmd := &cobra.Command{
 		Use:   "token",
 		Short: "Print the active API key",
@@ -42,12 +43,13 @@ $(erzycall auth token). This is the one command that prints a whole key.`,
 
 func tokenRun(ctx context.Context, opts *tokenOptions) error {
 	r := opts.Resolver()
-	if _, err := r.Profile(); err != nil {
+	profile, err := r.Profile()
+	if err != nil {
 		return cmdutil.FlagErrorWrap(err)
 	}
 	res, err := r.Resolve(ctx)
 	if errors.Is(err, credentials.ErrNoKey) {
-		return &cmdutil.AuthError{Err: err}
+		return cmdutil.NoKeyError(opts.Flags, profile)
 	}
 	if err != nil {
 		return err

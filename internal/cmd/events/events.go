@@ -42,7 +42,7 @@ func eventsRun(opts *eventsOptions) error {
 	if opts.Output.IsJSON() {
 		return opts.Output.Write(opts.IO, webhook.Events)
 	}
-	p := tableprinter.New(opts.IO.Out, opts.IO.IsStdoutTTY(), "EVENT", "TRIGGER")
+	p := tableprinter.NewFor(opts.IO, "EVENT", "TRIGGER").Flexible("TRIGGER")
 	for _, e := range webhook.Events {
 		p.AddRow(e.Name, e.Description)
 	}

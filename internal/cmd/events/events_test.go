@@ -68,7 +68,7 @@ func TestEventsRun(t *testing.T) {
 			"contact.deleted\tA contact was deleted\n"},
 		{name: "jq names", args: []string{"--jq", ".[].name"}, stdout: "call.started\ncall.ended\ncall.failed\ncall.scheduled\n" +
 			"call.cancelled\ncontact.created\ncontact.updated\ncontact.deleted\n"},
-		{name: "json", args: []string{"-o", "json", "--jq", ".[1]"}, stdout: `{"description":"A call completed","name":"call.ended"}` + "\n"},
+		{name: "json", args: []string{"-o", "json", "--jq", ".[1]"}, stdout: `{"name":"call.ended","description":"A call completed"}` + "\n"},
 		{name: "json whole", args: []string{"-o", "json"}, stdout: "[\n" +
 			"  {\n    \"name\": \"call.started\",\n    \"description\": \"An outbound call was initiated\"\n  },\n" +
 			"  {\n    \"name\": \"call.ended\",\n    \"description\": \"A call completed\"\n  },\n" +

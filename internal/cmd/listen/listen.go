@@ -47,6 +47,7 @@ const (
 // listenOptions are the inputs of `erzycall listen`.
 type listenOptions struct {
 	IO          *iostreams.IOStreams
+	Flags       *cmdutil.GlobalFlags // for the commands notices name
 	Now         func() time.Time
 	Getenv      func(string) string
 	APIClient   func() (*api.Client, error)
@@ -99,6 +100,7 @@ type listenOptions struct {
 func NewCmdListen(f *cmdutil.Factory, runF func(*listenOptions) error) *cobra.Command {
 	opts := &listenOptions{
 		IO:          f.IOStreams,
+		Flags:       f.Flags,
 		Now:         f.Now,
 		Getenv:      f.Getenv,
 		APIClient:   f.APIClient,

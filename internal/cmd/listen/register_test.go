@@ -53,9 +53,9 @@ func TestListen_RegisterCreatesVerifiesAndDeletes(t *testing.T) {
 	}
 	stderr := e.errOut.String()
 	for _, want := range []string{
-		"Found 1 temporary endpoint(s) of other `erzycall listen` sessions (crashed, or running elsewhere):\n",
+		"Found 1 temporary endpoint of other `erzycall listen` sessions (crashed, or running elsewhere):\n",
 		"  wh_old  https://old.example.dev/webhook",
-		"If none is running, remove them with `erzycall webhooks delete ID --yes`.\n",
+		"If none is running, remove it with `erzycall webhooks delete ID --yes`.\n",
 		// The session's secret is shown in full, as the Stripe CLI does: the
 		// endpoint is temporary and the user may need it.
 		"Registered the temporary endpoint wh_new for " + tunnelURL + " (call.ended, call.failed), signing secret " + apiSecret + ";",

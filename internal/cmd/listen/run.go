@@ -19,8 +19,11 @@ func listenRun(ctx context.Context, opts *listenOptions) error {
 		Color:     opts.IO.ColorEnabled(),
 		ErrStyles: opts.IO.ErrStyles(),
 		Progress:  opts.IO.StartProgress,
-		Now:       opts.Now,
-		Rand:      opts.Rand,
+		// The terminal echoed ^C: the summary goes on the next line.
+		OnInterrupt: opts.IO.EndInterruptedLine,
+		Command:     opts.Flags.Command,
+		Now:         opts.Now,
+		Rand:        opts.Rand,
 
 		Addr:          opts.Addr,
 		Secrets:       opts.Secrets,

@@ -4,6 +4,7 @@ package root
 
 import (
 	"fmt"
+	"io"
 	"slices"
 	"strings"
 
@@ -11,6 +12,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/erzycall/erzycall/internal/build"
+	apiCmd "github.com/erzycall/erzycall/internal/cmd/api"
 	"github.com/erzycall/erzycall/internal/cmd/auth"
 	"github.com/erzycall/erzycall/internal/cmd/events"
 	"github.com/erzycall/erzycall/internal/cmd/listen"
@@ -43,6 +45,7 @@ type noun struct {
 var nouns = []noun{
 	{[]string{"webhooks", "wh"}, groupEndpoints, webhooks.NewCmdWebhooks},
 	{[]string{"events"}, groupEndpoints, func(f *cmdutil.Factory) *cobra.Command { return events.NewCmdEvents(f, nil) }},
+	{[]string{"api"}, groupEndpoints, func(f *cmdutil.Factory) *cobra.Command { return apiCmd.NewCmdAPI(f, nil) }},
 	{[]string{"listen"}, groupLocal, func(f *cmdutil.Factory) *cobra.Command { return listen.NewCmdListen(f, nil) }},
 	{[]string{"verify"}, groupLocal, func(f *cmdutil.Factory) *cobra.Command { return verify.NewCmdVerify(f, nil) }},
 	{[]string{"trigger"}, groupLocal, func(f *cmdutil.Factory) *cobra.Command { return trigger.NewCmdTrigger(f, nil) }},
@@ -69,7 +72,7 @@ func NewCmdRootFor(f *cmdutil.Factory, args []string) *cobra.Command {
 
 func newCmdRoot(f *cmdutil.Factory, args []string) *cobra.Command {
 	cmd := &cobra.Command{
-		Use:   "erzycall",
+		Use:   "erzycall <command>",
 		Short: "Manage, receive and test ErzyCall webhooks",
 		Long: `erzycall manages the webhook endpoints of your ErzyCall organisation, receives
 and verifies deliveries on your machine, and tests your handlers locally and in CI.`,
@@ -77,6 +80,10 @@ and verifies deliveries on your machine, and tests your handlers locally and in 
   erzycall webhooks create --url https://example.com/webhook --events call.ended
   erzycall listen --forward-to http://localhost:3000/webhook
   erzycall trigger call.ended`,
+		// A word that is no command is a usage error with a suggestion
+		// (cobra alone would print its own), and none prints the help.
+		Args:          cmdutil.NoUnknownSubcommand,
+		RunE:          cmdutil.ShowHelp,
 		SilenceErrors: true,
 		SilenceUsage:  true,
 		PersistentPreRun: func(_ *cobra.Command, _ []string) {
@@ -95,8 +102,10 @@ and verifies deliveries on your machine, and tests your handlers locally and in 
 	cmd.SetOut(f.IOStreams.Out)
 	cmd.SetErr(f.IOStreams.ErrOut)
 	cmd.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
-		return cmdutil.FlagErrorWrap(err)
+		return cmdutil.SuggestFlag(c, err, args)
 	})
+	cmd.SetUsageFunc(usage)
+	cmd.SetHelpCommand(newCmdHelp())
 
 	pf := cmd.PersistentFlags()
 	pf.StringVar(&f.Flags.APIURL, "api-url", "", "ErzyCall API base `URL` (env ERZYCALL_API_URL; default "+defaultAPIURL+")")
@@ -130,8 +139,15 @@ and verifies deliveries on your machine, and tests your handlers locally and in 
 	for _, c := range cmd.Commands() {
 		if c.Name() == "completion" {
 			c.Args, c.RunE = cmdutil.NoUnknownSubcommand, cmdutil.ShowHelp
-			c.Example = `  erzycall completion bash > ~/.local/share/bash-completion/completions/erzycall
-  erzycall completion zsh > "${fpath[1]}/_erzycall"
+			// As the README's "Shell completion" shows them (run by
+			// cmd/erzycall's docs_completion.txtar).
+			c.Example = `  mkdir -p ~/.local/share/bash-completion/completions
+  erzycall completion bash > ~/.local/share/bash-completion/completions/erzycall
+
+  mkdir -p ~/.zsh/completions
+  erzycall completion zsh > ~/.zsh/completions/_erzycall   # with fpath=(~/.zsh/completions $fpath) before compinit
+
+  mkdir -p ~/.config/fish/completions
   erzycall completion fish > ~/.config/fish/completions/erzycall.fish`
 		}
 	}
@@ -183,6 +199,137 @@ func reach(root *cobra.Command, args []string) (only []noun, whole bool) {
 }
 
 const defaultAPIURL = "https://app.erzycall.com/api/v1"
+
+// usage writes the usage part of every command's help: cobra's own layout
+// (in Go, as cobra's default is: a template would link text/template, see
+// Version above), with two changes. Each list's names are padded to its
+// longest name and two blanks, so a description never runs into a name; and
+// the help topics have a section of their own, named as they are run
+// (`erzycall help environment`).
+func usage(c *cobra.Command) error {
+	w := c.OutOrStderr()
+	var b strings.Builder
+	b.WriteString("Usage:")
+	if !c.HasParent() {
+		fmt.Fprintf(&b, "\n  %s", c.UseLine()) // erzycall <command> [flags]
+	} else {
+		if c.Runnable() {
+			fmt.Fprintf(&b, "\n  %s", c.UseLine())
+		}
+		if c.HasAvailableSubCommands() {
+			fmt.Fprintf(&b, "\n  %s [command]", c.CommandPath())
+		}
+	}
+	if len(c.Aliases) > 0 {
+		fmt.Fprintf(&b, "\n\nAliases:\n  %s", c.NameAndAliases())
+	}
+	if c.HasExample() {
+		fmt.Fprintf(&b, "\n\nExamples:\n%s", c.Example)
+	}
+	listed := func(sub *cobra.Command) bool { return sub.IsAvailableCommand() || sub.Name() == "help" }
+	var topics []*cobra.Command
+	width := 0
+	for _, sub := range c.Commands() {
+		if listed(sub) || sub.IsAdditionalHelpTopicCommand() {
+			width = max(width, len(sub.Name()))
+		}
+		if sub.IsAdditionalHelpTopicCommand() {
+			topics = append(topics, sub)
+		}
+	}
+	line := func(name, short string) { fmt.Fprintf(&b, "\n  %-*s  %s", width, name, short) }
+	if c.HasAvailableSubCommands() {
+		section := func(title string, in func(*cobra.Command) bool) {
+			fmt.Fprintf(&b, "\n\n%s", title)
+			for _, sub := range c.Commands() {
+				if listed(sub) && in(sub) {
+					line(sub.Name(), sub.Short)
+				}
+			}
+		}
+		if len(c.Groups()) == 0 {
+			section("Available Commands:", func(*cobra.Command) bool { return true })
+		} else {
+			for _, g := range c.Groups() {
+				section(g.Title, func(sub *cobra.Command) bool { return sub.GroupID == g.ID })
+			}
+			if !c.AllChildCommandsHaveGroup() {
+				section("Additional Commands:", func(sub *cobra.Command) bool { return sub.GroupID == "" })
+			}
+		}
+	}
+	if c.HasAvailableLocalFlags() {
+		fmt.Fprintf(&b, "\n\nFlags:\n%s", strings.TrimRight(c.LocalFlags().FlagUsages(), " \t\n"))
+	}
+	if c.HasAvailableInheritedFlags() {
+		fmt.Fprintf(&b, "\n\nGlobal Flags:\n%s", strings.TrimRight(c.InheritedFlags().FlagUsages(), " \t\n"))
+	}
+	if len(topics) > 0 {
+		fmt.Fprintf(&b, "\n\nHelp topics (%s help TOPIC):", c.CommandPath())
+		for _, t := range topics {
+			line(t.Name(), t.Short)
+		}
+	}
+	if c.HasAvailableSubCommands() {
+		fmt.Fprintf(&b, "\n\nUse \"%s [command] --help\" for more information about a command.", c.CommandPath())
+	}
+	b.WriteByte('\n')
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// newCmdHelp is `erzycall help [command]`: the help of a command or a help
+// topic, and for a word that names neither, a usage error with a suggestion
+// (cobra's own help command prints the whole usage and exits 0).
+func newCmdHelp() *cobra.Command {
+	return &cobra.Command{
+		Use:   "help [command]",
+		Short: "Help about any command or help topic",
+		Long: `Show the help of a command (erzycall help webhooks create) or of a help topic
+(erzycall help environment, erzycall help exit-codes).`,
+		ValidArgsFunction: func(c *cobra.Command, args []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
+			target, err := helpTarget(c.Root(), args)
+			if err != nil {
+				return nil, cobra.ShellCompDirectiveNoFileComp
+			}
+			var out []cobra.Completion
+			for _, sub := range target.Commands() {
+				if (sub.IsAvailableCommand() || sub.IsAdditionalHelpTopicCommand()) && strings.HasPrefix(sub.Name(), toComplete) {
+					out = append(out, cobra.CompletionWithDesc(sub.Name(), sub.Short))
+				}
+			}
+			return out, cobra.ShellCompDirectiveNoFileComp
+		},
+		RunE: func(c *cobra.Command, args []string) error {
+			target, err := helpTarget(c.Root(), args)
+			if err != nil {
+				return err
+			}
+			target.InitDefaultHelpFlag()
+			target.InitDefaultVersionFlag()
+			return target.Help()
+		},
+	}
+}
+
+// helpTarget follows the words of `help WORD...` down from root.
+func helpTarget(root *cobra.Command, words []string) (*cobra.Command, error) {
+	target := root
+	for _, w := range words {
+		var next *cobra.Command
+		for _, sub := range target.Commands() {
+			if sub.Name() == w || slices.Contains(sub.Aliases, w) {
+				next = sub
+				break
+			}
+		}
+		if next == nil {
+			return nil, cmdutil.UnknownCommand(target, w)
+		}
+		target = next
+	}
+	return target, nil
+}
 
 // helpTopics are `erzycall help <topic>` pages: commands that only print.
 func helpTopics() []*cobra.Command {

@@ -185,6 +185,8 @@ func TestSandboxStartEmitDeliver(t *testing.T) {
 		"export ERZYCALL_API_URL=" + sb.apiURL + "\n",
 		"export ERZYCALL_API_KEY=ek_test_sandbox\n",
 		"http:// on a loopback host",
+		"Send an event (there):  erzycall sandbox emit call.ended\n",
+		"Retry:  after ~10ms, 60ms, 300ms, attempt timeout 10s\n",
 	} {
 		if !strings.Contains(banner, want) {
 			t.Errorf("banner lacks %q:\n%s", want, banner)
@@ -333,7 +335,7 @@ func TestSandboxStateSurvivesRestart(t *testing.T) {
 	}
 
 	second := startSandbox(t, "--state", state)
-	if want := "State:  " + state + " (1 endpoints in 1 organisations)"; !strings.Contains(second.out.String(), want) {
+	if want := "State:  " + state + " (1 endpoint in 1 organisation)"; !strings.Contains(second.out.String(), want) {
 		t.Errorf("banner lacks %q:\n%s", want, second.out)
 	}
 	list, err := second.client(t).ListEndpoints(context.Background())

@@ -15,17 +15,24 @@ import (
 
 	"github.com/erzycall/erzycall/internal/api"
 	"github.com/erzycall/erzycall/internal/cmdutil"
+	"github.com/erzycall/erzycall/internal/credentials"
 	"github.com/erzycall/erzycall/internal/iostreams"
 	"github.com/erzycall/erzycall/internal/jsjson"
 	"github.com/erzycall/erzycall/internal/safetext"
+	emulator "github.com/erzycall/erzycall/internal/sandbox"
+	"github.com/erzycall/erzycall/internal/text"
 	"github.com/erzycall/erzycall/internal/webhook"
 )
 
 // emitOptions are the inputs of `sandbox emit`.
 type emitOptions struct {
 	IO        *iostreams.IOStreams
+	Flags     *cmdutil.GlobalFlags // for the commands hints name
 	APIClient func() (*api.Client, error)
-	Now       func() time.Time
+	// Resolver tells where the API URL comes from: emit refuses to send
+	// to the default, the real ErzyCall API.
+	Resolver func() *credentials.Resolver
+	Now      func() time.Time
 	// Rand draws the sample that --data alone overrides; nil means random.
 	Rand *mrand.Rand
 
@@ -41,7 +48,7 @@ type emitOptions struct {
 
 // newCmdEmit returns `sandbox emit`.
 func newCmdEmit(f *cmdutil.Factory, runF func(*emitOptions) error) *cobra.Command {
-	opts := &emitOptions{IO: f.IOStreams, APIClient: f.APIClient, Now: f.Now}
+	opts := &emitOptions{IO: f.IOStreams, Flags: f.Flags, APIClient: f.APIClient, Resolver: f.Resolver, Now: f.Now}
 	cmd := &cobra.Command{
 		Use:   "emit EVENT [--data KEY=VALUE]... [--data-file FILE]",
 		Short: "Make a running sandbox deliver an event to its endpoints",
@@ -118,7 +125,14 @@ type emitResult struct {
 }
 
 func emitRun(ctx context.Context, opts *emitOptions) error {
+	if err := checkSandboxConfigured(opts.Resolver); err != nil {
+		return err
+	}
 	client, err := opts.APIClient()
+	if errors.Is(err, credentials.ErrNoKey) {
+		return &cmdutil.AuthError{Err: fmt.Errorf("no API key: the sandbox takes any ek_test_ key; "+
+			"export the one `erzycall sandbox start` printed:\n  export %s=%s", credentials.EnvAPIKey, emulator.SuggestedKey)}
+	}
 	if err != nil {
 		return err
 	}
@@ -136,7 +150,8 @@ func emitRun(ctx context.Context, opts *emitOptions) error {
 	}
 
 	if len(res.Deliveries) == 0 {
-		fmt.Fprintf(opts.IO.ErrOut, "No active endpoint is subscribed to %s: nothing was sent. Subscribe one with `erzycall webhooks create --url URL --events %s`.\n", opts.Event, opts.Event)
+		fmt.Fprintf(opts.IO.ErrOut, "No active endpoint is subscribed to %s: nothing was sent. Subscribe one with `%s`.\n",
+			opts.Event, opts.Flags.Command("webhooks create --url URL --events "+opts.Event))
 	}
 	if opts.Output.IsJSON() {
 		return opts.Output.Write(opts.IO, raw)
@@ -152,14 +167,27 @@ func emitRun(ctx context.Context, opts *emitOptions) error {
 		for i, d := range res.Deliveries {
 			ids[i] = d.EndpointID
 		}
-		noun := "endpoints"
-		if n == 1 {
-			noun = "endpoint"
-		}
-		fmt.Fprintf(opts.IO.Out, "%s %s queued for %d %s (%s)\n",
-			opts.IO.Styles().Green.Render("✓"), opts.Event, n, noun, safetext.Terminal(strings.Join(ids, ", "), 0))
+		fmt.Fprintf(opts.IO.Out, "%s %s queued for %s (%s)\n",
+			opts.IO.Styles().Green.Render("✓"), opts.Event, text.Count(n, "endpoint", "endpoints"), safetext.Terminal(strings.Join(ids, ", "), 0))
 	}
 	return nil
+}
+
+// checkSandboxConfigured refuses, before any request, to emit when no API
+// URL was set: the request would go to the ErzyCall API, which has no such
+// route (and, offline, fails on DNS), and the fix is the two variables.
+func checkSandboxConfigured(resolver func() *credentials.Resolver) error {
+	if resolver == nil {
+		return nil
+	}
+	_, src, err := cmdutil.ResolveAPIURL(resolver())
+	if err != nil || src != credentials.SourceNone {
+		return err
+	}
+	return cmdutil.FlagErrorf("no sandbox to send to: %s is not set, so the event would go to the ErzyCall API (%s).\n"+
+		"Start one with `erzycall sandbox start`, and in this shell export the two variables it printed:\n%s"+
+		"(with the address it printed, if you gave it --addr)",
+		credentials.EnvAPIURL, api.DefaultBaseURL, emulator.ExportLines("http://"+DefaultAddr+emulator.APIPrefix))
 }
 
 // emitError adds what to do when the API URL does not lead to a sandbox.

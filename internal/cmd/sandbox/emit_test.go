@@ -16,6 +16,7 @@ import (
 
 	"github.com/erzycall/erzycall/internal/api"
 	"github.com/erzycall/erzycall/internal/cmdutil"
+	"github.com/erzycall/erzycall/internal/credentials"
 	"github.com/erzycall/erzycall/internal/jsjson"
 	"github.com/erzycall/erzycall/internal/testutil"
 	"github.com/erzycall/erzycall/internal/webhook"
@@ -73,7 +74,7 @@ func TestNewCmdEmit(t *testing.T) {
 		{name: "two events", args: []string{"call.ended", "call.failed"}, wantFlagErr: `too many arguments ["call.failed"]`},
 		{name: "typo", args: []string{"call.endd"}, wantFlagErr: `unknown event "call.endd": did you mean call.ended? (run ` + "`erzycall events`" + ` for the list)`},
 		{name: "nonsense", args: []string{"payment.refunded"}, wantFlagErr: `unknown event "payment.refunded" (run`},
-		{name: "bad data", args: []string{"call.ended", "--data", "novalue"}, wantFlagErr: "invalid --data:"},
+		{name: "bad data", args: []string{"call.ended", "--data", "novalue"}, wantFlagErr: `invalid --data "novalue": want key=value`},
 		{name: "array data file", args: []string{"call.ended", "--data-file", arrayFile}, wantFlagErr: "must hold a JSON object"},
 		{name: "invalid data file", args: []string{"call.ended", "--data-file", badFile}, wantFlagErr: "invalid JSON"},
 		{name: "missing data file", args: []string{"call.ended", "--data-file", filepath.Join(dir, "nope.json")}, wantFlagErr: "read --data-file: open"},
@@ -287,4 +288,43 @@ func TestEmitNoSandboxRunning(t *testing.T) {
 		t.Errorf("error = %v, want a hint to start the sandbox", err)
 	}
 	e.wantOutput(t, "", "")
+}
+
+// TestEmitWithoutTheSandboxVariables: with no API URL set, emit would talk
+// to the real ErzyCall API; it says instead which two variables to export,
+// as `sandbox start` printed them, and sends nothing.
+func TestEmitWithoutTheSandboxVariables(t *testing.T) {
+	e := newTestEnv(t, "") // any request fails the test
+	e.f.Resolver = func() *credentials.Resolver {
+		return &credentials.Resolver{Getenv: func(string) string { return "" }}
+	}
+	err := testutil.Run(t, newCmdEmit(e.f, nil), "call.ended")
+	testutil.WantFlagError(t, err, "no sandbox to send to: ERZYCALL_API_URL is not set, so the event would go to the ErzyCall API (https://app.erzycall.com/api/v1).\n"+
+		"Start one with `erzycall sandbox start`, and in this shell export the two variables it printed:\n"+
+		"  export ERZYCALL_API_URL=http://127.0.0.1:8787/api/v1\n"+
+		"  export ERZYCALL_API_KEY=ek_test_sandbox\n"+
+		"(with the address it printed, if you gave it --addr)")
+	e.wantOutput(t, "", "")
+}
+
+// TestEmitWithoutAKey: a sandbox URL but no key: the key to export, not
+// `auth login`.
+func TestEmitWithoutAKey(t *testing.T) {
+	e := newTestEnv(t, "")
+	e.f.Resolver = func() *credentials.Resolver {
+		return &credentials.Resolver{Getenv: func(k string) string {
+			if k == credentials.EnvAPIURL {
+				return "http://127.0.0.1:8787/api/v1"
+			}
+			return ""
+		}}
+	}
+	e.f.APIClient = func() (*api.Client, error) { return nil, cmdutil.NoKeyError(nil, "default") }
+	err := testutil.Run(t, newCmdEmit(e.f, nil), "call.ended")
+	if cmdutil.ExitCode(err) != cmdutil.ExitAuth || err.Error() != "no API key: the sandbox takes any ek_test_ key; export the one `erzycall sandbox start` printed:\n  export ERZYCALL_API_KEY=ek_test_sandbox" {
+		t.Errorf("err = %q (exit %d)", err, cmdutil.ExitCode(err))
+	}
+	if strings.Contains(err.Error(), "auth login") {
+		t.Errorf("emit suggests auth login: %v", err)
+	}
 }

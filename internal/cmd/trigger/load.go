@@ -14,6 +14,7 @@ import (
 	"github.com/erzycall/erzycall/internal/cmdutil"
 	"github.com/erzycall/erzycall/internal/jsjson"
 	"github.com/erzycall/erzycall/internal/sender"
+	"github.com/erzycall/erzycall/internal/text"
 	"github.com/erzycall/erzycall/internal/webhook"
 )
 
@@ -48,8 +49,8 @@ func loadRun(ctx context.Context, opts *triggerOptions, tgt target, client *http
 	ios := opts.IO
 	human := ios.IsStdoutTTY() && !opts.Output.IsJSON()
 	if human {
-		fmt.Fprintf(ios.Out, "→ %d × %s to %s over %d connection%s\n",
-			opts.Count, opts.Event, tgt.url, opts.Concurrency, plural(opts.Concurrency))
+		fmt.Fprintf(ios.Out, "→ %d × %s to %s over %s\n",
+			opts.Count, opts.Event, tgt.url, text.Count(opts.Concurrency, "connection", "connections"))
 	}
 	cfg := sender.LoadConfig{
 		URL: tgt.url, Secret: tgt.secret, Count: opts.Count, Concurrency: opts.Concurrency,
@@ -238,10 +239,3 @@ func sortedKeys(m map[int]int) []int {
 }
 
 func round1(f float64) float64 { return math.Round(f*10) / 10 }
-
-func plural(n int) string {
-	if n == 1 {
-		return ""
-	}
-	return "s"
-}

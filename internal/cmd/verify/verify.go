@@ -84,6 +84,17 @@ func verifyRun(opts *verifyOptions) error {
 		return err
 	}
 	idx, verr := webhook.Verify(body, opts.Signature, opts.Secrets...)
+	if errors.Is(verr, webhook.ErrNoMatch) {
+		// The commonest mistake: `echo` (or an editor) added a newline the
+		// sender never signed.
+		if trimmed, ok := withoutTrailingNewline(body); ok {
+			if i, err := webhook.Verify(trimmed, opts.Signature, opts.Secrets...); err == nil {
+				fmt.Fprintf(opts.IO.Out, "invalid: the signature matches if the trailing newline is removed (secret #%d) — "+
+					"did `echo` add it? Use `printf '%%s'` or --payload-file\n", i+1)
+				return cmdutil.ErrSilent
+			}
+		}
+	}
 	rejected := false // by a handler written from the docs, though valid here
 	if canon, err := jsjson.Canonical(body); err == nil && !bytes.Equal(canon, body) {
 		rejected = true
@@ -108,6 +119,14 @@ func verifyRun(opts *verifyOptions) error {
 		return &cmdutil.ExitError{Code: cmdutil.ExitStrict, Err: errors.New("--strict: the signature is valid, but a handler written from the ErzyCall docs would reject this delivery (see the warning above)")}
 	}
 	return nil
+}
+
+// withoutTrailingNewline is body without one final "\n" or "\r\n".
+func withoutTrailingNewline(body []byte) ([]byte, bool) {
+	if b, ok := bytes.CutSuffix(body, []byte("\r\n")); ok {
+		return b, true
+	}
+	return bytes.CutSuffix(body, []byte("\n"))
 }
 
 func readPayload(opts *verifyOptions) ([]byte, error) {

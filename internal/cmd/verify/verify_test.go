@@ -284,3 +284,34 @@ func TestVerifyStrictNonStringifyPayload(t *testing.T) {
 		}
 	}
 }
+
+// TestVerifyTrailingNewline: a payload that matches once its trailing
+// newline (echo's, or CRLF) is removed says so, and stays invalid (exit 1);
+// a body that does not match either way gets the plain answer.
+func TestVerifyTrailingNewline(t *testing.T) {
+	for _, tc := range []struct {
+		name, body string
+		secrets    []string
+		want       string
+	}{
+		{"echo", vectorBody + "\n", []string{vectorSecret}, "invalid: the signature matches if the trailing newline is removed (secret #1) — did `echo` add it? Use `printf '%s'` or --payload-file\n"},
+		{"CRLF, second secret", vectorBody + "\r\n", []string{"whsec_other", vectorSecret}, "invalid: the signature matches if the trailing newline is removed (secret #2) — did `echo` add it? Use `printf '%s'` or --payload-file\n"},
+		{"newline, wrong secret", vectorBody + "\n", []string{"whsec_other"}, "invalid: it matches no configured secret\n"},
+		{"two newlines", vectorBody + "\n\n", []string{vectorSecret}, "invalid: it matches no configured secret\n"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t)
+			e.in.WriteString(tc.body)
+			args := []string{"--signature", vectorSig}
+			for _, s := range tc.secrets {
+				args = append(args, "--secret", s)
+			}
+			if err := e.run(args...); cmdutil.ExitCode(err) != 1 {
+				t.Fatalf("err = %v, want exit 1", err)
+			}
+			if e.out.String() != tc.want || e.er.String() != "" {
+				t.Errorf("stdout %q\nwant   %q\nstderr %q", e.out.String(), tc.want, e.er.String())
+			}
+		})
+	}
+}

@@ -12,11 +12,13 @@ import (
 	"github.com/erzycall/erzycall/internal/cmdutil"
 	"github.com/erzycall/erzycall/internal/declare"
 	"github.com/erzycall/erzycall/internal/iostreams"
+	"github.com/erzycall/erzycall/internal/text"
 )
 
 // applyOptions are the inputs of `webhooks apply`.
 type applyOptions struct {
 	IO        *iostreams.IOStreams
+	Flags     *cmdutil.GlobalFlags // for the commands hints name
 	APIClient func() (*api.Client, error)
 	// SaveSecret stores an endpoint's secret locally (keyring or file) and
 	// says where; used with --save-secret.
@@ -38,7 +40,7 @@ type applyOptions struct {
 
 // newCmdApply returns `webhooks apply`.
 func newCmdApply(f *cmdutil.Factory, runF func(*applyOptions) error) *cobra.Command {
-	opts := &applyOptions{IO: f.IOStreams, APIClient: f.APIClient, SaveSecret: secretSaver(f), Getenv: f.Getenv}
+	opts := &applyOptions{IO: f.IOStreams, Flags: f.Flags, APIClient: f.APIClient, SaveSecret: secretSaver(f), Getenv: f.Getenv}
 	cmd := &cobra.Command{
 		Use:   "apply [-f FILE] [--prune] [--yes]",
 		Short: "Make the organisation's endpoints match a file",
@@ -77,7 +79,7 @@ File format:
 			if cmd.Flags().Changed("secrets-format") && opts.SecretsOut == "" {
 				return cmdutil.FlagErrorf("--secrets-format needs --secrets-out FILE")
 			}
-			desired, err := loadFile(opts.IO, opts.File)
+			desired, err := loadFile(opts.IO, opts.Flags, opts.File)
 			if err != nil {
 				return err
 			}
@@ -116,12 +118,12 @@ func applyRun(ctx context.Context, opts *applyOptions) error {
 	s := plan.Summary()
 	if s.Create > 0 && !opts.Save && opts.Secrets == nil && !opts.ShowSecrets {
 		fmt.Fprintf(opts.IO.ErrOut, "warning: the API shows a new endpoint's secret only once, and nothing will keep it: "+
-			"use --save-secret, --secrets-out FILE or --show-secrets (or get a new one later with `erzycall webhooks rotate-secret ID`)\n")
+			"use --save-secret, --secrets-out FILE or --show-secrets (or get a new one later with `%s`)\n", opts.Flags.Command("webhooks rotate-secret ID"))
 	}
 	question := "Apply these changes?"
 	if s.Delete > 0 {
 		question = fmt.Sprintf("Apply these changes? %d %s will be deleted: deliveries to %s stop at once.",
-			s.Delete, plural(s.Delete, "endpoint", "endpoints"), plural(s.Delete, "it", "them"))
+			s.Delete, text.Plural(s.Delete, "endpoint", "endpoints"), text.Plural(s.Delete, "it", "them"))
 	}
 	if err := cmdutil.ConfirmDestructive(ctx, opts.IO, opts.Yes, question); err != nil {
 		return err
@@ -137,7 +139,7 @@ func applyRun(ctx context.Context, opts *applyOptions) error {
 		}
 	})
 	if report.Failed == nil {
-		success(opts.IO, "Applied %d %s.", len(report.Done), plural(len(report.Done), "change", "changes"))
+		success(opts.IO, "Applied %d %s.", len(report.Done), text.Plural(len(report.Done), "change", "changes"))
 		return nil
 	}
 	return opts.failed(report)
@@ -210,7 +212,7 @@ func (opts *applyOptions) failed(r *declare.Report) error {
 func (opts *applyOptions) keepSecret(ctx context.Context, ep *api.Endpoint) {
 	w := opts.IO.ErrOut
 	if opts.Save {
-		saveSecret(ctx, opts.IO, opts.SaveSecret, ep)
+		saveSecret(ctx, opts.IO, opts.Flags, opts.SaveSecret, ep)
 	}
 	if ep.Secret == "" {
 		if !opts.Save {
@@ -220,7 +222,7 @@ func (opts *applyOptions) keepSecret(ctx context.Context, ep *api.Endpoint) {
 	}
 	if opts.Secrets != nil {
 		if err := opts.Secrets.Add(ep.ID, ep.URL, ep.Secret); err != nil {
-			fmt.Fprintf(w, "warning: %v: get a new secret with `erzycall webhooks rotate-secret %s`\n", err, ep.ID)
+			fmt.Fprintf(w, "warning: %v: get a new secret with `%s`\n", err, opts.Flags.Command("webhooks rotate-secret "+ep.ID))
 		} else {
 			fmt.Fprintf(w, "Wrote the secret of %s to %s.\n", shown(ep.ID), opts.Secrets.Path)
 		}

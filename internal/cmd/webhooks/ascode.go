@@ -15,6 +15,7 @@ import (
 	"github.com/erzycall/erzycall/internal/cmdutil"
 	"github.com/erzycall/erzycall/internal/declare"
 	"github.com/erzycall/erzycall/internal/iostreams"
+	"github.com/erzycall/erzycall/internal/text"
 )
 
 // What diff, apply, export and check share: the -f flag, reading the file
@@ -27,13 +28,13 @@ func addFileFlag(cmd *cobra.Command, file *string, def, usage string) {
 }
 
 // loadFile reads and checks the file: every problem is a usage error.
-func loadFile(ios *iostreams.IOStreams, name string) (*declare.File, error) {
+func loadFile(ios *iostreams.IOStreams, flags *cmdutil.GlobalFlags, name string) (*declare.File, error) {
 	f, err := declare.Load(name, ios.In)
 	switch {
 	case err == nil:
 		return f, nil
 	case errors.Is(err, fs.ErrNotExist):
-		return nil, cmdutil.FlagErrorf("%v: write one, or start from what the organisation has with `erzycall webhooks export > %s`", err, declare.DefaultFile)
+		return nil, cmdutil.FlagErrorf("%v: write one, or start from what the organisation has with `%s > %s`", err, flags.Command("webhooks export"), declare.DefaultFile)
 	}
 	return nil, cmdutil.FlagErrorf("%v\nnothing was sent", err)
 }
@@ -138,7 +139,7 @@ func summaryLine(p *declare.Plan) string {
 	}
 	if s.Unmanaged > 0 {
 		line += fmt.Sprintf(" %d %s not in the file %s left alone (--prune deletes %s).",
-			s.Unmanaged, plural(s.Unmanaged, "endpoint", "endpoints"), plural(s.Unmanaged, "is", "are"), plural(s.Unmanaged, "it", "them"))
+			s.Unmanaged, text.Plural(s.Unmanaged, "endpoint", "endpoints"), text.Plural(s.Unmanaged, "is", "are"), text.Plural(s.Unmanaged, "it", "them"))
 	}
 	return line + "\n"
 }
@@ -163,11 +164,4 @@ func shown(s string) string {
 		}
 	}
 	return s
-}
-
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
 }

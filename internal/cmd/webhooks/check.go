@@ -11,11 +11,13 @@ import (
 	"github.com/erzycall/erzycall/internal/declare"
 	"github.com/erzycall/erzycall/internal/iostreams"
 	"github.com/erzycall/erzycall/internal/tableprinter"
+	"github.com/erzycall/erzycall/internal/text"
 )
 
 // checkOptions are the inputs of `webhooks check`.
 type checkOptions struct {
 	IO        *iostreams.IOStreams
+	Flags     *cmdutil.GlobalFlags // for the commands hints name
 	APIClient func() (*api.Client, error)
 
 	File    string
@@ -27,7 +29,7 @@ type checkOptions struct {
 
 // newCmdCheck returns `webhooks check`.
 func newCmdCheck(f *cmdutil.Factory, runF func(*checkOptions) error) *cobra.Command {
-	opts := &checkOptions{IO: f.IOStreams, APIClient: f.APIClient}
+	opts := &checkOptions{IO: f.IOStreams, Flags: f.Flags, APIClient: f.APIClient}
 	cmd := &cobra.Command{
 		Use:   "check [-f FILE] [--enable]",
 		Short: "Exit non-zero when an endpoint is disabled",
@@ -55,7 +57,7 @@ Piped, one tab-separated row per endpoint: ID, URL, STATUS, REASON.`,
 				return cmdutil.FlagErrorf("--enable needs --yes when not running interactively")
 			}
 			if opts.File != "" {
-				desired, err := loadFile(opts.IO, opts.File)
+				desired, err := loadFile(opts.IO, opts.Flags, opts.File)
 				if err != nil {
 					return err
 				}
@@ -106,10 +108,10 @@ func checkRun(ctx context.Context, opts *checkOptions) error {
 	}
 	hint := ""
 	if !opts.Enable {
-		hint = ": once the handler works, `erzycall webhooks check --enable` re-enables"
+		hint = ": once the handler works, `" + opts.Flags.Command("webhooks check --enable") + "` re-enables"
 	}
 	return &cmdutil.ExitError{Code: cmdutil.ExitUnhealthy, Err: fmt.Errorf("%d of %d endpoints %s not active%s",
-		bad, len(st), plural(bad, "is", "are"), hint)}
+		bad, len(st), text.Plural(bad, "is", "are"), hint)}
 }
 
 // enableDisabled asks, then re-enables the disabled endpoints that should
@@ -124,7 +126,7 @@ func enableDisabled(ctx context.Context, opts *checkOptions, client declare.Clie
 	if n == 0 {
 		return nil
 	}
-	question := fmt.Sprintf("Re-enable %d disabled %s? Deliveries to %s start again.", n, plural(n, "endpoint", "endpoints"), plural(n, "it", "them"))
+	question := fmt.Sprintf("Re-enable %d disabled %s? Deliveries to %s start again.", n, text.Plural(n, "endpoint", "endpoints"), text.Plural(n, "it", "them"))
 	if err := cmdutil.ConfirmDestructive(ctx, opts.IO, opts.Yes, question); err != nil {
 		return err
 	}

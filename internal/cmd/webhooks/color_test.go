@@ -12,11 +12,12 @@ func TestListColoursStatusOnATerminal(t *testing.T) {
 	fake.Register("GET", "/webhooks", "", 200, `{"data":[`+epActive+`,`+epDisabled+`]}`)
 	e := newTestEnv(t, fake.URL()).tty(true)
 	e.ios.SetColorEnabled(true)
+	e.ios.SetTerminalWidth(120)
 	if err := testutil.Run(t, newCmdList(e.f, nil)); err != nil {
 		t.Fatal(err)
 	}
 	out := e.out.String()
-	for _, want := range []string{"\x1b[32mactive\x1b[0m", "\x1b[31mdisabled\x1b[0m"} {
+	for _, want := range []string{"\x1b[32mactive\x1b[0m", "\x1b[31mdisabled\x1b[0m", "\x1b[1mID\x1b[0m", "\x1b[1mDESCRIPTION\x1b[0m"} {
 		if !regexp.MustCompile(regexp.QuoteMeta(want)).MatchString(out) {
 			t.Errorf("output lacks %q:\n%q", want, out)
 		}

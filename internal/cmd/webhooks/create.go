@@ -14,6 +14,7 @@ import (
 // createOptions are the inputs of `webhooks create`.
 type createOptions struct {
 	IO        *iostreams.IOStreams
+	Flags     *cmdutil.GlobalFlags // for the commands hints name
 	APIClient func() (*api.Client, error)
 
 	// SaveSecret stores an endpoint's secret locally (keyring or file) and
@@ -29,7 +30,7 @@ type createOptions struct {
 
 // newCmdCreate returns `webhooks create`.
 func newCmdCreate(f *cmdutil.Factory, runF func(*createOptions) error) *cobra.Command {
-	opts := &createOptions{IO: f.IOStreams, APIClient: f.APIClient, SaveSecret: secretSaver(f)}
+	opts := &createOptions{IO: f.IOStreams, Flags: f.Flags, APIClient: f.APIClient, SaveSecret: secretSaver(f)}
 	cmd := &cobra.Command{
 		Use:   "create --url URL --events EVENT[,EVENT...]",
 		Short: "Register a webhook endpoint and print its secret",
@@ -81,15 +82,15 @@ func createRun(ctx context.Context, opts *createOptions) error {
 	})
 	if err != nil {
 		warnInterrupted(opts.IO, err, "the endpoint may exist (its secret was not shown); "+
-			"check with `erzycall webhooks list`, then delete it or rotate its secret to get one")
+			"check with `%s`, then delete it or rotate its secret to get one", opts.Flags.Command("webhooks list"))
 		return err
 	}
 	if opts.Save {
-		saveSecret(ctx, opts.IO, opts.SaveSecret, ep)
+		saveSecret(ctx, opts.IO, opts.Flags, opts.SaveSecret, ep)
 	}
 	if opts.Output.IsJSON() {
 		return opts.Output.Write(opts.IO, ep)
 	}
 	success(opts.IO, "Created webhook endpoint %s", ep.ID)
-	return printEndpoint(opts.IO, ep, true)
+	return printEndpoint(opts.IO, ep, true, nil)
 }

@@ -14,6 +14,7 @@ import (
 // deleteOptions are the inputs of `webhooks delete`.
 type deleteOptions struct {
 	IO        *iostreams.IOStreams
+	Flags     *cmdutil.GlobalFlags // for the commands hints name
 	APIClient func() (*api.Client, error)
 
 	ID  string
@@ -22,7 +23,7 @@ type deleteOptions struct {
 
 // newCmdDelete returns `webhooks delete`.
 func newCmdDelete(f *cmdutil.Factory, runF func(*deleteOptions) error) *cobra.Command {
-	opts := &deleteOptions{IO: f.IOStreams, APIClient: f.APIClient}
+	opts := &deleteOptions{IO: f.IOStreams, Flags: f.Flags, APIClient: f.APIClient}
 	cmd := &cobra.Command{
 		Use:               "delete ID",
 		Aliases:           []string{"rm"},
@@ -53,7 +54,7 @@ func deleteRun(ctx context.Context, opts *deleteOptions) error {
 		return err
 	}
 	if err := client.DeleteEndpoint(ctx, opts.ID); err != nil {
-		warnInterrupted(opts.IO, err, "%s may be deleted; check with `erzycall webhooks get %s`", opts.ID, opts.ID)
+		warnInterrupted(opts.IO, err, "%s may be deleted; check with `%s`", opts.ID, opts.Flags.Command("webhooks get "+opts.ID))
 		return err
 	}
 	success(opts.IO, "Deleted webhook endpoint %s", opts.ID)

@@ -14,6 +14,7 @@ import (
 // diffOptions are the inputs of `webhooks diff`.
 type diffOptions struct {
 	IO        *iostreams.IOStreams
+	Flags     *cmdutil.GlobalFlags // for the commands hints name
 	APIClient func() (*api.Client, error)
 
 	File     string
@@ -25,7 +26,7 @@ type diffOptions struct {
 
 // newCmdDiff returns `webhooks diff`.
 func newCmdDiff(f *cmdutil.Factory, runF func(*diffOptions) error) *cobra.Command {
-	opts := &diffOptions{IO: f.IOStreams, APIClient: f.APIClient}
+	opts := &diffOptions{IO: f.IOStreams, Flags: f.Flags, APIClient: f.APIClient}
 	cmd := &cobra.Command{
 		Use:   "diff [-f FILE] [--prune] [--exit-code]",
 		Short: "Show what `webhooks apply` would change",
@@ -50,7 +51,7 @@ errors keep their usual codes (see ` + "`erzycall help exit-codes`" + `).`,
 			if err := opts.Output.Validate(); err != nil {
 				return err
 			}
-			desired, err := loadFile(opts.IO, opts.File)
+			desired, err := loadFile(opts.IO, opts.Flags, opts.File)
 			if err != nil {
 				return err
 			}

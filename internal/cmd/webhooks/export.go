@@ -15,12 +15,13 @@ import (
 // exportOptions are the inputs of `webhooks export`.
 type exportOptions struct {
 	IO        *iostreams.IOStreams
+	Flags     *cmdutil.GlobalFlags // for the commands hints name
 	APIClient func() (*api.Client, error)
 }
 
 // newCmdExport returns `webhooks export`.
 func newCmdExport(f *cmdutil.Factory, runF func(*exportOptions) error) *cobra.Command {
-	opts := &exportOptions{IO: f.IOStreams, APIClient: f.APIClient}
+	opts := &exportOptions{IO: f.IOStreams, Flags: f.Flags, APIClient: f.APIClient}
 	cmd := &cobra.Command{
 		Use:   "export",
 		Short: "Print the organisation's endpoints as an erzycall.yaml",
@@ -53,7 +54,8 @@ func exportRun(ctx context.Context, opts *exportOptions) error {
 		return err
 	}
 	if opts.IO.IsStdoutTTY() {
-		fmt.Fprintf(opts.IO.ErrOut, "Save it with `erzycall webhooks export > %s`, then `erzycall webhooks diff` shows any drift.\n", declare.DefaultFile)
+		fmt.Fprintf(opts.IO.ErrOut, "Save it with `%s > %s`, then `%s` shows any drift.\n",
+			opts.Flags.Command("webhooks export"), declare.DefaultFile, opts.Flags.Command("webhooks diff"))
 	}
 	return nil
 }

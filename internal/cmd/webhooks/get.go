@@ -2,6 +2,7 @@ package webhooks
 
 import (
 	"context"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -13,7 +14,9 @@ import (
 // getOptions are the inputs of `webhooks get`.
 type getOptions struct {
 	IO        *iostreams.IOStreams
+	Flags     *cmdutil.GlobalFlags // for the commands hints name
 	APIClient func() (*api.Client, error)
+	Now       func() time.Time
 
 	ID     string
 	Output cmdutil.OutputOptions
@@ -21,7 +24,7 @@ type getOptions struct {
 
 // newCmdGet returns `webhooks get`.
 func newCmdGet(f *cmdutil.Factory, runF func(*getOptions) error) *cobra.Command {
-	opts := &getOptions{IO: f.IOStreams, APIClient: f.APIClient}
+	opts := &getOptions{IO: f.IOStreams, Flags: f.Flags, APIClient: f.APIClient, Now: f.Now}
 	cmd := &cobra.Command{
 		Use:               "get ID",
 		Aliases:           []string{"view"},
@@ -57,5 +60,5 @@ func getRun(ctx context.Context, opts *getOptions) error {
 	if opts.Output.IsJSON() {
 		return opts.Output.Write(opts.IO, ep)
 	}
-	return printEndpoint(opts.IO, ep, false)
+	return printEndpoint(opts.IO, ep, false, &endpointDetails{now: opts.Now(), flags: opts.Flags})
 }

@@ -3,6 +3,7 @@ package webhooks
 import (
 	"errors"
 	"testing"
+	"time"
 
 	"github.com/erzycall/erzycall/internal/api"
 	"github.com/erzycall/erzycall/internal/testutil"
@@ -51,7 +52,8 @@ func TestGetRun(t *testing.T) {
 				"URL          https://example.com/webhook\n" +
 				"Events       call.ended, contact.created\n" +
 				"Status       active\n" +
-				"Description  My production webhook\n",
+				"Description  My production webhook\n" +
+				"Created      2025-01-15 10:30:00 UTC (3 days ago)\n",
 		},
 		{
 			name: "terminal, secret redacted", tty: true, resp: data(epWithSecret),
@@ -69,7 +71,38 @@ func TestGetRun(t *testing.T) {
 				"ID           wh_def456\n" +
 				"URL          https://hooks.example.org/erzycall\n" +
 				"Events       call.failed\n" +
-				"Status       disabled\n",
+				"Status       disabled\n" +
+				"Created      2025-01-16 08:00:00 UTC (2 days ago)\n" +
+				"\n" +
+				"! Turned off, or auto-disabled after 10 consecutive failed deliveries (the API gives no reason): ErzyCall sends it nothing. " +
+				"Re-enable it with `erzycall webhooks enable wh_def456` once the handler works.\n",
+		},
+		{
+			name: "terminal, auto-disabled, with both times", tty: true,
+			resp: `{"data":{"id":"wh_def456","url":"https://hooks.example.org/erzycall","events":["call.failed"],"isActive":false,"description":"",` +
+				`"createdAt":"2025-01-02T09:00:00.000Z","updatedAt":"2025-01-18T11:15:30.250Z","consecutiveFailures":10}}`,
+			stdout: "" +
+				"ID           wh_def456\n" +
+				"URL          https://hooks.example.org/erzycall\n" +
+				"Events       call.failed\n" +
+				"Status       disabled\n" +
+				"Created      2025-01-02 09:00:00 UTC (16 days ago)\n" +
+				"Updated      2025-01-18 11:15:30 UTC (44 minutes ago)\n" +
+				"\n" +
+				"! Auto-disabled after 10 consecutive failed deliveries: ErzyCall sends it nothing. " +
+				"Re-enable it with `erzycall webhooks enable wh_def456` once the handler works.\n",
+		},
+		{
+			name: "terminal, turned off by hand", tty: true,
+			resp: `{"data":{"id":"wh_def456","url":"https://h.example/","events":["call.failed"],"isActive":false,"consecutiveFailures":0,"createdAt":"not a time"}}`,
+			stdout: "" +
+				"ID           wh_def456\n" +
+				"URL          https://h.example/\n" +
+				"Events       call.failed\n" +
+				"Status       disabled\n" +
+				"\n" +
+				"! Turned off, not by failures (0 consecutive failed deliveries): ErzyCall sends it nothing. " +
+				"Re-enable it with `erzycall webhooks enable wh_def456` once the handler works.\n",
 		},
 		{
 			name: "piped, secret left out", resp: data(epWithSecret),
@@ -97,6 +130,7 @@ func TestGetRun(t *testing.T) {
 			fake := newFakeAPI(t)
 			fake.Register("GET", "/webhooks/wh_abc123", "", 200, tc.resp)
 			e := newTestEnv(t, fake.URL()).tty(tc.tty)
+			e.f.Now = func() time.Time { return time.Date(2025, 1, 18, 12, 0, 0, 0, time.UTC) }
 			if err := testutil.Run(t, newCmdGet(e.f, nil), append([]string{"wh_abc123"}, tc.args...)...); err != nil {
 				t.Fatalf("get: %v", err)
 			}

@@ -14,6 +14,7 @@ import (
 // listOptions are the inputs of `webhooks list`.
 type listOptions struct {
 	IO        *iostreams.IOStreams
+	Flags     *cmdutil.GlobalFlags // for the commands hints name
 	APIClient func() (*api.Client, error)
 
 	Output cmdutil.OutputOptions
@@ -21,7 +22,7 @@ type listOptions struct {
 
 // newCmdList returns `webhooks list`.
 func newCmdList(f *cmdutil.Factory, runF func(*listOptions) error) *cobra.Command {
-	opts := &listOptions{IO: f.IOStreams, APIClient: f.APIClient}
+	opts := &listOptions{IO: f.IOStreams, Flags: f.Flags, APIClient: f.APIClient}
 	cmd := &cobra.Command{
 		Use:     "list",
 		Aliases: []string{"ls"},
@@ -57,7 +58,7 @@ func listRun(ctx context.Context, opts *listOptions) error {
 	}
 	if len(eps) == 0 {
 		if opts.IO.IsStdoutTTY() {
-			fmt.Fprintln(opts.IO.ErrOut, "No webhook endpoints yet. Create one with `erzycall webhooks create --url URL --events EVENT`.")
+			fmt.Fprintf(opts.IO.ErrOut, "No webhook endpoints yet. Create one with `%s`.\n", opts.Flags.Command("webhooks create --url URL --events EVENT"))
 		}
 		return nil
 	}

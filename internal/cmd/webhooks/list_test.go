@@ -46,16 +46,41 @@ func TestListRun(t *testing.T) {
 	for _, tc := range []struct {
 		name           string
 		tty            bool
+		width          int // of the terminal; 0 is 80
 		args           []string
 		resp           string
 		stdout, stderr string
 	}{
 		{
-			name: "terminal", tty: true, resp: both,
+			name: "terminal of 120 columns: natural widths", tty: true, width: 120, resp: both,
 			stdout: "" +
 				"ID         URL                                 EVENTS                       STATUS    DESCRIPTION\n" +
 				"wh_abc123  https://example.com/webhook         call.ended, contact.created  active    My production webhook\n" +
 				"wh_def456  https://hooks.example.org/erzycall  call.failed                  disabled\n",
+		},
+		{
+			// 107 columns at natural width: URL, EVENTS and DESCRIPTION give
+			// up what is needed for each row to stay on one line of 80.
+			name: "terminal of 80 columns: cut to fit", tty: true, resp: both,
+			stdout: "" +
+				"ID         URL                  EVENTS              STATUS    DESCRIPTION\n" +
+				"wh_abc123  https://example.co…  call.ended, conta…  active    My production web…\n" +
+				"wh_def456  https://hooks.exam…  call.failed         disabled\n",
+		},
+		{
+			name: "all eight events and a long URL at 160 columns", tty: true, width: 160,
+			resp: `{"data":[{"id":"wh_abc123","url":"https://example.com/a/very/long/path/for/the/webhook/receiver/of/this/app/and/more",` +
+				`"events":["call.started","call.ended","call.failed","call.scheduled","call.cancelled","contact.created","contact.updated","contact.deleted"],` +
+				`"isActive":true,"description":"Everything"}]}`,
+			stdout: "" +
+				"ID         URL                                                              EVENTS                                                           STATUS  DESCRIPTION\n" +
+				"wh_abc123  https://example.com/a/very/long/path/for/the/webhook/receiver/…  call.started, call.ended, call.failed, call.scheduled, call.ca…  active  Everything\n",
+		},
+		{
+			name: "piped rows are whole at any width", width: 40, resp: both,
+			stdout: "" +
+				"wh_abc123\thttps://example.com/webhook\tcall.ended,contact.created\tactive\tMy production webhook\n" +
+				"wh_def456\thttps://hooks.example.org/erzycall\tcall.failed\tdisabled\t\n",
 		},
 		{
 			name: "piped", resp: both,
@@ -108,6 +133,9 @@ func TestListRun(t *testing.T) {
 			fake := newFakeAPI(t)
 			fake.Register("GET", "/webhooks", "", 200, tc.resp)
 			e := newTestEnv(t, fake.URL()).tty(tc.tty)
+			if tc.width > 0 {
+				e.ios.SetTerminalWidth(tc.width)
+			}
 			if err := testutil.Run(t, newCmdList(e.f, nil), tc.args...); err != nil {
 				t.Fatalf("list: %v", err)
 			}

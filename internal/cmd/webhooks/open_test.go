@@ -1,11 +1,16 @@
 package webhooks
 
 import (
+	"context"
 	"errors"
+	"net/http"
+	"net/http/httptest"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/erzycall/erzycall/internal/api"
+	"github.com/erzycall/erzycall/internal/sandbox"
 	"github.com/erzycall/erzycall/internal/testutil"
 )
 
@@ -98,5 +103,34 @@ func TestDashboardURL(t *testing.T) {
 		if got := DashboardURL(tc.api, tc.id); got != tc.want {
 			t.Errorf("DashboardURL(%q, %q) = %q, want %q", tc.api, tc.id, got, tc.want)
 		}
+	}
+}
+
+// TestOpenSandboxPageExists: against the sandbox, the page open computes is
+// one the sandbox serves (its dashboard), not a dead link.
+func TestOpenSandboxPageExists(t *testing.T) {
+	sb, err := sandbox.New(sandbox.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(sb.Handler())
+	defer srv.Close()
+	defer sb.Close(context.Background())
+	e := newTestEnv(t, srv.URL+sandbox.APIPrefix)
+	if err := testutil.Run(t, newCmdOpen(e.f, nil), "wh_1"); err != nil {
+		t.Fatal(err)
+	}
+	page := strings.TrimSpace(e.out.String())
+	req, err := http.NewRequestWithContext(context.Background(), http.MethodGet, page, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/html") {
+		t.Errorf("open printed %s, which answers %d %s", page, resp.StatusCode, resp.Header.Get("Content-Type"))
 	}
 }

@@ -16,6 +16,7 @@ import (
 // rotateOptions are the inputs of `webhooks rotate-secret`.
 type rotateOptions struct {
 	IO        *iostreams.IOStreams
+	Flags     *cmdutil.GlobalFlags // for the commands hints name
 	APIClient func() (*api.Client, error)
 
 	// SaveSecret stores the new secret locally; used with --save-secret.
@@ -29,7 +30,7 @@ type rotateOptions struct {
 
 // newCmdRotateSecret returns `webhooks rotate-secret`.
 func newCmdRotateSecret(f *cmdutil.Factory, runF func(*rotateOptions) error) *cobra.Command {
-	opts := &rotateOptions{IO: f.IOStreams, APIClient: f.APIClient, SaveSecret: secretSaver(f)}
+	opts := &rotateOptions{IO: f.IOStreams, Flags: f.Flags, APIClient: f.APIClient, SaveSecret: secretSaver(f)}
 	cmd := &cobra.Command{
 		Use:     "rotate-secret ID",
 		Aliases: []string{"rotate"},
@@ -73,14 +74,14 @@ func rotateRun(ctx context.Context, opts *rotateOptions) error {
 	ep, err := client.RotateSecret(ctx, opts.ID)
 	if err != nil {
 		warnInterrupted(opts.IO, err, "the secret of %s may have changed, and the old one then no longer verifies; "+
-			"rotate again to get one you know: `erzycall webhooks rotate-secret %s`", opts.ID, opts.ID)
+			"rotate again to get one you know: `%s`", opts.ID, opts.Flags.Command("webhooks rotate-secret "+opts.ID))
 		return err
 	}
 	if ep.ID == "" {
 		ep.ID = opts.ID
 	}
 	if opts.Save {
-		saveSecret(ctx, opts.IO, opts.SaveSecret, ep)
+		saveSecret(ctx, opts.IO, opts.Flags, opts.SaveSecret, ep)
 	}
 	if opts.Output.IsJSON() {
 		return opts.Output.Write(opts.IO, ep)
@@ -93,7 +94,7 @@ func rotateRun(ctx context.Context, opts *rotateOptions) error {
 	if !opts.IO.IsStdoutTTY() || (ep.URL == "" && len(ep.Events) == 0) {
 		return printSecretOnly(opts.IO, ep)
 	}
-	return printEndpoint(opts.IO, ep, true)
+	return printEndpoint(opts.IO, ep, true, nil)
 }
 
 // printSecretOnly shows an endpoint ID and its new secret: two fields and

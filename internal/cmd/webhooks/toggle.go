@@ -13,6 +13,7 @@ import (
 // toggleOptions are the inputs of `webhooks enable` and `webhooks disable`.
 type toggleOptions struct {
 	IO        *iostreams.IOStreams
+	Flags     *cmdutil.GlobalFlags // for the commands hints name
 	APIClient func() (*api.Client, error)
 
 	ID     string
@@ -35,7 +36,7 @@ func newCmdDisable(f *cmdutil.Factory, runF func(*toggleOptions) error) *cobra.C
 }
 
 func newCmdToggle(f *cmdutil.Factory, runF func(*toggleOptions) error, active bool, use, short, long, example string) *cobra.Command {
-	opts := &toggleOptions{IO: f.IOStreams, APIClient: f.APIClient, Active: active}
+	opts := &toggleOptions{IO: f.IOStreams, Flags: f.Flags, APIClient: f.APIClient, Active: active}
 	cmd := &cobra.Command{
 		Use:               use,
 		Short:             short,
@@ -66,7 +67,7 @@ func toggleRun(ctx context.Context, opts *toggleOptions) error {
 	active := opts.Active
 	ep, err := client.UpdateEndpoint(ctx, opts.ID, api.UpdateEndpointInput{IsActive: &active})
 	if err != nil {
-		warnInterrupted(opts.IO, err, "%s may have changed; check with `erzycall webhooks get %s`", opts.ID, opts.ID)
+		warnInterrupted(opts.IO, err, "%s may have changed; check with `%s`", opts.ID, opts.Flags.Command("webhooks get "+opts.ID))
 		return err
 	}
 	verb := "Disabled"

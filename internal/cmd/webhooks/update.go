@@ -16,6 +16,7 @@ import (
 // updateOptions are the inputs of `webhooks update`.
 type updateOptions struct {
 	IO        *iostreams.IOStreams
+	Flags     *cmdutil.GlobalFlags // for the commands hints name
 	APIClient func() (*api.Client, error)
 
 	ID           string
@@ -27,7 +28,7 @@ type updateOptions struct {
 
 // newCmdUpdate returns `webhooks update`.
 func newCmdUpdate(f *cmdutil.Factory, runF func(*updateOptions) error) *cobra.Command {
-	opts := &updateOptions{IO: f.IOStreams, APIClient: f.APIClient}
+	opts := &updateOptions{IO: f.IOStreams, Flags: f.Flags, APIClient: f.APIClient}
 	var (
 		url, description string
 		events           []string
@@ -96,7 +97,8 @@ the whole new list.`,
 	cmd.Flags().StringSliceVar(&opts.AddEvents, "add-events", nil, "subscribe to more `events`")
 	cmd.Flags().StringSliceVar(&opts.RemoveEvents, "remove-events", nil, "unsubscribe from `events`")
 	cmd.Flags().StringVar(&description, "description", "", "new description (\"\" clears it)")
-	cmd.Flags().BoolVar(&active, "active", true, "enable (true) or disable (false) the endpoint")
+	// No default shown: without --active nothing changes.
+	cmd.Flags().BoolVar(&active, "active", false, "enable (--active) or disable (--active=false) the endpoint")
 	for _, name := range []string{"events", "add-events", "remove-events"} {
 		_ = cmd.RegisterFlagCompletionFunc(name, cmdutil.CompleteEventList)
 	}
@@ -123,7 +125,7 @@ func updateRun(ctx context.Context, opts *updateOptions) error {
 	}
 	ep, err := client.UpdateEndpoint(ctx, opts.ID, changes)
 	if err != nil {
-		warnInterrupted(opts.IO, err, "%s may have changed; check with `erzycall webhooks get %s`", opts.ID, opts.ID)
+		warnInterrupted(opts.IO, err, "%s may have changed; check with `%s`", opts.ID, opts.Flags.Command("webhooks get "+opts.ID))
 		return err
 	}
 	return printChanged(opts.IO, &opts.Output, ep, "Updated webhook endpoint %s", ep.ID)
@@ -164,5 +166,5 @@ func printChanged(io *iostreams.IOStreams, out *cmdutil.OutputOptions, ep *api.E
 		return out.Write(io, ep)
 	}
 	success(io, format, args...)
-	return printEndpoint(io, ep, false)
+	return printEndpoint(io, ep, false, nil)
 }

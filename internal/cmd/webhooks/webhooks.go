@@ -16,6 +16,7 @@ import (
 	"github.com/erzycall/erzycall/internal/iostreams"
 	"github.com/erzycall/erzycall/internal/safetext"
 	"github.com/erzycall/erzycall/internal/tableprinter"
+	"github.com/erzycall/erzycall/internal/text"
 	"github.com/erzycall/erzycall/internal/webhook"
 )
 
@@ -73,16 +74,18 @@ func statusStyle(io *iostreams.IOStreams, e *api.Endpoint) func(string) string {
 	return func(v string) string { return s.Red.Render(v) }
 }
 
-// printEndpointRows prints endpoints as a table on a terminal, as
-// tab-separated rows (ID, URL, EVENTS, STATUS, DESCRIPTION) elsewhere.
-// With withSecret the secret is one more column.
+// printEndpointRows prints endpoints as a table on a terminal, each row one
+// line of the terminal's width (URL, EVENTS and DESCRIPTION cut with … when
+// needed), and as whole tab-separated rows (ID, URL, EVENTS, STATUS,
+// DESCRIPTION) elsewhere. With withSecret the secret is one more column,
+// never cut.
 func printEndpointRows(io *iostreams.IOStreams, eps []api.Endpoint, withSecret bool) error {
 	header := []string{"ID", "URL", "EVENTS", "STATUS", "DESCRIPTION"}
 	if withSecret {
 		header = append(header, "SECRET")
 	}
 	tty := io.IsStdoutTTY()
-	p := tableprinter.New(io.Out, tty, header...)
+	p := tableprinter.NewFor(io, header...).Flexible("URL", "EVENTS", "DESCRIPTION")
 	for i := range eps {
 		e := &eps[i]
 		events := strings.Join(e.Events, ",")
@@ -99,10 +102,19 @@ func printEndpointRows(io *iostreams.IOStreams, eps []api.Endpoint, withSecret b
 	return p.Render()
 }
 
+// endpointDetails are what `webhooks get` adds to an endpoint on a
+// terminal: its times, relative to now, and why it is disabled.
+type endpointDetails struct {
+	now   time.Time
+	flags *cmdutil.GlobalFlags // for the command that re-enables it
+}
+
 // printEndpoint shows one endpoint: a field list on a terminal, one
 // tab-separated row elsewhere. The secret is shown in full only when
-// showSecret (it was just created); otherwise it is redacted.
-func printEndpoint(io *iostreams.IOStreams, e *api.Endpoint, showSecret bool) error {
+// showSecret (it was just created); otherwise it is redacted. With details
+// (get), the terminal also shows when it was created and updated, when the
+// API says, and why a disabled endpoint is disabled.
+func printEndpoint(io *iostreams.IOStreams, e *api.Endpoint, showSecret bool, details *endpointDetails) error {
 	if !io.IsStdoutTTY() {
 		return printEndpointRows(io, []api.Endpoint{*e}, showSecret)
 	}
@@ -119,12 +131,29 @@ func printEndpoint(io *iostreams.IOStreams, e *api.Endpoint, showSecret bool) er
 	if e.Description != "" {
 		field("Description", safetext.Terminal(e.Description, 0))
 	}
+	if details != nil {
+		created, updated := e.Times()
+		for _, t := range []struct {
+			name string
+			at   time.Time
+		}{{"Created", created}, {"Updated", updated}} {
+			if !t.at.IsZero() {
+				field(t.name, fmt.Sprintf("%s (%s)", t.at.Format("2006-01-02 15:04:05 MST"), text.Ago(details.now, t.at)))
+			}
+		}
+	}
 	switch {
 	case showSecret && e.Secret != "":
 		field("Secret", s.Yellow.Bold(true).Render(safetext.Terminal(e.Secret, 0)))
 		fmt.Fprintf(&b, "\n%s %s\n", s.Yellow.Render("!"), storeHint)
 	case e.Secret != "":
 		field("Secret", safetext.Redact(e.Secret)+s.Dim.Render("  (--jq .secret shows it)"))
+	}
+	if details != nil && !e.IsActive {
+		reason := webhook.DisabledReason(e.ConsecutiveFailures())
+		fmt.Fprintf(&b, "\n%s %s%s: ErzyCall sends it nothing. Re-enable it with `%s` once the handler works.\n",
+			s.Yellow.Render("!"), strings.ToUpper(reason[:1]), reason[1:],
+			details.flags.Command("webhooks enable "+safetext.Terminal(e.ID, 0)))
 	}
 	_, err := fmt.Fprint(io.Out, b.String())
 	return err
@@ -166,7 +195,7 @@ func secretSaver(f *cmdutil.Factory) func(ctx context.Context, id, secret string
 // saveSecret stores ep's secret locally. A failure only warns: the endpoint
 // exists and its secret is printed, and a script that retried the command
 // would create a second endpoint.
-func saveSecret(ctx context.Context, io *iostreams.IOStreams, save func(context.Context, string, string) (string, error), ep *api.Endpoint) {
+func saveSecret(ctx context.Context, io *iostreams.IOStreams, flags *cmdutil.GlobalFlags, save func(context.Context, string, string) (string, error), ep *api.Endpoint) {
 	if ep.Secret == "" {
 		fmt.Fprintf(io.ErrOut, "warning: the API returned no secret for %s: nothing saved\n", ep.ID)
 		return
@@ -176,7 +205,7 @@ func saveSecret(ctx context.Context, io *iostreams.IOStreams, save func(context.
 		fmt.Fprintf(io.ErrOut, "warning: could not save the secret of %s locally: %v\n", ep.ID, err)
 		return
 	}
-	fmt.Fprintf(io.ErrOut, "Saved the secret of %s (%s): `erzycall listen --webhook %s` verifies with it.\n", ep.ID, where, ep.ID)
+	fmt.Fprintf(io.ErrOut, "Saved the secret of %s (%s): `%s` verifies with it.\n", ep.ID, where, flags.Command("listen --webhook "+ep.ID))
 }
 
 // completeEndpointIDs offers the organisation's endpoint IDs, described by
