@@ -52,8 +52,11 @@ type Tunnel struct {
 
 	cmd   *exec.Cmd
 	grace time.Duration
-	done  chan struct{} // closed when the child has exited
+	done  chan struct{} // closed when the child has exited and its output is read
 	err   error         // why it exited; set before done is closed
+	// readDone is closed when the child's output reached EOF, so that Err
+	// shows its very last lines.
+	readDone chan struct{}
 
 	mu   sync.Mutex
 	tail []string // the last tailLines lines of output
@@ -82,7 +85,7 @@ func Start(ctx context.Context, e Engine, port int, opts Options) (*Tunnel, erro
 		}
 	}
 	argv := e.command(port)
-	t := &Tunnel{Engine: e, grace: opts.Grace, done: make(chan struct{})}
+	t := &Tunnel{Engine: e, grace: opts.Grace, done: make(chan struct{}), readDone: make(chan struct{})}
 	pr, pw, err := os.Pipe()
 	if err != nil {
 		return nil, fmt.Errorf("start %s: %w", argv[0], err)
@@ -130,9 +133,11 @@ func Start(ctx context.Context, e Engine, port int, opts Options) (*Tunnel, erro
 				what = "its connection (it printed " + t.URL + ")"
 			}
 			err := fmt.Errorf("%w: %s did not print %s within %s", ErrNoURL, e.Name, what, opts.Timeout)
+			go drain(lines)
 			t.Stop()
 			return nil, t.failure(err)
 		case <-ctx.Done():
+			go drain(lines)
 			t.Stop()
 			return nil, fmt.Errorf("start the %s tunnel: %w", e.Name, context.Cause(ctx))
 		}
@@ -153,6 +158,12 @@ func (t *Tunnel) startChild() error {
 		}
 		started <- nil
 		t.err = t.cmd.Wait()
+		// Its last lines may still be in the pipe. A helper it left behind
+		// can hold the pipe open, so do not wait for EOF for ever.
+		select {
+		case <-t.readDone:
+		case <-time.After(2 * time.Second):
+		}
 		close(t.done)
 	}()
 	return <-started
@@ -161,6 +172,7 @@ func (t *Tunnel) startChild() error {
 // read splits the engine's output into lines, keeps the last ones for
 // error messages, and passes each to lines until the output ends.
 func (t *Tunnel) read(r io.ReadCloser, lines chan<- string) {
+	defer close(t.readDone)
 	defer close(lines)
 	defer r.Close()
 	sc := bufio.NewScanner(r)
