@@ -139,7 +139,12 @@ func testFaults(t *testing.T, format Format) {
 		b.WriteString("0\r\n\r\n")
 		return raw(t, fh.addr, b.Bytes(), false)
 	}
-	allEqual(t, "chunked over the limit", atVolume(chunked), 413)
+	// The listener stops reading at the limit and answers 413; net/http then
+	// closes with the rest of the body unread, and when the machine is so
+	// loaded that the sender is still writing, the kernel answers it with a
+	// reset, which can discard the 413 before the sender reads it (0). The
+	// summary below still must count every one of them as invalid.
+	allEqual(t, "chunked over the limit", atVolume(chunked), 413, 0)
 	want.Received += 2 * faultVolume
 	want.Invalid += 2 * faultVolume
 
