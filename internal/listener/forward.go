@@ -42,6 +42,9 @@ var hopByHop = map[string]bool{
 	"Trailer":             true,
 	"Transfer-Encoding":   true,
 	"Upgrade":             true,
+	// The listener has read the whole body already: asking the app whether
+	// to send it would only make the app answer 100 first.
+	"Expect": true,
 }
 
 // EndToEndHeaders returns a copy of in without the hop-by-hop headers (and

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"sync"
 	"time"
 )
@@ -62,7 +63,7 @@ func (t *directTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		return nil, errors.New("unsupported scheme " + req.URL.Scheme)
 	}
 	for attempt := 0; ; attempt++ {
-		c, err := t.conn(req.Context(), req.URL.Scheme, canonicalAddr(req.URL.Scheme, req.URL.Host), req.URL.Hostname())
+		c, err := t.conn(req.Context(), req.URL.Scheme, canonicalAddr(req.URL), req.URL.Hostname())
 		if err != nil {
 			return nil, err
 		}
@@ -77,14 +78,16 @@ func (t *directTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 }
 
-func canonicalAddr(scheme, host string) string {
-	if _, _, err := net.SplitHostPort(host); err == nil {
-		return host
+// canonicalAddr is host:port of u, with the scheme's default port.
+func canonicalAddr(u *url.URL) string {
+	port := u.Port()
+	if port == "" {
+		port = "80"
+		if u.Scheme == "https" {
+			port = "443"
+		}
 	}
-	if scheme == "https" {
-		return net.JoinHostPort(host, "443")
-	}
-	return net.JoinHostPort(host, "80")
+	return net.JoinHostPort(u.Hostname(), port)
 }
 
 // conn returns a kept-alive connection that is still open, or a new one.
@@ -149,27 +152,50 @@ func (c *directConn) roundTrip(req *http.Request) (*http.Response, error) {
 		}
 		return nil, err
 	}
-	if err := req.Write(c.bw); err != nil {
-		if c.reused {
-			return fail(errors.Join(errStale, err))
-		}
-		return fail(err)
+	werr := req.Write(c.bw)
+	if werr == nil {
+		werr = c.bw.Flush()
 	}
-	if err := c.bw.Flush(); err != nil {
-		if c.reused {
-			return fail(errors.Join(errStale, err))
+	if werr != nil {
+		// An app may answer (413, say) and close before reading a large
+		// body: its answer is worth more than our write error.
+		_ = c.SetReadDeadline(time.Now().Add(200 * time.Millisecond))
+		if resp, err := readFinal(c.br, req); err == nil {
+			_ = c.SetReadDeadline(time.Time{})
+			resp.Body = &directBody{ReadCloser: resp.Body, c: c, stop: stop, keep: false}
+			return resp, nil
 		}
-		return fail(err)
+		if c.reused {
+			// Nothing came back on a kept-alive connection: the app had
+			// closed it before the request reached it.
+			return fail(errors.Join(errStale, werr))
+		}
+		return fail(werr)
 	}
-	resp, err := http.ReadResponse(c.br, req)
+	resp, err := readFinal(c.br, req)
 	if err != nil {
-		if c.reused && errors.Is(err, io.EOF) && c.br.Buffered() == 0 {
-			return fail(errors.Join(errStale, err))
-		}
+		// A POST that was written is never sent again (as net/http): the
+		// app may have acted on it.
 		return fail(err)
 	}
 	resp.Body = &directBody{ReadCloser: resp.Body, c: c, stop: stop, keep: !resp.Close && !req.Close}
 	return resp, nil
+}
+
+// readFinal reads the final answer, skipping informational ones (100
+// Continue, 103 Early Hints): an app's 1xx is not its answer.
+func readFinal(br *bufio.Reader, req *http.Request) (*http.Response, error) {
+	for range 10 {
+		resp, err := http.ReadResponse(br, req)
+		if err != nil {
+			return nil, err
+		}
+		if resp.StatusCode >= 200 || resp.StatusCode == http.StatusSwitchingProtocols {
+			return resp, nil
+		}
+		_ = resp.Body.Close() // a 1xx has no body
+	}
+	return nil, errors.New("more than 10 informational answers")
 }
 
 // directBody returns its connection to the pool when the body was read to
@@ -197,9 +223,15 @@ func (b *directBody) Close() error {
 		return nil
 	}
 	b.done = true
-	err := b.ReadCloser.Close()
 	cancelled := !b.stop() // the context fired: the deadline is in the past
-	if !b.keep || !b.eof || cancelled || err != nil {
+	if !b.keep || !b.eof || cancelled {
+		// Not reusable: close the connection first, so that closing the
+		// body does not read the rest of a long answer first.
+		_ = b.c.Close()
+		_ = b.ReadCloser.Close()
+		return nil
+	}
+	if err := b.ReadCloser.Close(); err != nil {
 		_ = b.c.Close()
 		return err
 	}

@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -152,5 +153,85 @@ func TestDirectTransportCancel(t *testing.T) {
 		}
 	case <-time.After(5 * time.Second):
 		t.Fatal("the request was not cancelled")
+	}
+}
+
+// TestDirectTransportInformational: an app's 1xx (103 Early Hints; 100
+// Continue) is not its answer: the final one is returned.
+func TestDirectTransportInformational(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Link", "</style.css>; rel=preload")
+		w.WriteHeader(http.StatusEarlyHints)
+		_, _ = io.ReadAll(r.Body)
+		_, _ = io.WriteString(w, "final")
+	}))
+	t.Cleanup(srv.Close)
+	if status, got := postVia(t, NewForwardClient(), srv.URL, "x"); status != 200 || got != "final" {
+		t.Errorf("%d %q, want 200 final", status, got)
+	}
+}
+
+// TestForwardDropsExpect: the listener has the whole body, so the sender's
+// Expect: 100-continue is not passed on (the app would answer 100 first).
+func TestForwardDropsExpect(t *testing.T) {
+	if h := EndToEndHeaders(http.Header{"Expect": {"100-continue"}, "X-Keep": {"1"}}); h.Get("Expect") != "" || h.Get("X-Keep") != "1" {
+		t.Errorf("headers = %v", h)
+	}
+}
+
+// TestDirectTransportCloseDoesNotDrain: closing an answer read only in part
+// closes the connection at once instead of reading the rest first.
+func TestDirectTransportCloseDoesNotDrain(t *testing.T) {
+	release := make(chan struct{})
+	defer close(release)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = w.Write(bytes.Repeat([]byte("z"), 64<<10))
+		w.(http.Flusher).Flush()
+		<-release // an answer that never ends
+	}))
+	t.Cleanup(srv.Close)
+	resp, err := NewForwardClient().Post(srv.URL, "text/plain", strings.NewReader("x"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := io.ReadFull(resp.Body, make([]byte, 1024)); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() { resp.Body.Close(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("Close waited for the rest of an endless answer")
+	}
+}
+
+// TestDirectTransportEarlyAnswer: an app that answers 413 before reading a
+// large body is heard, not turned into a write error.
+func TestDirectTransportEarlyAnswer(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Connection", "close")
+		http.Error(w, "too big", http.StatusRequestEntityTooLarge)
+	}))
+	t.Cleanup(srv.Close)
+	status, _ := postVia(t, NewForwardClient(), srv.URL, strings.Repeat("b", 16<<20))
+	if status != http.StatusRequestEntityTooLarge {
+		t.Errorf("status %d, want the app's 413", status)
+	}
+}
+
+func TestCanonicalAddr(t *testing.T) {
+	for raw, want := range map[string]string{
+		"http://[::1]/x":         "[::1]:80",
+		"https://[::1]/x":        "[::1]:443",
+		"http://[::1]:8080/x":    "[::1]:8080",
+		"http://localhost/x":     "localhost:80",
+		"https://app.example/x":  "app.example:443",
+		"http://127.0.0.1:3000/": "127.0.0.1:3000",
+	} {
+		u, _ := url.Parse(raw)
+		if got := canonicalAddr(u); got != want {
+			t.Errorf("canonicalAddr(%s) = %s, want %s", raw, got, want)
+		}
 	}
 }
