@@ -112,9 +112,18 @@ func Start(ctx context.Context, e Engine, port int, opts Options) (*Tunnel, erro
 		select {
 		case line, ok := <-lines:
 			if !ok {
-				// Output ended: the child exited (or closed both streams).
-				<-t.done
-				return nil, t.failure(fmt.Errorf("%w: %s exited (%v) before it was ready", ErrNoURL, e.Name, t.err))
+				// Output ended: the child exited, or closed both streams and
+				// still runs; the timeout and Ctrl-C still hold.
+				select {
+				case <-t.done:
+					return nil, t.failure(fmt.Errorf("%w: %s exited (%v) before it was ready", ErrNoURL, e.Name, t.err))
+				case <-timer.C:
+					t.Stop()
+					return nil, t.failure(fmt.Errorf("%w: %s closed its output without printing a public URL", ErrNoURL, e.Name))
+				case <-ctx.Done():
+					t.Stop()
+					return nil, fmt.Errorf("start the %s tunnel: %w", e.Name, context.Cause(ctx))
+				}
 			}
 			if t.URL == "" {
 				if u := findURL(urlRE, line); u != "" {
@@ -175,12 +184,19 @@ func (t *Tunnel) read(r io.ReadCloser, lines chan<- string) {
 	defer close(t.readDone)
 	defer close(lines)
 	defer r.Close()
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 0, 4096), 1<<20)
-	for sc.Scan() {
-		line := sc.Text()
-		if len(line) > maxLine {
-			line = line[:maxLine]
+	br := bufio.NewReaderSize(r, 4096)
+	for {
+		// A line longer than the buffer is cut, and the rest of it read
+		// and dropped: the pipe must be read to its end whatever comes,
+		// or the engine would block, or die of SIGPIPE.
+		chunk, err := br.ReadSlice('\n')
+		line := string(chunk[:min(len(chunk), maxLine)])
+		for errors.Is(err, bufio.ErrBufferFull) {
+			_, err = br.ReadSlice('\n')
+		}
+		line = strings.TrimRight(line, "\r\n")
+		if line == "" && err != nil {
+			return
 		}
 		t.mu.Lock()
 		if len(t.tail) == tailLines {
@@ -190,6 +206,9 @@ func (t *Tunnel) read(r io.ReadCloser, lines chan<- string) {
 		t.tail = append(t.tail, line)
 		t.mu.Unlock()
 		lines <- line
+		if err != nil {
+			return
+		}
 	}
 }
 
