@@ -83,6 +83,14 @@ func (c *Client) resolve(p string) (string, error) {
 	return u.String(), nil
 }
 
+// URL is the absolute URL that gave this answer.
+func (r *RawResponse) URL() string {
+	if r.url == nil {
+		return ""
+	}
+	return r.url.String()
+}
+
 // NextPage returns the URL of the next page that the answer's Link header
 // names (rel="next", RFC 8288), resolved against the URL that answered; ""
 // when there is none. Raw refuses it unless it is at the API's origin.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -90,19 +91,35 @@ func (s *session) register(ctx context.Context, rawURL string) (*api.Endpoint, e
 // colleague's session), and returns the endpoints that remain.
 func (s *session) removeLeftovers(ctx context.Context, rawURL string, eps []api.Endpoint) []api.Endpoint {
 	owned := map[string]bool{}
+	crashed := map[string]State{} // endpoint -> the state of the listener that died with it
 	if s.cfg.ConfigDir != "" {
 		if states, err := LiveStates(s.cfg.ConfigDir); err == nil {
 			for _, st := range states {
 				owned[st.Endpoint] = true
 			}
 		}
+		if states, err := DeadStates(s.cfg.ConfigDir); err == nil {
+			for _, st := range states {
+				crashed[st.Endpoint] = st
+			}
+		}
 	}
+	defer func() {
+		// The dead listeners' state files go once their endpoints are gone
+		// (or were never there).
+		for id, st := range crashed {
+			if !slices.ContainsFunc(eps, func(ep api.Endpoint) bool { return ep.ID == id }) {
+				_ = RemoveState(s.cfg.ConfigDir, st.PID)
+			}
+		}
+	}()
 	var kept, others []api.Endpoint
 	for _, ep := range eps {
+		_, ours := crashed[ep.ID] // this machine's listener registered it, then died
 		switch {
 		case ep.Description != TemporaryDescription || owned[ep.ID]:
 			kept = append(kept, ep)
-		case ep.URL != rawURL:
+		case ep.URL != rawURL && !ours:
 			kept = append(kept, ep)
 			others = append(others, ep)
 		default:
@@ -112,6 +129,10 @@ func (s *session) removeLeftovers(ctx context.Context, rawURL string, eps []api.
 				continue
 			}
 			s.notef("Deleted the temporary endpoint %s for %s, left by an earlier `erzycall listen` that did not exit cleanly.\n", ep.ID, ep.URL)
+			if st, ok := crashed[ep.ID]; ok {
+				_ = RemoveState(s.cfg.ConfigDir, st.PID)
+				delete(crashed, ep.ID)
+			}
 		}
 	}
 	if len(others) > 0 {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/erzycall/erzycall/internal/config"
@@ -35,6 +36,11 @@ func ValidEnvVar(name string) bool {
 func WriteEnvFile(path, name, value string) error {
 	if !ValidEnvVar(name) {
 		return fmt.Errorf("invalid variable name %q", name)
+	}
+	// A .env that is a link to a shared file: update the file it names (the
+	// atomic rename would otherwise replace the link with a copy).
+	if target, err := filepath.EvalSymlinks(path); err == nil {
+		path = target
 	}
 	old, err := os.ReadFile(path)
 	mode := os.FileMode(0o600)
@@ -80,7 +86,9 @@ func WriteEnvFile(path, name, value string) error {
 // assigns reports whether a dotenv line sets name.
 func assigns(line, name string) bool {
 	t := strings.TrimLeft(line, " \t")
-	t = strings.TrimPrefix(t, "export ")
+	if rest, ok := strings.CutPrefix(t, "export"); ok && rest != "" && (rest[0] == ' ' || rest[0] == '\t') {
+		t = rest
+	}
 	t = strings.TrimLeft(t, " \t")
 	if !strings.HasPrefix(t, name) {
 		return false

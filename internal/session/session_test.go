@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strconv"
@@ -469,6 +470,8 @@ func TestWriteEnvFile(t *testing.T) {
 		{"replaced in place", "A=1\nERZYCALL_WEBHOOK_SECRET=old\nB=2\n", "A=1\nERZYCALL_WEBHOOK_SECRET=whsec_x\nB=2\n"},
 		{"export form and duplicates", "export ERZYCALL_WEBHOOK_SECRET = old\r\nX=1\r\nERZYCALL_WEBHOOK_SECRET=older\r\n", "ERZYCALL_WEBHOOK_SECRET=whsec_x\r\nX=1\r\n"},
 		{"similar names kept", "ERZYCALL_WEBHOOK_SECRET_OLD=1\n", "ERZYCALL_WEBHOOK_SECRET_OLD=1\nERZYCALL_WEBHOOK_SECRET=whsec_x\n"},
+		{"export and a tab", "export\tERZYCALL_WEBHOOK_SECRET=old\n", "ERZYCALL_WEBHOOK_SECRET=whsec_x\n"},
+		{"a variable named export...", "exportERZYCALL_WEBHOOK_SECRET=1\n", "exportERZYCALL_WEBHOOK_SECRET=1\nERZYCALL_WEBHOOK_SECRET=whsec_x\n"},
 	} {
 		path := filepath.Join(dir, strings.ReplaceAll(tc.name, " ", "_"))
 		if tc.before != "" {
@@ -494,6 +497,26 @@ func TestWriteEnvFile(t *testing.T) {
 	}
 	if err := WriteEnvFile(filepath.Join(dir, "x"), "1BAD", "v"); err == nil {
 		t.Error("a bad variable name was written")
+	}
+	// A link to a shared file: the file it names is updated, the link stays.
+	if runtime.GOOS != "windows" {
+		shared := filepath.Join(dir, "shared.env")
+		if err := os.WriteFile(shared, []byte("ERZYCALL_WEBHOOK_SECRET=old\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		link := filepath.Join(dir, ".env")
+		if err := os.Symlink("shared.env", link); err != nil {
+			t.Fatal(err)
+		}
+		if err := WriteEnvFile(link, DefaultEnvVar, "whsec_x"); err != nil {
+			t.Fatal(err)
+		}
+		if fi, err := os.Lstat(link); err != nil || fi.Mode()&os.ModeSymlink == 0 {
+			t.Errorf("the link was replaced: %v %v", fi.Mode(), err)
+		}
+		if b, _ := os.ReadFile(shared); string(b) != "ERZYCALL_WEBHOOK_SECRET=whsec_x\n" {
+			t.Errorf("shared.env = %q", b)
+		}
 	}
 }
 
@@ -536,5 +559,44 @@ func TestInterruptEndsTheEchoedLineFirst(t *testing.T) {
 	}
 	if !strings.Contains(out.String(), "Summary:") {
 		t.Errorf("no summary:\n%s", out.String())
+	}
+}
+
+// TestEndpointOfACrashedTunnelSession: a quick tunnel's URL changes every
+// run, so a crashed session's endpoint is found through the state file its
+// dead listener left, deleted, and the file removed with it.
+func TestEndpointOfACrashedTunnelSession(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("uses sh")
+	}
+	dead := exec.Command("sh", "-c", "exit 0")
+	if err := dead.Run(); err != nil {
+		t.Fatal(err)
+	}
+	var errOut testutil.SyncBuffer
+	cfg, ready := testConfig(t, io.Discard, &errOut)
+	if err := WriteState(cfg.ConfigDir, State{URL: "http://127.0.0.1:1/webhook", PID: dead.Process.Pid, Endpoint: "wh_old_tunnel"}); err != nil {
+		t.Fatal(err)
+	}
+	fake := &fakeAPI{eps: []api.Endpoint{
+		{ID: "wh_old_tunnel", URL: "https://yesterday.trycloudflare.com/webhook", Description: TemporaryDescription},
+		{ID: "wh_someone_else", URL: "https://other.trycloudflare.com/webhook", Description: TemporaryDescription},
+	}}
+	cfg.API, cfg.Register = fake, "https://today.trycloudflare.com/webhook"
+	ctx, cancel := context.WithCancel(context.Background())
+	done := run(ctx, cfg)
+	waitReady(t, ready, done)
+	if _, err := os.Stat(StatePath(cfg.ConfigDir, dead.Process.Pid)); !os.IsNotExist(err) {
+		t.Errorf("the dead listener's state file is still there: %v", err)
+	}
+	cancel()
+	if err := wait(t, done); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, deleted := fake.snapshot(); strings.Join(deleted, ",") != "wh_old_tunnel,wh_new1" {
+		t.Errorf("deleted %v, want the crashed session's endpoint, then ours", deleted)
+	}
+	if !strings.Contains(errOut.String(), "Deleted the temporary endpoint wh_old_tunnel for https://yesterday.trycloudflare.com/webhook") {
+		t.Errorf("stderr:\n%s", errOut.String())
 	}
 }

@@ -63,38 +63,49 @@ func RemoveState(dir string, pid int) error {
 
 // LiveStates returns the states of the listeners running now, oldest first.
 // Files left by a listener that died without cleaning up (its process is
-// gone) are skipped and removed; unreadable ones are skipped.
+// gone) are skipped and removed — except those naming a temporary endpoint,
+// which stay until a later `listen` has deleted that endpoint
+// (DeadStates); unreadable ones are skipped.
 func LiveStates(dir string) ([]State, error) {
+	live, _, err := readStates(dir)
+	return live, err
+}
+
+// DeadStates returns the states of listeners that died without cleaning up
+// and left a temporary endpoint behind.
+func DeadStates(dir string) ([]State, error) {
+	_, dead, err := readStates(dir)
+	return dead, err
+}
+
+func readStates(dir string) (live, dead []State, err error) {
 	entries, err := os.ReadDir(filepath.Join(dir, StateDir))
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
+		return nil, nil, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("read listener states: %w", err)
+		return nil, nil, fmt.Errorf("read listener states: %w", err)
 	}
-	var out []State
 	for _, e := range entries {
 		name := e.Name()
 		pid, err := strconv.Atoi(strings.TrimSuffix(name, ".json"))
 		if err != nil || !strings.HasSuffix(name, ".json") || pid <= 0 {
 			continue // a temporary file of a write in progress, or not ours
 		}
-		if !processAlive(pid) {
-			_ = RemoveState(dir, pid)
-			continue
-		}
-		b, err := os.ReadFile(filepath.Join(dir, StateDir, name))
-		if err != nil {
-			continue
-		}
+		b, rerr := os.ReadFile(filepath.Join(dir, StateDir, name))
 		var s State
-		if json.Unmarshal(b, &s) != nil || s.URL == "" || s.PID != pid {
-			continue
+		ok := rerr == nil && json.Unmarshal(b, &s) == nil && s.URL != "" && s.PID == pid
+		switch {
+		case !processAlive(pid) && ok && s.Endpoint != "":
+			dead = append(dead, s)
+		case !processAlive(pid):
+			_ = RemoveState(dir, pid)
+		case ok:
+			live = append(live, s)
 		}
-		out = append(out, s)
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].StartedAt.Before(out[j].StartedAt) })
-	return out, nil
+	sort.Slice(live, func(i, j int) bool { return live[i].StartedAt.Before(live[j].StartedAt) })
+	return live, dead, nil
 }
 
 // FindListener returns the one live listener. With none it returns

@@ -199,6 +199,7 @@ func apiRun(ctx context.Context, opts *apiOptions) error {
 		if err != nil {
 			return err
 		}
+		seen[resp.URL()] = true // a next link back to this very page is a loop too
 		next := resp.NextPage()
 		if !opts.Paginate || next == "" {
 			return nil

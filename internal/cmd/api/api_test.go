@@ -445,3 +445,18 @@ func TestAPIRedirectedWriteIsAnError(t *testing.T) {
 		t.Errorf("err = %v, followed %d", err, followed)
 	}
 }
+
+// TestAPIPaginateLinkBackToTheFirstPage: a next link to the page just read
+// is a loop from the first page on, not one page later.
+func TestAPIPaginateLinkBackToTheFirstPage(t *testing.T) {
+	p := &pagedAPI{link: func(string, int) string { return `</api/v1/items>; rel="next"` }}
+	srv := p.start(t, 1000)
+	e := newTestEnv(t, srv.URL+"/api/v1")
+	err := testutil.Run(t, NewCmdAPI(e.f, nil), "items", "--paginate", "--jq", ".data[].n")
+	if err == nil || !strings.Contains(err.Error(), "was already read") {
+		t.Errorf("err = %v", err)
+	}
+	if got := e.out.String(); got != "1\n" || len(p.seen) != 1 {
+		t.Errorf("stdout %q after %d requests, want page 1 once", got, len(p.seen))
+	}
+}

@@ -189,6 +189,14 @@ func (opts *applyOptions) failed(r *declare.Report) error {
 		if errors.Is(f.Err, context.Canceled) {
 			return f.Err
 		}
+		var apiErr *api.Error
+		if f.Item.Action == declare.Create && (!errors.As(f.Err, &apiErr) || apiErr.StatusCode >= 500) {
+			// No answer, or a server error: the API may have created it and
+			// lost the answer, and with it the one copy of the secret.
+			return fmt.Errorf("%s: %w\nthe endpoint may have been created all the same: `erzycall webhooks diff` shows it; "+
+				"if it was, its secret was not kept — rotate it with `erzycall webhooks rotate-secret ID --save-secret`",
+				step(f.Item, nil), f.Err)
+		}
 		return fmt.Errorf("%s: %w\nnothing was changed", step(f.Item, nil), f.Err)
 	}
 	fmt.Fprintf(w, "%s apply stopped at a failure: %d of %d changes made.\n", opts.IO.ErrStyles().Red.Render("✗"), len(r.Done), r.Planned)

@@ -269,3 +269,19 @@ func TestApplyRunInterrupted(t *testing.T) {
 		}
 	}
 }
+
+// TestApplyRunLostCreate: a create answered by a server error (or not at
+// all) may have happened: apply does not claim nothing changed, and says
+// how to check and what to do about the lost secret.
+func TestApplyRunLostCreate(t *testing.T) {
+	fake := newFakeAPI(t)
+	fake.Register("GET", "/webhooks", "", 200, `{"data":[]}`)
+	fake.Register("POST", "/webhooks", postNew, 502, `{"error":{"code":"bad_gateway","message":"upstream"}}`)
+	e := newTestEnv(t, fake.URL())
+	file := writeFile(t, "n.yaml", "version: 1\nendpoints:\n  - url: https://new.example.com/hook\n    events: [call.started]\n")
+	err := testutil.Run(t, newCmdApply(e.f, nil), "-f", file, "--yes", "--show-secrets")
+	if err == nil || strings.Contains(err.Error(), "nothing was changed") ||
+		!strings.Contains(err.Error(), "may have been created all the same") || !strings.Contains(err.Error(), "rotate-secret ID --save-secret") {
+		t.Errorf("err = %v", err)
+	}
+}
