@@ -192,7 +192,7 @@ func (in *Inspector) detail(w http.ResponseWriter, r *http.Request) {
 	}
 	if e.body != nil && !e.truncated {
 		if v, err := jsjson.Parse(e.body); err == nil {
-			if p, err := jsjson.MarshalIndent(v, "  "); err == nil {
+			if p, err := jsjson.Pretty(v, "  ", len(e.body)); err == nil {
 				s := string(p)
 				d.Pretty = &s
 			}

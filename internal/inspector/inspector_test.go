@@ -335,3 +335,27 @@ func TestCurlReproducesTheRequest(t *testing.T) {
 		}
 	}
 }
+
+// TestDetailOfADeepBodyStaysSmall: a body that indented would grow with the
+// square of its depth (the reviewer's 20 KB made ~200 MB) is shown compact.
+func TestDetailOfADeepBodyStaysSmall(t *testing.T) {
+	s := newSetup(t, nil)
+	deep := []byte(`{"event":"call.ended","a":` + strings.Repeat("[", 9990) + strings.Repeat("]", 9990) + `}`)
+	if code := s.DeliverSigned(t, deep, "sha256="+strings.Repeat("0", 64)); code != 401 {
+		t.Fatalf("unsigned delivery answered %d, want 401", code)
+	}
+	var d detailJSON
+	code, raw := s.API(t, "GET", "/api/deliveries/1", nil, "", &d)
+	if code != 200 || d.Pretty == nil || *d.Pretty != string(deep) {
+		t.Fatalf("detail: %d, %d bytes; want the body shown compact", code, len(raw))
+	}
+	if len(raw) > 4*len(deep)+64<<10 {
+		t.Errorf("detail of a %d-byte body is %d bytes", len(deep), len(raw))
+	}
+	// A usual body is still indented.
+	s.Deliver(t, callBody("p1"))
+	s.API(t, "GET", "/api/deliveries/2", nil, "", &d)
+	if d.Pretty == nil || !strings.Contains(*d.Pretty, "\n  \"data\": {\n    \"id\": \"p1\"") {
+		t.Errorf("pretty = %v, want it indented", d.Pretty)
+	}
+}
