@@ -1,6 +1,7 @@
 package inspector
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -416,10 +417,16 @@ func (e *entry) line() *record.Line {
 }
 
 // export is GET /api/export: the kept deliveries (not the replays) in the
-// --record format, oldest first, as a download.
+// --record format, oldest first, as a download. It is written line by line
+// as it is encoded: a ring of large bodies is never held twice in memory.
 func (in *Inspector) export(w http.ResponseWriter, _ *http.Request) {
 	entries, _, _ := in.ring.since(0)
-	var buf bytes.Buffer
+	h := w.Header()
+	webui.SecurityHeaders(h)
+	h.Set("Content-Type", "application/x-ndjson")
+	h.Set("Content-Disposition", `attachment; filename="erzycall-deliveries-`+in.cfg.Now().UTC().Format("20060102-150405")+`.ndjson"`)
+	w.WriteHeader(http.StatusOK)
+	bw := bufio.NewWriterSize(w, 64<<10)
 	for _, e := range entries {
 		if e.replay != nil {
 			continue
@@ -428,16 +435,15 @@ func (in *Inspector) export(w http.ResponseWriter, _ *http.Request) {
 		l.Verification.Skipped = in.cfg.SkipVerify
 		b, err := l.Encode()
 		if err != nil {
-			writeError(w, http.StatusInternalServerError, err.Error())
-			return
+			// The status is sent: cut the download, so that it is not
+			// taken for a whole file.
+			panic(http.ErrAbortHandler)
 		}
-		buf.Write(b)
+		if _, err := bw.Write(b); err != nil {
+			return // the page went away
+		}
 	}
-	h := w.Header()
-	webui.SecurityHeaders(h)
-	h.Set("Content-Type", "application/x-ndjson")
-	h.Set("Content-Disposition", `attachment; filename="erzycall-deliveries-`+in.cfg.Now().UTC().Format("20060102-150405")+`.ndjson"`)
-	_, _ = w.Write(buf.Bytes())
+	_ = bw.Flush()
 }
 
 // stream is GET /api/stream: server-sent events, one "delivery" event per
