@@ -27,6 +27,9 @@ import (
 const (
 	MaxConcurrency = 100
 	MaxRate        = 10000 // per second
+	// MinRate is the lowest rate other than 0 (no limit): one request every
+	// 1,000 seconds. Far lower, the interval would not fit a time.Duration.
+	MinRate = 0.001
 )
 
 // ErrEditUnsigned refuses an edited body without a secret to sign it: the
@@ -96,6 +99,8 @@ type Config struct {
 	// OnResult is called once per line, from the sending goroutines (one at
 	// a time), in the order of the file when Concurrency is 1.
 	OnResult func(Outcome)
+
+	clock clock // tests: the time the rate is kept in
 }
 
 // Outcome is the answer to one replayed line.
@@ -121,8 +126,8 @@ func Run(ctx context.Context, lines []*record.Line, cfg Config) (Summary, error)
 	switch {
 	case cfg.Concurrency < 1 || cfg.Concurrency > MaxConcurrency:
 		return sum, fmt.Errorf("replay: concurrency %d: give 1 to %d", cfg.Concurrency, MaxConcurrency)
-	case cfg.Rate < 0 || cfg.Rate > MaxRate:
-		return sum, fmt.Errorf("replay: rate %v: give 0 (no limit) to %d per second", cfg.Rate, MaxRate)
+	case !(cfg.Rate == 0 || cfg.Rate >= MinRate && cfg.Rate <= MaxRate):
+		return sum, fmt.Errorf("replay: rate %v: give 0 (no limit) or %v to %d per second", cfg.Rate, MinRate, MaxRate)
 	}
 	send := cfg.Send
 	if send == nil {
@@ -133,7 +138,7 @@ func Run(ctx context.Context, lines []*record.Line, cfg Config) (Summary, error)
 		mu   sync.Mutex
 		wg   sync.WaitGroup
 	)
-	start := time.Now()
+	pace := newPacer(cfg.Rate, cfg.clock)
 	for range min(cfg.Concurrency, len(lines)) {
 		wg.Go(func() {
 			for ctx.Err() == nil {
@@ -141,7 +146,7 @@ func Run(ctx context.Context, lines []*record.Line, cfg Config) (Summary, error)
 				if i >= len(lines) {
 					return
 				}
-				if cfg.Rate > 0 && !sleepUntil(ctx, start.Add(time.Duration(float64(i)/cfg.Rate*float64(time.Second)))) {
+				if !pace.wait(ctx) {
 					return
 				}
 				h, body := Request(lines[i], cfg.Signer)
@@ -166,6 +171,49 @@ func Run(ctx context.Context, lines []*record.Line, cfg Config) (Summary, error)
 	}
 	wg.Wait()
 	return sum, ctx.Err()
+}
+
+// clock is the time a pacer reads and waits on; the zero clock is the real one.
+type clock struct {
+	now        func() time.Time
+	sleepUntil func(ctx context.Context, t time.Time) bool // false when ctx ended first
+}
+
+// pacer spaces the starts of requests at least 1/rate apart. Each start
+// takes the next free slot, never one in the past: after a slow answer the
+// requests that were due go out 1/rate apart, not all at once, so the rate
+// is an upper bound over any stretch of the run.
+type pacer struct {
+	clock
+	interval time.Duration // 0: no limit
+	mu       sync.Mutex
+	next     time.Time // the earliest start of the next request
+}
+
+func newPacer(rate float64, c clock) *pacer {
+	if c.now == nil {
+		c = clock{now: time.Now, sleepUntil: sleepUntil}
+	}
+	p := &pacer{clock: c}
+	if rate > 0 {
+		p.interval = time.Duration(float64(time.Second) / rate)
+	}
+	return p
+}
+
+// wait blocks until the caller may start a request; false when ctx ended first.
+func (p *pacer) wait(ctx context.Context) bool {
+	if p.interval == 0 {
+		return ctx.Err() == nil
+	}
+	p.mu.Lock()
+	t := p.now()
+	if t.Before(p.next) {
+		t = p.next
+	}
+	p.next = t.Add(p.interval)
+	p.mu.Unlock()
+	return p.sleepUntil(ctx, t)
 }
 
 // sleepUntil waits until t; false when ctx ended first.

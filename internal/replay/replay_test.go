@@ -4,13 +4,19 @@ import (
 	"context"
 	"errors"
 	"io"
+	"math"
+	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/erzycall/erzycall/internal/record"
+	"github.com/erzycall/erzycall/internal/sender"
 	"github.com/erzycall/erzycall/internal/webhook"
 )
 
@@ -136,5 +142,120 @@ func TestRunStopsWhenCancelled(t *testing.T) {
 	sum, err := Run(ctx, lines, Config{URL: srv.URL, Concurrency: 1, Rate: 0.5})
 	if !errors.Is(err, context.Canceled) || sum.Sent > 1 {
 		t.Errorf("Run after cancel = %+v, %v: want at most the first sent", sum, err)
+	}
+}
+
+// fakeClock is virtual time: waiting moves it on at once, a slow answer
+// moves it on by its latency.
+type fakeClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *fakeClock) clock() clock {
+	return clock{
+		now: func() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now },
+		sleepUntil: func(_ context.Context, t time.Time) bool {
+			c.mu.Lock()
+			defer c.mu.Unlock()
+			if t.After(c.now) {
+				c.now = t
+			}
+			return true
+		},
+	}
+}
+
+func (c *fakeClock) advance(d time.Duration) time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	t := c.now
+	c.now = c.now.Add(d)
+	return t
+}
+
+// TestRateIsAnUpperBound: at --rate 5, requests start at least 200ms apart,
+// even right after an answer that took 2s (requests fell due meanwhile and
+// went out back to back, ~25/s).
+func TestRateIsAnUpperBound(t *testing.T) {
+	lines := make([]*record.Line, 12)
+	for i := range lines {
+		lines[i] = line(strconv.Itoa(i), "call.ended", 0, "{}")
+	}
+	for _, concurrency := range []int{1, 4} {
+		c := &fakeClock{now: time.Unix(1e9, 0)}
+		var (
+			mu     sync.Mutex
+			starts []time.Time
+		)
+		send := func(context.Context, *http.Client, string, http.Header, []byte) (sender.Result, error) {
+			mu.Lock()
+			first := len(starts) == 0
+			mu.Unlock()
+			latency := 10 * time.Millisecond
+			if first {
+				latency = 2 * time.Second
+			}
+			start := c.advance(0)
+			mu.Lock()
+			starts = append(starts, start)
+			mu.Unlock()
+			c.advance(latency)
+			return sender.Result{Status: 200}, nil
+		}
+		cfg := Config{URL: "http://127.0.0.1:9/", Concurrency: concurrency, Rate: 5, Send: send, clock: c.clock()}
+		if sum, err := Run(context.Background(), lines, cfg); err != nil || sum.Sent != len(lines) {
+			t.Fatalf("Run = %+v, %v", sum, err)
+		}
+		if concurrency > 1 {
+			continue // starts read the shared clock after others moved it: only the slots below are exact
+		}
+		for i := 1; i < len(starts); i++ {
+			if gap := starts[i].Sub(starts[i-1]); gap < 200*time.Millisecond {
+				t.Errorf("requests %d and %d started %v apart, want at least 200ms", i-1, i, gap)
+			}
+		}
+	}
+	// The slots the pacer hands out, with several workers asking at once.
+	c := &fakeClock{now: time.Unix(1e9, 0)}
+	var (
+		mu    sync.Mutex
+		slots []time.Time
+	)
+	ck := c.clock()
+	sleep := ck.sleepUntil
+	ck.sleepUntil = func(ctx context.Context, t time.Time) bool {
+		mu.Lock()
+		slots = append(slots, t)
+		mu.Unlock()
+		return sleep(ctx, t)
+	}
+	p := newPacer(5, ck)
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			for range 5 {
+				p.wait(context.Background())
+				c.advance(time.Duration(rand.IntN(500)) * time.Millisecond) // answers of any latency
+			}
+		})
+	}
+	wg.Wait()
+	slices.SortFunc(slots, time.Time.Compare)
+	for i := 1; i < len(slots); i++ {
+		if gap := slots[i].Sub(slots[i-1]); gap < 200*time.Millisecond {
+			t.Fatalf("slots %d and %d are %v apart, want at least 200ms", i-1, i, gap)
+		}
+	}
+}
+
+func TestRateBounds(t *testing.T) {
+	for _, rate := range []float64{-1, 1e-12, MinRate / 2, MaxRate + 1, math.NaN()} {
+		if _, err := Run(context.Background(), nil, Config{Concurrency: 1, Rate: rate}); err == nil {
+			t.Errorf("rate %v accepted", rate)
+		}
+	}
+	if p := newPacer(MinRate, clock{}); p.interval != 1000*time.Second {
+		t.Errorf("interval at the lowest rate = %v", p.interval)
 	}
 }

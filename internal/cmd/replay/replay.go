@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -22,6 +23,7 @@ import (
 	"github.com/erzycall/erzycall/internal/replay"
 	"github.com/erzycall/erzycall/internal/sender"
 	"github.com/erzycall/erzycall/internal/session"
+	"github.com/erzycall/erzycall/internal/text"
 	"github.com/erzycall/erzycall/internal/webhook"
 )
 
@@ -143,6 +145,11 @@ func validate(opts *replayOptions) error {
 		if err != nil {
 			return err
 		}
+	}
+	if opts.Rate > 0 && opts.Rate < replay.MinRate {
+		return cmdutil.FlagErrorf("invalid --rate %s: give 0 (no limit) or from %s (one request every %s) to %d",
+			strconv.FormatFloat(opts.Rate, 'g', -1, 64), strconv.FormatFloat(replay.MinRate, 'g', -1, 64),
+			text.Duration(time.Duration(float64(time.Second)/replay.MinRate)), replay.MaxRate)
 	}
 	return nil
 }

@@ -139,6 +139,7 @@ func TestNewCmdReplay(t *testing.T) {
 		{[]string{"f", "-c", "101"}, nil, "invalid --concurrency 101"},
 		{[]string{"f", "--rate", "-1"}, nil, "invalid --rate -1: give a number from 0 to 10000"},
 		{[]string{"f", "--rate", "NaN"}, nil, "invalid --rate NaN"},
+		{[]string{"f", "--rate", "1e-12"}, nil, "invalid --rate 1e-12: give 0 (no limit) or from 0.001 (one request every 16m40s) to 10000"},
 		{[]string{"f", "--timeout", "-1s"}, nil, "invalid --timeout -1s"},
 		{[]string{"f", "--timeout", "2h"}, nil, "invalid --timeout 2h0m0s: give a duration from 1ms to 1h, or 0 for no limit"},
 	} {
