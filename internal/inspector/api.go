@@ -28,6 +28,7 @@ import (
 // sessionJSON is GET /api/session: what the page needs once.
 type sessionJSON struct {
 	CSRF          string       `json:"csrf"`
+	Instance      string       `json:"instance"` // this process's inspector: the stream's first event names it
 	Keep          int          `json:"keep"`
 	MaxBody       int          `json:"maxBody"`
 	ListenerURL   string       `json:"listenerUrl"`
@@ -45,7 +46,7 @@ func label(s Secret) string { return s.Name + " " + safetext.Redact(s.Value) }
 
 func (in *Inspector) session(w http.ResponseWriter, _ *http.Request) {
 	s := sessionJSON{
-		CSRF: in.csrf, Keep: in.cfg.Keep, MaxBody: in.cfg.MaxBody, ListenerURL: in.cfg.ListenerURL,
+		CSRF: in.csrf, Instance: in.instance, Keep: in.cfg.Keep, MaxBody: in.cfg.MaxBody, ListenerURL: in.cfg.ListenerURL,
 		ForwardTo: in.cfg.ForwardTo, Secrets: []secretJSON{}, DefaultSecret: in.cfg.DefaultResign,
 	}
 	for i, sec := range in.cfg.Resign {
@@ -446,38 +447,47 @@ func (in *Inspector) export(w http.ResponseWriter, _ *http.Request) {
 	_ = bw.Flush()
 }
 
-// stream is GET /api/stream: server-sent events, one "delivery" event per
-// new entry (id: its seq), "reset" when the page fell so far behind that
-// entries it has not seen were dropped. ?after=SEQ or Last-Event-ID says
-// where the page is.
+// stream is GET /api/stream: server-sent events. The first, "instance",
+// names this process's inspector ({"instance":ID}): a page loaded from
+// another (the listener restarted on the same address) must reload. Then
+// one "delivery" event per new entry, with the id INSTANCE-SEQ, and "reset"
+// when the page's view cannot be continued (entries it has not seen were
+// dropped, or it counts in another instance): the entries kept follow.
+// ?after=SEQ or Last-Event-ID says where the page is.
 func (in *Inspector) stream(w http.ResponseWriter, r *http.Request) {
 	after, _ := strconv.ParseInt(r.URL.Query().Get("after"), 10, 64)
 	if id := r.Header.Get("Last-Event-ID"); id != "" {
-		after, _ = strconv.ParseInt(id, 10, 64)
+		after = -1 // another instance's, or not ours at all: start over
+		if inst, seq, ok := strings.Cut(id, "-"); ok && inst == in.instance {
+			if n, err := strconv.ParseInt(seq, 10, 64); err == nil && n >= 0 {
+				after = n
+			}
+		}
 	}
 	h := w.Header()
 	webui.SecurityHeaders(h)
 	h.Set("Content-Type", "text/event-stream")
 	rc := http.NewResponseController(w)
 	w.WriteHeader(http.StatusOK)
-	if _, err := io.WriteString(w, ": erzycall inspector\nretry: 1000\n\n"); err != nil || rc.Flush() != nil {
+	if _, err := io.WriteString(w, ": erzycall inspector\nretry: 1000\n\nevent: instance\ndata: {\"instance\":\""+in.instance+"\"}\n\n"); err != nil || rc.Flush() != nil {
 		return
 	}
 	keepalive := time.NewTicker(15 * time.Second)
 	defer keepalive.Stop()
 	var buf bytes.Buffer
 	for {
-		entries, dropped, wait := in.ring.since(after)
+		entries, reset, wait := in.ring.since(after)
 		buf.Reset()
-		if dropped {
+		if reset {
 			buf.WriteString("event: reset\ndata: {}\n\n")
+			after = 0 // the entries below, if any, move it on
 		}
 		for _, e := range entries {
 			b, err := json.Marshal(in.summary(e))
 			if err != nil {
 				return
 			}
-			fmt.Fprintf(&buf, "id: %d\nevent: delivery\ndata: %s\n\n", e.seq, b)
+			fmt.Fprintf(&buf, "id: %s-%d\nevent: delivery\ndata: %s\n\n", in.instance, e.seq, b)
 			after = e.seq
 		}
 		if buf.Len() > 0 {

@@ -1,9 +1,7 @@
 package inspector
 
 import (
-	"bufio"
 	"bytes"
-	"context"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -13,7 +11,6 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/erzycall/erzycall/internal/record"
 	"github.com/erzycall/erzycall/internal/webhook"
@@ -285,27 +282,48 @@ func TestNoSecretInFull(t *testing.T) {
 func TestStreamSendsNewDeliveries(t *testing.T) {
 	s := newSetup(t, nil)
 	s.Deliver(t, callBody("before"))
-	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
-	defer cancel()
-	req, _ := http.NewRequestWithContext(ctx, "GET", s.Srv.URL+"api/stream?after=1", nil)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
+	inst := s.Instance(t)
+	st := s.OpenStream(t, "?after=1", "")
+	s.Deliver(t, callBody("after"))
+	ev := st.Read(2)
+	if len(ev) != 2 || ev[0] != (sseEvent{"", "instance", `{"instance":"` + inst + `"}`}) ||
+		ev[1].ID != inst+"-2" || ev[1].Event != "delivery" || !strings.Contains(ev[1].Data, `"id":"after"`) {
+		t.Fatalf("stream: %q, want this instance, then delivery #2 only (the page has #1)", ev)
 	}
-	defer resp.Body.Close()
-	if ct := resp.Header.Get("Content-Type"); ct != "text/event-stream" {
-		t.Fatalf("Content-Type %q", ct)
+}
+
+// TestStreamAfterARestart: a page open while `listen --inspect` restarts on
+// the same address reconnects to a new inspector that counts from 1 again.
+// It is told the instance changed (it reloads, for a new CSRF token too),
+// and its Last-Event-ID or ?after= from the old process resets its view
+// instead of hiding every entry up to the old number.
+func TestStreamAfterARestart(t *testing.T) {
+	old := newSetup(t, nil)
+	for _, id := range []string{"o1", "o2", "o3"} {
+		old.Deliver(t, callBody(id))
 	}
-	go s.Deliver(t, callBody("after"))
-	sc := bufio.NewScanner(resp.Body)
-	var got []string
-	for sc.Scan() && len(got) < 3 {
-		if line := sc.Text(); line != "" && !strings.HasPrefix(line, ":") && !strings.HasPrefix(line, "retry") {
-			got = append(got, line)
+	oldInst := old.Instance(t)
+	// The same process: the stream goes on after the page's last event.
+	if ev := old.Stream(t, "?after=0", oldInst+"-2", 2); len(ev) != 2 || ev[1].ID != oldInst+"-3" || ev[1].Event != "delivery" {
+		t.Fatalf("same instance, Last-Event-ID #2: %q, want #3 only", ev)
+	}
+
+	restarted := newSetup(t, nil)
+	restarted.Deliver(t, callBody("n1"))
+	inst := restarted.Instance(t)
+	if inst == oldInst {
+		t.Fatal("two inspectors share an instance id")
+	}
+	for _, tc := range []struct{ name, query, lastID string }{
+		{"EventSource reconnects with the old Last-Event-ID", "?after=3", oldInst + "-3"},
+		{"a page asks for what follows #3", "?after=3", ""},
+		{"a Last-Event-ID of no instance", "", "3"},
+	} {
+		ev := restarted.Stream(t, tc.query, tc.lastID, 3)
+		if len(ev) != 3 || ev[0].Data != `{"instance":"`+inst+`"}` || ev[1].Event != "reset" ||
+			ev[2].ID != inst+"-1" || !strings.Contains(ev[2].Data, `"id":"n1"`) {
+			t.Errorf("%s: %q, want the new instance, a reset and delivery #1", tc.name, ev)
 		}
-	}
-	if len(got) != 3 || got[0] != "id: 2" || got[1] != "event: delivery" || !strings.Contains(got[2], `"id":"after"`) {
-		t.Fatalf("stream: %q, want delivery #2 only (the page has #1)", got)
 	}
 }
 
