@@ -10,10 +10,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"slices"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/erzycall/erzycall/internal/jsjson"
@@ -105,7 +105,7 @@ type Config struct {
 
 // Outcome is the answer to one replayed line.
 type Outcome struct {
-	Index  int // into the lines given to Run
+	N      int // the line's number (Item.N)
 	Line   *record.Line
 	Result sender.Result // the answer; Status 0 when there was none
 	Err    error         // why there was no answer
@@ -119,9 +119,34 @@ type Summary struct {
 	Sent, OK, Failed int
 }
 
-// Run sends lines to cfg.URL. It stops early, returning ctx's error, when
-// ctx is cancelled; requests that got no answer are outcomes, not errors.
-func Run(ctx context.Context, lines []*record.Line, cfg Config) (Summary, error) {
+// Item is a line to send and its number in the file.
+type Item struct {
+	N    int
+	Line *record.Line
+}
+
+// Source yields the lines to send, in order, then io.EOF. Run calls it
+// from one goroutine of its own, at most one line ahead of the senders, so
+// a record is read as it is sent, never held whole.
+type Source func() (Item, error)
+
+// Lines is a Source of lines in memory, numbered from 1.
+func Lines(lines []*record.Line) Source {
+	i := 0
+	return func() (Item, error) {
+		if i == len(lines) {
+			return Item{}, io.EOF
+		}
+		i++
+		return Item{N: i, Line: lines[i-1]}, nil
+	}
+}
+
+// Run sends the lines of src to cfg.URL. It stops early, returning ctx's
+// error, when ctx is cancelled, and when src fails, returning its error
+// once the requests in flight are answered; requests that got no answer
+// are outcomes, not errors.
+func Run(ctx context.Context, src Source, cfg Config) (Summary, error) {
 	var sum Summary
 	switch {
 	case cfg.Concurrency < 1 || cfg.Concurrency > MaxConcurrency:
@@ -133,28 +158,52 @@ func Run(ctx context.Context, lines []*record.Line, cfg Config) (Summary, error)
 	if send == nil {
 		send = sender.SendRequest
 	}
+	// One reader hands lines to the senders: with one sender, in order.
+	items, readErr := make(chan Item), make(chan error, 1)
+	go func() {
+		defer close(items)
+		for {
+			it, err := src()
+			if err != nil {
+				if !errors.Is(err, io.EOF) {
+					readErr <- err
+				}
+				return
+			}
+			select {
+			case items <- it:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
 	var (
-		next atomic.Int64
-		mu   sync.Mutex
-		wg   sync.WaitGroup
+		mu sync.Mutex
+		wg sync.WaitGroup
 	)
 	pace := newPacer(cfg.Rate, cfg.clock)
-	for range min(cfg.Concurrency, len(lines)) {
+	for range cfg.Concurrency {
 		wg.Go(func() {
-			for ctx.Err() == nil {
-				i := int(next.Add(1)) - 1
-				if i >= len(lines) {
+			for {
+				var it Item
+				select {
+				case <-ctx.Done():
 					return
+				case v, ok := <-items:
+					if !ok {
+						return
+					}
+					it = v
 				}
 				if !pace.wait(ctx) {
 					return
 				}
-				h, body := Request(lines[i], cfg.Signer)
+				h, body := Request(it.Line, cfg.Signer)
 				res, err := send(ctx, cfg.Client, cfg.URL, h, body)
 				if err != nil && ctx.Err() != nil {
 					return // interrupted: not an answer
 				}
-				o := Outcome{Index: i, Line: lines[i], Result: res, Err: err}
+				o := Outcome{N: it.N, Line: it.Line, Result: res, Err: err}
 				mu.Lock()
 				sum.Sent++
 				if o.OK() {
@@ -170,7 +219,17 @@ func Run(ctx context.Context, lines []*record.Line, cfg Config) (Summary, error)
 		})
 	}
 	wg.Wait()
-	return sum, ctx.Err()
+	if err := ctx.Err(); err != nil {
+		// The reader may be blocked in src (a pipe that says nothing): it
+		// ends with the process, or with its next line.
+		return sum, err
+	}
+	select {
+	case err := <-readErr:
+		return sum, err
+	default:
+		return sum, nil
+	}
 }
 
 // clock is the time a pacer reads and waits on; the zero clock is the real one.
