@@ -21,6 +21,7 @@ import (
 	"github.com/erzycall/erzycall/internal/replay"
 	"github.com/erzycall/erzycall/internal/safetext"
 	"github.com/erzycall/erzycall/internal/sender"
+	"github.com/erzycall/erzycall/internal/text"
 	"github.com/erzycall/erzycall/internal/webhook"
 	"github.com/erzycall/erzycall/internal/webui"
 )
@@ -269,7 +270,11 @@ type replayRequest struct {
 	Body *string `json:"body"`
 }
 
-const maxReplayRequest = 2 * MaxBody
+// replayRequestGrowth bounds a replay request: the page fills the editor
+// with the pretty JSON (jsjson.Pretty: up to 8 times the body) and sends it
+// as a JSON string (escaping up to doubles it). The edited body is checked
+// against MaxBody once in JSON.stringify form.
+const replayRequestGrowth = 16
 
 func (in *Inspector) replay(w http.ResponseWriter, r *http.Request) {
 	if !in.checkCSRF(r) {
@@ -285,9 +290,14 @@ func (in *Inspector) replay(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var req replayRequest
-	dec := json.NewDecoder(io.LimitReader(r.Body, maxReplayRequest))
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, int64(replayRequestGrowth*in.cfg.MaxBody+64<<10)))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&req); err != nil {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			writeError(w, http.StatusRequestEntityTooLarge, "edited body over "+text.Bytes(int64(in.cfg.MaxBody))+": the inspector replays bodies up to that size")
+			return
+		}
 		writeError(w, http.StatusBadRequest, "invalid replay request: "+err.Error())
 		return
 	}
@@ -321,6 +331,11 @@ func (in *Inspector) replay(w http.ResponseWriter, r *http.Request) {
 		header, body, err = replay.Edited(line, []byte(*req.Body), signer)
 		if err != nil {
 			writeError(w, http.StatusBadRequest, err.Error())
+			return
+		}
+		if len(body) > in.cfg.MaxBody {
+			writeError(w, http.StatusRequestEntityTooLarge, "edited body over "+text.Bytes(int64(in.cfg.MaxBody))+" in JSON.stringify form ("+
+				text.Bytes(int64(len(body)))+"): the inspector replays bodies up to that size")
 			return
 		}
 		signing = "edited body, sent in JSON.stringify form and " + signing

@@ -414,3 +414,47 @@ func TestExportIsStreamed(t *testing.T) {
 		t.Errorf("headers %v", w.header)
 	}
 }
+
+// TestEditAndReplayOfAMediumBody: the editor holds the pretty JSON, several
+// times the body; a request of it was cut at 2 x MaxBody and refused as
+// "unexpected EOF". The edited body is held to MaxBody in JSON.stringify
+// form, with a message that says so.
+func TestEditAndReplayOfAMediumBody(t *testing.T) {
+	s := newSetup(t, nil)
+	body := []byte(`{"event":"call.ended","data":{"id":"m1","samples":[[` + strings.TrimSuffix(strings.Repeat("1,", 60000), ",") + `]]}}`)
+	if len(body) > MaxBody {
+		t.Fatalf("the body is %d bytes: it must be kept whole (%d)", len(body), MaxBody)
+	}
+	s.Deliver(t, body)
+	s.App.Status.Store(200)
+	var d detailJSON
+	s.API(t, "GET", "/api/deliveries/1", nil, "", &d)
+	if d.Pretty == nil || len(quote(*d.Pretty)) <= 2*MaxBody {
+		t.Fatalf("the editor's text is %d bytes as a JSON string: want more than %d for this test", len(quote(*d.Pretty)), 2*MaxBody)
+	}
+	edited := strings.Replace(*d.Pretty, `"m1"`, `"m1-fixed"`, 1)
+	code, sum, raw := replayReq(t, s, "1", `{"target":"forward","secret":0,"body":`+quote(edited)+`}`)
+	if code != 201 || sum.ID != "m1-fixed" {
+		t.Fatalf("edit and replay of a %d-byte body: %d %s", len(body), code, raw)
+	}
+	reqs := s.App.Requests()
+	if want := bytes.Replace(body, []byte(`"m1"`), []byte(`"m1-fixed"`), 1); !bytes.Equal(reqs[len(reqs)-1].Body, want) {
+		t.Errorf("the app got %d bytes, want the edited body in JSON.stringify form", len(reqs[len(reqs)-1].Body))
+	}
+
+	// Edited past MaxBody, once compact: refused, saying why.
+	big := `{"event":"call.ended","data":{"pad":"` + strings.Repeat("x", MaxBody) + `"}}`
+	code, _, raw = replayReq(t, s, "1", `{"target":"forward","secret":0,"body":`+quote(big)+`}`)
+	if code != http.StatusRequestEntityTooLarge || !strings.Contains(raw, "edited body over 256 KiB in JSON.stringify form") {
+		t.Errorf("an edited body over MaxBody: %d %s", code, raw)
+	}
+	// A request far past what an edit of a kept body can be.
+	huge := `{"pad":"` + strings.Repeat(" ", replayRequestGrowth*MaxBody+64<<10) + `"}`
+	code, _, raw = replayReq(t, s, "1", `{"target":"forward","secret":0,"body":`+quote(huge)+`}`)
+	if code != http.StatusRequestEntityTooLarge || !strings.Contains(raw, "edited body over 256 KiB") || strings.Contains(raw, "EOF") {
+		t.Errorf("a replay request over the limit: %d %s", code, raw)
+	}
+	if n := len(s.App.Requests()); n != 2 {
+		t.Errorf("the app got %d requests, want the forward and the one replay", n)
+	}
+}
