@@ -334,26 +334,40 @@ func TestCurlReproducesTheRequest(t *testing.T) {
 	if err != nil {
 		t.Skip("no sh")
 	}
-	for _, body := range [][]byte{
-		[]byte(`{"event":"call.ended","data":{"note":"it's 100% \"quoted\" \\ $HOME` + "`x`" + ` é\n\ttab"}}`),
-		{0xff, 0xfe, '{', '%', '\'', '\\', 0, '\r', '}'},
-	} {
-		h := http.Header{"Content-Type": {"application/json"}, webhook.SignatureHeader: {"sha256=abc"}, "X-Note": {"it's"}, "Content-Length": {"9"}, "Connection": {"close"}}
-		cmd := Curl("http://127.0.0.1:4242/webhook?x=1&y=2", h, body)
-		dir := t.TempDir()
-		script := `curl() { for a in "$@"; do printf '%s\n' "$a"; done > "` + filepath.Join(dir, "args") + `"; cat > "` + filepath.Join(dir, "body") + `"; }` + "\n" + cmd + "\n"
-		if out, err := exec.CommandContext(t.Context(), sh, "-c", script).CombinedOutput(); err != nil {
-			t.Fatalf("sh: %v\n%s\n%s", err, out, cmd)
+	shells := []string{sh}
+	if bash, err := exec.LookPath("bash"); err == nil {
+		shells = append(shells, bash) // its printf builtin differs from dash's
+	}
+	for _, sh := range shells {
+		for _, body := range [][]byte{
+			[]byte(`{"event":"call.ended","data":{"note":"it's 100% \"quoted\" \\ $HOME` + "`x`" + ` é\n\ttab"}}`),
+			{0xff, 0xfe, '{', '%', '\'', '\\', 0, '\r', '}'},
+			{'-', 'n', 0xff}, // printf would read "-n..." as an option
+			[]byte("-n text"),
+			[]byte("--"),
+		} {
+			curlRuns(t, sh, body)
 		}
-		got, _ := os.ReadFile(filepath.Join(dir, "body"))
-		if !bytes.Equal(got, body) {
-			t.Errorf("curl gets body %q, want %q\n%s", got, body, cmd)
-		}
-		args, _ := os.ReadFile(filepath.Join(dir, "args"))
-		want := "-sS\n-X\nPOST\nhttp://127.0.0.1:4242/webhook?x=1&y=2\n-H\nContent-Type: application/json\n-H\nX-Note: it's\n-H\nX-Webhook-Signature: sha256=abc\n--data-binary\n@-\n"
-		if string(args) != want {
-			t.Errorf("curl args:\n%s\nwant:\n%s", args, want)
-		}
+	}
+}
+
+func curlRuns(t *testing.T, sh string, body []byte) {
+	t.Helper()
+	h := http.Header{"Content-Type": {"application/json"}, webhook.SignatureHeader: {"sha256=abc"}, "X-Note": {"it's"}, "Content-Length": {"9"}, "Connection": {"close"}}
+	cmd := Curl("http://127.0.0.1:4242/webhook?x=1&y=2", h, body)
+	dir := t.TempDir()
+	script := `curl() { for a in "$@"; do printf '%s\n' "$a"; done > "` + filepath.Join(dir, "args") + `"; cat > "` + filepath.Join(dir, "body") + `"; }` + "\n" + cmd + "\n"
+	if out, err := exec.CommandContext(t.Context(), sh, "-c", script).CombinedOutput(); err != nil || len(out) > 0 {
+		t.Fatalf("%s: %v\n%s\n%s", sh, err, out, cmd)
+	}
+	got, _ := os.ReadFile(filepath.Join(dir, "body"))
+	if !bytes.Equal(got, body) {
+		t.Errorf("%s: curl gets body %q, want %q\n%s", sh, got, body, cmd)
+	}
+	args, _ := os.ReadFile(filepath.Join(dir, "args"))
+	want := "-sS\n-X\nPOST\nhttp://127.0.0.1:4242/webhook?x=1&y=2\n-H\nContent-Type: application/json\n-H\nX-Note: it's\n-H\nX-Webhook-Signature: sha256=abc\n--data-binary\n@-\n"
+	if string(args) != want {
+		t.Errorf("curl args:\n%s\nwant:\n%s", args, want)
 	}
 }
 
