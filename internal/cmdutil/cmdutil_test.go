@@ -320,3 +320,39 @@ func TestGlobalFlagsCommand(t *testing.T) {
 		}
 	}
 }
+
+// TestArrayWriterPrintsWhatWritePrints: element by element, the same bytes
+// as the whole array through Write, with and without --jq.
+func TestArrayWriterPrintsWhatWritePrints(t *testing.T) {
+	elems := []any{
+		map[string]any{"id": "wh_1", "note": "A&B <x>", "events": []string{"call.ended"}, "nested": map[string]any{"a": []any{}}},
+		map[string]any{"id": "wh_2", "events": []string{}},
+		"plain",
+	}
+	for _, jq := range []string{"", ".[1].id", "length"} {
+		for n := range len(elems) + 1 {
+			o := OutputOptions{Format: "json", JQ: jq}
+			ios, _, want, _ := iostreams.Test()
+			all := elems[:n]
+			if n == 0 {
+				all = []any{}
+			}
+			if err := o.Write(ios, all); err != nil {
+				t.Fatal(err)
+			}
+			ios2, _, got, _ := iostreams.Test()
+			a := o.ArrayWriter(ios2)
+			for _, e := range elems[:n] {
+				if err := a.Add(e); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := a.Close(); err != nil {
+				t.Fatal(err)
+			}
+			if got.String() != want.String() {
+				t.Errorf("jq %q, %d elements: ArrayWriter printed\n%s\nWrite prints\n%s", jq, n, got, want)
+			}
+		}
+	}
+}

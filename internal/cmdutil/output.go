@@ -73,14 +73,10 @@ func (o *OutputOptions) IsJSON() bool { return o.Format == FormatJSON || o.JQ !=
 // Write prints data as JSON, filtered by --jq when given. String results of
 // a jq filter print raw, without quotes, so $(...) captures them directly.
 func (o *OutputOptions) Write(ios *iostreams.IOStreams, data any) error {
-	// No HTML escaping: a description "A&B <x>" prints as such, like jq would.
-	var enc bytes.Buffer
-	e := json.NewEncoder(&enc)
-	e.SetEscapeHTML(false)
-	if err := e.Encode(data); err != nil {
-		return fmt.Errorf("encode output: %w", err)
+	raw, err := encodeJSON(data)
+	if err != nil {
+		return err
 	}
-	raw := bytes.TrimRight(enc.Bytes(), "\n")
 	if o.JQ == "" {
 		var buf bytes.Buffer
 		if err := json.Indent(&buf, raw, "", "  "); err != nil {
@@ -96,6 +92,75 @@ func (o *OutputOptions) Write(ios *iostreams.IOStreams, data any) error {
 		}
 	}
 	return o.query.Write(ios, raw)
+}
+
+// ArrayWriter prints a JSON array an element at a time, byte for byte as
+// Write prints the whole array, so that output too long to hold (the
+// answers of a long replay) is never held. With --jq, whose filter takes
+// the whole array, the elements are kept and filtered at Close.
+type ArrayWriter struct {
+	o    *OutputOptions
+	ios  *iostreams.IOStreams
+	n    int
+	kept []any // with --jq
+	buf  bytes.Buffer
+}
+
+// ArrayWriter starts printing an array; Close ends it.
+func (o *OutputOptions) ArrayWriter(ios *iostreams.IOStreams) *ArrayWriter {
+	return &ArrayWriter{o: o, ios: ios}
+}
+
+// Add prints v as the array's next element.
+func (a *ArrayWriter) Add(v any) error {
+	if a.o.JQ != "" {
+		a.kept = append(a.kept, v)
+		return nil
+	}
+	raw, err := encodeJSON(v)
+	if err != nil {
+		return err
+	}
+	a.buf.Reset()
+	if a.n == 0 {
+		a.buf.WriteString("[\n  ")
+	} else {
+		a.buf.WriteString(",\n  ")
+	}
+	a.n++
+	if err := json.Indent(&a.buf, raw, "  ", "  "); err != nil {
+		return fmt.Errorf("encode output: %w", err)
+	}
+	_, err = a.ios.Out.Write(a.buf.Bytes())
+	return err
+}
+
+// Close ends the array (with --jq: filters it and prints the results).
+func (a *ArrayWriter) Close() error {
+	switch {
+	case a.o.JQ != "":
+		if a.kept == nil {
+			a.kept = []any{}
+		}
+		return a.o.Write(a.ios, a.kept)
+	case a.n == 0:
+		_, err := io.WriteString(a.ios.Out, "[]\n")
+		return err
+	}
+	_, err := io.WriteString(a.ios.Out, "\n]\n")
+	return err
+}
+
+// encodeJSON is v as compact JSON, without HTML escaping: a description
+// "A&B <x>" prints as such, like jq would.
+func encodeJSON(v any) ([]byte, error) {
+	var enc bytes.Buffer
+	e := json.NewEncoder(&enc)
+	e.SetEscapeHTML(false)
+	if err := e.Encode(v); err != nil {
+		return nil, fmt.Errorf("encode output: %w", err)
+	}
+	return bytes.TrimRight(enc.Bytes(), "\n"), nil
 }
 
 // JQFilter is a compiled --jq expression.

@@ -1,6 +1,7 @@
 package inspector
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -20,6 +21,7 @@ import (
 	"github.com/erzycall/erzycall/internal/replay"
 	"github.com/erzycall/erzycall/internal/safetext"
 	"github.com/erzycall/erzycall/internal/sender"
+	"github.com/erzycall/erzycall/internal/text"
 	"github.com/erzycall/erzycall/internal/webhook"
 	"github.com/erzycall/erzycall/internal/webui"
 )
@@ -27,6 +29,7 @@ import (
 // sessionJSON is GET /api/session: what the page needs once.
 type sessionJSON struct {
 	CSRF          string       `json:"csrf"`
+	Instance      string       `json:"instance"` // this process's inspector: the stream's first event names it
 	Keep          int          `json:"keep"`
 	MaxBody       int          `json:"maxBody"`
 	ListenerURL   string       `json:"listenerUrl"`
@@ -44,7 +47,7 @@ func label(s Secret) string { return s.Name + " " + safetext.Redact(s.Value) }
 
 func (in *Inspector) session(w http.ResponseWriter, _ *http.Request) {
 	s := sessionJSON{
-		CSRF: in.csrf, Keep: in.cfg.Keep, MaxBody: in.cfg.MaxBody, ListenerURL: in.cfg.ListenerURL,
+		CSRF: in.csrf, Instance: in.instance, Keep: in.cfg.Keep, MaxBody: in.cfg.MaxBody, ListenerURL: in.cfg.ListenerURL,
 		ForwardTo: in.cfg.ForwardTo, Secrets: []secretJSON{}, DefaultSecret: in.cfg.DefaultResign,
 	}
 	for i, sec := range in.cfg.Resign {
@@ -192,7 +195,7 @@ func (in *Inspector) detail(w http.ResponseWriter, r *http.Request) {
 	}
 	if e.body != nil && !e.truncated {
 		if v, err := jsjson.Parse(e.body); err == nil {
-			if p, err := jsjson.MarshalIndent(v, "  "); err == nil {
+			if p, err := jsjson.Pretty(v, "  ", len(e.body)); err == nil {
 				s := string(p)
 				d.Pretty = &s
 			}
@@ -267,7 +270,11 @@ type replayRequest struct {
 	Body *string `json:"body"`
 }
 
-const maxReplayRequest = 2 * MaxBody
+// replayRequestGrowth bounds a replay request: the page fills the editor
+// with the pretty JSON (jsjson.Pretty: up to 8 times the body) and sends it
+// as a JSON string (escaping up to doubles it). The edited body is checked
+// against MaxBody once in JSON.stringify form.
+const replayRequestGrowth = 16
 
 func (in *Inspector) replay(w http.ResponseWriter, r *http.Request) {
 	if !in.checkCSRF(r) {
@@ -283,9 +290,14 @@ func (in *Inspector) replay(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var req replayRequest
-	dec := json.NewDecoder(io.LimitReader(r.Body, maxReplayRequest))
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, int64(replayRequestGrowth*in.cfg.MaxBody+64<<10)))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&req); err != nil {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			writeError(w, http.StatusRequestEntityTooLarge, "edited body over "+text.Bytes(int64(in.cfg.MaxBody))+": the inspector replays bodies up to that size")
+			return
+		}
 		writeError(w, http.StatusBadRequest, "invalid replay request: "+err.Error())
 		return
 	}
@@ -319,6 +331,11 @@ func (in *Inspector) replay(w http.ResponseWriter, r *http.Request) {
 		header, body, err = replay.Edited(line, []byte(*req.Body), signer)
 		if err != nil {
 			writeError(w, http.StatusBadRequest, err.Error())
+			return
+		}
+		if len(body) > in.cfg.MaxBody {
+			writeError(w, http.StatusRequestEntityTooLarge, "edited body over "+text.Bytes(int64(in.cfg.MaxBody))+" in JSON.stringify form ("+
+				text.Bytes(int64(len(body)))+"): the inspector replays bodies up to that size")
 			return
 		}
 		signing = "edited body, sent in JSON.stringify form and " + signing
@@ -416,10 +433,16 @@ func (e *entry) line() *record.Line {
 }
 
 // export is GET /api/export: the kept deliveries (not the replays) in the
-// --record format, oldest first, as a download.
+// --record format, oldest first, as a download. It is written line by line
+// as it is encoded: a ring of large bodies is never held twice in memory.
 func (in *Inspector) export(w http.ResponseWriter, _ *http.Request) {
 	entries, _, _ := in.ring.since(0)
-	var buf bytes.Buffer
+	h := w.Header()
+	webui.SecurityHeaders(h)
+	h.Set("Content-Type", "application/x-ndjson")
+	h.Set("Content-Disposition", `attachment; filename="erzycall-deliveries-`+in.cfg.Now().UTC().Format("20060102-150405")+`.ndjson"`)
+	w.WriteHeader(http.StatusOK)
+	bw := bufio.NewWriterSize(w, 64<<10)
 	for _, e := range entries {
 		if e.replay != nil {
 			continue
@@ -428,50 +451,58 @@ func (in *Inspector) export(w http.ResponseWriter, _ *http.Request) {
 		l.Verification.Skipped = in.cfg.SkipVerify
 		b, err := l.Encode()
 		if err != nil {
-			writeError(w, http.StatusInternalServerError, err.Error())
-			return
+			// The status is sent: cut the download, so that it is not
+			// taken for a whole file.
+			panic(http.ErrAbortHandler)
 		}
-		buf.Write(b)
+		if _, err := bw.Write(b); err != nil {
+			return // the page went away
+		}
 	}
-	h := w.Header()
-	webui.SecurityHeaders(h)
-	h.Set("Content-Type", "application/x-ndjson")
-	h.Set("Content-Disposition", `attachment; filename="erzycall-deliveries-`+in.cfg.Now().UTC().Format("20060102-150405")+`.ndjson"`)
-	_, _ = w.Write(buf.Bytes())
+	_ = bw.Flush()
 }
 
-// stream is GET /api/stream: server-sent events, one "delivery" event per
-// new entry (id: its seq), "reset" when the page fell so far behind that
-// entries it has not seen were dropped. ?after=SEQ or Last-Event-ID says
-// where the page is.
+// stream is GET /api/stream: server-sent events. The first, "instance",
+// names this process's inspector ({"instance":ID}): a page loaded from
+// another (the listener restarted on the same address) must reload. Then
+// one "delivery" event per new entry, with the id INSTANCE-SEQ, and "reset"
+// when the page's view cannot be continued (entries it has not seen were
+// dropped, or it counts in another instance): the entries kept follow.
+// ?after=SEQ or Last-Event-ID says where the page is.
 func (in *Inspector) stream(w http.ResponseWriter, r *http.Request) {
 	after, _ := strconv.ParseInt(r.URL.Query().Get("after"), 10, 64)
 	if id := r.Header.Get("Last-Event-ID"); id != "" {
-		after, _ = strconv.ParseInt(id, 10, 64)
+		after = -1 // another instance's, or not ours at all: start over
+		if inst, seq, ok := strings.Cut(id, "-"); ok && inst == in.instance {
+			if n, err := strconv.ParseInt(seq, 10, 64); err == nil && n >= 0 {
+				after = n
+			}
+		}
 	}
 	h := w.Header()
 	webui.SecurityHeaders(h)
 	h.Set("Content-Type", "text/event-stream")
 	rc := http.NewResponseController(w)
 	w.WriteHeader(http.StatusOK)
-	if _, err := io.WriteString(w, ": erzycall inspector\nretry: 1000\n\n"); err != nil || rc.Flush() != nil {
+	if _, err := io.WriteString(w, ": erzycall inspector\nretry: 1000\n\nevent: instance\ndata: {\"instance\":\""+in.instance+"\"}\n\n"); err != nil || rc.Flush() != nil {
 		return
 	}
 	keepalive := time.NewTicker(15 * time.Second)
 	defer keepalive.Stop()
 	var buf bytes.Buffer
 	for {
-		entries, dropped, wait := in.ring.since(after)
+		entries, reset, wait := in.ring.since(after)
 		buf.Reset()
-		if dropped {
+		if reset {
 			buf.WriteString("event: reset\ndata: {}\n\n")
+			after = 0 // the entries below, if any, move it on
 		}
 		for _, e := range entries {
 			b, err := json.Marshal(in.summary(e))
 			if err != nil {
 				return
 			}
-			fmt.Fprintf(&buf, "id: %d\nevent: delivery\ndata: %s\n\n", e.seq, b)
+			fmt.Fprintf(&buf, "id: %s-%d\nevent: delivery\ndata: %s\n\n", in.instance, e.seq, b)
 			after = e.seq
 		}
 		if buf.Len() > 0 {

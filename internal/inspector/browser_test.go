@@ -156,6 +156,47 @@ func TestBrowserInspector(t *testing.T) {
 	}
 }
 
+// TestBrowserReloadsAfterARestart: a page left open while `listen
+// --inspect` restarts on the same address shows the new process's
+// deliveries, not the old ones under the new numbers, and its replay button
+// works (a new CSRF token).
+func TestBrowserReloadsAfterARestart(t *testing.T) {
+	ctx := testutil.Browser(t, 1024, 700, 2*time.Minute)
+	old := inspector.NewSetup(t, nil)
+	old.Deliver(t, inspector.CallBody("call_old1"))
+	old.Deliver(t, inspector.CallBody("call_old2"))
+	do(t, ctx, "open the inspector", chromedp.Navigate(old.Srv.URL))
+	waitFor(t, ctx, "the old deliveries", visibleRows+`.join() === "2,1"`)
+
+	addr := strings.TrimSuffix(strings.TrimPrefix(old.Srv.URL, "http://"), "/")
+	if err := old.Srv.Close(); err != nil {
+		t.Fatal(err)
+	}
+	restarted := inspector.NewSetupOn(t, addr, nil)
+	restarted.App.Status.Store(200)
+	restarted.Deliver(t, inspector.CallBody("call_new1"))
+	// The page reloads itself: ask again until it is back.
+	cond := visibleRows + `.join() === "1" && document.querySelector('#rows tr[data-seq="1"]').innerText.includes("call_new1")`
+	for deadline := time.Now().Add(15 * time.Second); ; {
+		if ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](cond)); err == nil && ok {
+			break
+		}
+		if time.Now().After(deadline) {
+			text, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.body.innerText`))
+			t.Fatalf("browser: the new process's delivery is not shown alone\npage text:\n%s", text)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+
+	do(t, ctx, "open delivery #1", chromedp.Click(chromedp.CSS(`#rows tr[data-seq="1"]`)))
+	waitFor(t, ctx, "the replay button", `document.getElementById("replay-button") !== null`)
+	do(t, ctx, "click replay", chromedp.Click(chromedp.ID("replay-button")))
+	waitFor(t, ctx, "the replay's answer", `document.getElementById("replay-result").innerText.includes("Replayed as #2")`)
+	if n := len(restarted.App.Requests()); n != 2 {
+		t.Errorf("the app got %d requests, want the forward and the replay", n)
+	}
+}
+
 // TestBrowserCrossOriginReplayRefused opens a page of another origin (as a
 // malicious site would) that posts to the inspector's replay endpoint, with
 // a form and with fetch: nothing is replayed.

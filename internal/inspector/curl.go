@@ -41,14 +41,18 @@ func Curl(url string, header http.Header, body []byte) string {
 
 // printfBody is a printf command that writes body exactly: its text as a
 // %s argument when it is printable UTF-8, else a format string of octal
-// escapes for every byte that is not printable ASCII.
+// escapes for every byte that is not printable ASCII. A leading "-" is
+// escaped too: printf would take the format for an option (dash and bash
+// print nothing for "-n\xff").
 func printfBody(body []byte) string {
 	if utf8.Valid(body) && !slices.ContainsFunc(body, func(c byte) bool { return (c < 0x20 && c != '\n' && c != '\t') || c == 0x7f }) {
 		return "printf '%s' " + shellQuote(string(body))
 	}
 	var f strings.Builder
-	for _, c := range body {
+	for i, c := range body {
 		switch {
+		case c == '-' && i == 0:
+			f.WriteString(`\055`)
 		case c == '%':
 			f.WriteString("%%")
 		case c == '\\':

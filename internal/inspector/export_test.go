@@ -8,8 +8,9 @@ type (
 )
 
 var (
-	NewSetup = newSetup
-	CallBody = callBody
+	NewSetup   = newSetup
+	NewSetupOn = newSetupOn
+	CallBody   = callBody
 )
 
 const (

@@ -1,7 +1,9 @@
 package inspector
 
 import (
+	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
 	"io"
 	"net"
@@ -11,6 +13,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/erzycall/erzycall/internal/listener"
 	"github.com/erzycall/erzycall/internal/webhook"
@@ -73,6 +76,13 @@ type setup struct {
 
 func newSetup(t *testing.T, mutate func(*Config)) *setup {
 	t.Helper()
+	return newSetupOn(t, "127.0.0.1:0", mutate)
+}
+
+// newSetupOn is newSetup with the inspector on addr: a restart on the
+// address of one closed.
+func newSetupOn(t *testing.T, addr string, mutate func(*Config)) *setup {
+	t.Helper()
 	s := &setup{App: newApp(t), Replays: make(chan Replayed, 16)}
 	lnL, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -104,7 +114,7 @@ func newSetup(t *testing.T, mutate func(*Config)) *setup {
 	lsrv := &http.Server{Handler: l}
 	go lsrv.Serve(lnL)
 	t.Cleanup(func() { lsrv.Close() })
-	lnI, err := Listen(t.Context(), "127.0.0.1:0")
+	lnI, err := Listen(t.Context(), addr)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -170,4 +180,71 @@ func (s *setup) CSRF(t *testing.T) string {
 
 func callBody(id string) []byte {
 	return []byte(`{"event":"call.ended","timestamp":"2025-01-15T10:30:00.000Z","data":{"id":"` + id + `","status":"ended","duration":45}}`)
+}
+
+// sseEvent is one server-sent event.
+type sseEvent struct{ ID, Event, Data string }
+
+// OpenStream opens the event stream with query and Last-Event-ID lastID
+// (when not empty). It is open when this returns: entries added from now
+// on are sent on it. Read waits at most 5 seconds in all.
+func (s *setup) OpenStream(t *testing.T, query, lastID string) *sseStream {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
+	t.Cleanup(cancel)
+	req, _ := http.NewRequestWithContext(ctx, "GET", s.Srv.URL+"api/stream"+query, nil)
+	if lastID != "" {
+		req.Header.Set("Last-Event-ID", lastID)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { resp.Body.Close() })
+	if ct := resp.Header.Get("Content-Type"); ct != "text/event-stream" {
+		t.Fatalf("Content-Type %q", ct)
+	}
+	return &sseStream{sc: bufio.NewScanner(resp.Body)}
+}
+
+type sseStream struct{ sc *bufio.Scanner }
+
+// Read returns the next n events; fewer when the stream ends or times out.
+func (st *sseStream) Read(n int) []sseEvent {
+	var (
+		out []sseEvent
+		ev  sseEvent
+	)
+	for len(out) < n && st.sc.Scan() {
+		k, v, _ := strings.Cut(st.sc.Text(), ": ")
+		switch k {
+		case "id":
+			ev.ID = v
+		case "event":
+			ev.Event = v
+		case "data":
+			ev.Data = v
+		case "":
+			if ev.Event != "" {
+				out = append(out, ev)
+			}
+			ev = sseEvent{}
+		}
+	}
+	return out
+}
+
+// Stream is the first n events of a stream opened with query and lastID.
+func (s *setup) Stream(t *testing.T, query, lastID string, n int) []sseEvent {
+	t.Helper()
+	return s.OpenStream(t, query, lastID).Read(n)
+}
+
+func (s *setup) Instance(t *testing.T) string {
+	t.Helper()
+	var sess sessionJSON
+	if code, body := s.API(t, "GET", "/api/session", nil, "", &sess); code != 200 || sess.Instance == "" {
+		t.Fatalf("session: %d %s", code, body)
+	}
+	return sess.Instance
 }

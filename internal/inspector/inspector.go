@@ -22,6 +22,7 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/erzycall/erzycall/internal/listener"
@@ -91,10 +92,14 @@ type Replayed struct {
 // Inspector keeps deliveries and serves the page. Capture is the
 // listener's Config.Capture.
 type Inspector struct {
-	cfg     Config
-	ring    *ring
-	csrf    string
-	signers []*webhook.Signer // by index into cfg.Resign
+	cfg  Config
+	ring *ring
+	csrf string
+	// instance tells this process's inspector from one before or after it
+	// on the same address: a page of another instance reloads itself (its
+	// numbers and its CSRF token mean nothing here).
+	instance string
+	signers  []*webhook.Signer // by index into cfg.Resign
 }
 
 // New checks cfg and returns an Inspector.
@@ -117,11 +122,11 @@ func New(cfg Config) (*Inspector, error) {
 	if cfg.Client == nil {
 		cfg.Client = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	}
-	token := make([]byte, 32)
+	token := make([]byte, 32+8)
 	if _, err := rand.Read(token); err != nil {
 		return nil, fmt.Errorf("inspector: CSRF token: %w", err)
 	}
-	in := &Inspector{cfg: cfg, ring: newRing(cfg.Keep), csrf: hex.EncodeToString(token)}
+	in := &Inspector{cfg: cfg, ring: newRing(cfg.Keep), csrf: hex.EncodeToString(token[:32]), instance: hex.EncodeToString(token[32:])}
 	for _, s := range cfg.Resign {
 		in.signers = append(in.signers, webhook.NewSigner(s.Value))
 	}
@@ -151,10 +156,12 @@ func (in *Inspector) Handler(guard *webui.Guard) http.Handler {
 
 // Server is the inspector's HTTP server on its own socket.
 type Server struct {
-	URL    string
-	srv    *http.Server
-	done   chan error
-	cancel context.CancelFunc
+	URL       string
+	srv       *http.Server
+	done      chan error
+	cancel    context.CancelFunc
+	closeOnce sync.Once
+	closeErr  error
 }
 
 // Listen binds addr, which must be a loopback address.
@@ -200,14 +207,16 @@ func (in *Inspector) Serve(ln net.Listener) *Server {
 }
 
 // Close stops the server: open pages lose their event stream, replays in
-// flight are cut off.
+// flight are cut off. Closing again returns the first Close's error.
 func (s *Server) Close() error {
-	s.cancel()
-	err := s.srv.Close()
-	if serr := <-s.done; !errors.Is(serr, http.ErrServerClosed) {
-		err = errors.Join(err, serr)
-	}
-	return err
+	s.closeOnce.Do(func() {
+		s.cancel()
+		s.closeErr = s.srv.Close()
+		if serr := <-s.done; !errors.Is(serr, http.ErrServerClosed) {
+			s.closeErr = errors.Join(s.closeErr, serr)
+		}
+	})
+	return s.closeErr
 }
 
 // checkCSRF compares the request's token with the page's, in constant time.

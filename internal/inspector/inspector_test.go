@@ -1,16 +1,16 @@
 package inspector
 
 import (
-	"bufio"
 	"bytes"
-	"context"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/erzycall/erzycall/internal/record"
 	"github.com/erzycall/erzycall/internal/webhook"
@@ -282,27 +282,48 @@ func TestNoSecretInFull(t *testing.T) {
 func TestStreamSendsNewDeliveries(t *testing.T) {
 	s := newSetup(t, nil)
 	s.Deliver(t, callBody("before"))
-	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
-	defer cancel()
-	req, _ := http.NewRequestWithContext(ctx, "GET", s.Srv.URL+"api/stream?after=1", nil)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
+	inst := s.Instance(t)
+	st := s.OpenStream(t, "?after=1", "")
+	s.Deliver(t, callBody("after"))
+	ev := st.Read(2)
+	if len(ev) != 2 || ev[0] != (sseEvent{"", "instance", `{"instance":"` + inst + `"}`}) ||
+		ev[1].ID != inst+"-2" || ev[1].Event != "delivery" || !strings.Contains(ev[1].Data, `"id":"after"`) {
+		t.Fatalf("stream: %q, want this instance, then delivery #2 only (the page has #1)", ev)
 	}
-	defer resp.Body.Close()
-	if ct := resp.Header.Get("Content-Type"); ct != "text/event-stream" {
-		t.Fatalf("Content-Type %q", ct)
+}
+
+// TestStreamAfterARestart: a page open while `listen --inspect` restarts on
+// the same address reconnects to a new inspector that counts from 1 again.
+// It is told the instance changed (it reloads, for a new CSRF token too),
+// and its Last-Event-ID or ?after= from the old process resets its view
+// instead of hiding every entry up to the old number.
+func TestStreamAfterARestart(t *testing.T) {
+	old := newSetup(t, nil)
+	for _, id := range []string{"o1", "o2", "o3"} {
+		old.Deliver(t, callBody(id))
 	}
-	go s.Deliver(t, callBody("after"))
-	sc := bufio.NewScanner(resp.Body)
-	var got []string
-	for sc.Scan() && len(got) < 3 {
-		if line := sc.Text(); line != "" && !strings.HasPrefix(line, ":") && !strings.HasPrefix(line, "retry") {
-			got = append(got, line)
+	oldInst := old.Instance(t)
+	// The same process: the stream goes on after the page's last event.
+	if ev := old.Stream(t, "?after=0", oldInst+"-2", 2); len(ev) != 2 || ev[1].ID != oldInst+"-3" || ev[1].Event != "delivery" {
+		t.Fatalf("same instance, Last-Event-ID #2: %q, want #3 only", ev)
+	}
+
+	restarted := newSetup(t, nil)
+	restarted.Deliver(t, callBody("n1"))
+	inst := restarted.Instance(t)
+	if inst == oldInst {
+		t.Fatal("two inspectors share an instance id")
+	}
+	for _, tc := range []struct{ name, query, lastID string }{
+		{"EventSource reconnects with the old Last-Event-ID", "?after=3", oldInst + "-3"},
+		{"a page asks for what follows #3", "?after=3", ""},
+		{"a Last-Event-ID of no instance", "", "3"},
+	} {
+		ev := restarted.Stream(t, tc.query, tc.lastID, 3)
+		if len(ev) != 3 || ev[0].Data != `{"instance":"`+inst+`"}` || ev[1].Event != "reset" ||
+			ev[2].ID != inst+"-1" || !strings.Contains(ev[2].Data, `"id":"n1"`) {
+			t.Errorf("%s: %q, want the new instance, a reset and delivery #1", tc.name, ev)
 		}
-	}
-	if len(got) != 3 || got[0] != "id: 2" || got[1] != "event: delivery" || !strings.Contains(got[2], `"id":"after"`) {
-		t.Fatalf("stream: %q, want delivery #2 only (the page has #1)", got)
 	}
 }
 
@@ -313,25 +334,141 @@ func TestCurlReproducesTheRequest(t *testing.T) {
 	if err != nil {
 		t.Skip("no sh")
 	}
-	for _, body := range [][]byte{
-		[]byte(`{"event":"call.ended","data":{"note":"it's 100% \"quoted\" \\ $HOME` + "`x`" + ` é\n\ttab"}}`),
-		{0xff, 0xfe, '{', '%', '\'', '\\', 0, '\r', '}'},
-	} {
-		h := http.Header{"Content-Type": {"application/json"}, webhook.SignatureHeader: {"sha256=abc"}, "X-Note": {"it's"}, "Content-Length": {"9"}, "Connection": {"close"}}
-		cmd := Curl("http://127.0.0.1:4242/webhook?x=1&y=2", h, body)
-		dir := t.TempDir()
-		script := `curl() { for a in "$@"; do printf '%s\n' "$a"; done > "` + filepath.Join(dir, "args") + `"; cat > "` + filepath.Join(dir, "body") + `"; }` + "\n" + cmd + "\n"
-		if out, err := exec.CommandContext(t.Context(), sh, "-c", script).CombinedOutput(); err != nil {
-			t.Fatalf("sh: %v\n%s\n%s", err, out, cmd)
+	shells := []string{sh}
+	if bash, err := exec.LookPath("bash"); err == nil {
+		shells = append(shells, bash) // its printf builtin differs from dash's
+	}
+	for _, sh := range shells {
+		for _, body := range [][]byte{
+			[]byte(`{"event":"call.ended","data":{"note":"it's 100% \"quoted\" \\ $HOME` + "`x`" + ` é\n\ttab"}}`),
+			{0xff, 0xfe, '{', '%', '\'', '\\', 0, '\r', '}'},
+			{'-', 'n', 0xff}, // printf would read "-n..." as an option
+			[]byte("-n text"),
+			[]byte("--"),
+		} {
+			curlRuns(t, sh, body)
 		}
-		got, _ := os.ReadFile(filepath.Join(dir, "body"))
-		if !bytes.Equal(got, body) {
-			t.Errorf("curl gets body %q, want %q\n%s", got, body, cmd)
-		}
-		args, _ := os.ReadFile(filepath.Join(dir, "args"))
-		want := "-sS\n-X\nPOST\nhttp://127.0.0.1:4242/webhook?x=1&y=2\n-H\nContent-Type: application/json\n-H\nX-Note: it's\n-H\nX-Webhook-Signature: sha256=abc\n--data-binary\n@-\n"
-		if string(args) != want {
-			t.Errorf("curl args:\n%s\nwant:\n%s", args, want)
-		}
+	}
+}
+
+func curlRuns(t *testing.T, sh string, body []byte) {
+	t.Helper()
+	h := http.Header{"Content-Type": {"application/json"}, webhook.SignatureHeader: {"sha256=abc"}, "X-Note": {"it's"}, "Content-Length": {"9"}, "Connection": {"close"}}
+	cmd := Curl("http://127.0.0.1:4242/webhook?x=1&y=2", h, body)
+	dir := t.TempDir()
+	script := `curl() { for a in "$@"; do printf '%s\n' "$a"; done > "` + filepath.Join(dir, "args") + `"; cat > "` + filepath.Join(dir, "body") + `"; }` + "\n" + cmd + "\n"
+	if out, err := exec.CommandContext(t.Context(), sh, "-c", script).CombinedOutput(); err != nil || len(out) > 0 {
+		t.Fatalf("%s: %v\n%s\n%s", sh, err, out, cmd)
+	}
+	got, _ := os.ReadFile(filepath.Join(dir, "body"))
+	if !bytes.Equal(got, body) {
+		t.Errorf("%s: curl gets body %q, want %q\n%s", sh, got, body, cmd)
+	}
+	args, _ := os.ReadFile(filepath.Join(dir, "args"))
+	want := "-sS\n-X\nPOST\nhttp://127.0.0.1:4242/webhook?x=1&y=2\n-H\nContent-Type: application/json\n-H\nX-Note: it's\n-H\nX-Webhook-Signature: sha256=abc\n--data-binary\n@-\n"
+	if string(args) != want {
+		t.Errorf("curl args:\n%s\nwant:\n%s", args, want)
+	}
+}
+
+// TestDetailOfADeepBodyStaysSmall: a body that indented would grow with the
+// square of its depth (the reviewer's 20 KB made ~200 MB) is shown compact.
+func TestDetailOfADeepBodyStaysSmall(t *testing.T) {
+	s := newSetup(t, nil)
+	deep := []byte(`{"event":"call.ended","a":` + strings.Repeat("[", 9990) + strings.Repeat("]", 9990) + `}`)
+	if code := s.DeliverSigned(t, deep, "sha256="+strings.Repeat("0", 64)); code != 401 {
+		t.Fatalf("unsigned delivery answered %d, want 401", code)
+	}
+	var d detailJSON
+	code, raw := s.API(t, "GET", "/api/deliveries/1", nil, "", &d)
+	if code != 200 || d.Pretty == nil || *d.Pretty != string(deep) {
+		t.Fatalf("detail: %d, %d bytes; want the body shown compact", code, len(raw))
+	}
+	if len(raw) > 4*len(deep)+64<<10 {
+		t.Errorf("detail of a %d-byte body is %d bytes", len(deep), len(raw))
+	}
+	// A usual body is still indented.
+	s.Deliver(t, callBody("p1"))
+	s.API(t, "GET", "/api/deliveries/2", nil, "", &d)
+	if d.Pretty == nil || !strings.Contains(*d.Pretty, "\n  \"data\": {\n    \"id\": \"p1\"") {
+		t.Errorf("pretty = %v, want it indented", d.Pretty)
+	}
+}
+
+// writeSizes is a ResponseWriter that keeps the size of each write.
+type writeSizes struct {
+	header http.Header
+	sizes  []int
+	total  int
+}
+
+func (w *writeSizes) Header() http.Header { return w.header }
+func (w *writeSizes) WriteHeader(int)     {}
+func (w *writeSizes) Write(b []byte) (int, error) {
+	w.sizes = append(w.sizes, len(b))
+	w.total += len(b)
+	return len(b), nil
+}
+
+// TestExportIsStreamed: the export is written as it is encoded, never
+// built whole first (4 exports of 1,000 bodies of 300 KB took ~4 GB).
+func TestExportIsStreamed(t *testing.T) {
+	s := newSetup(t, nil)
+	pad := strings.Repeat("x", 100<<10)
+	for i := range 12 {
+		s.Deliver(t, []byte(`{"event":"call.ended","data":{"id":"big`+strconv.Itoa(i)+`","pad":"`+pad+`"}}`))
+	}
+	w := &writeSizes{header: http.Header{}}
+	s.In.export(w, httptest.NewRequest("GET", "/api/export", nil))
+	line := (100<<10)*4/3 + 8<<10 // one line: the body in base64 and the rest
+	if w.total < 12*line*9/10 || len(w.sizes) < 6 || slices.Max(w.sizes) > 2*line {
+		t.Errorf("export of %d bytes written in %d writes, the largest %d: want it written line by line", w.total, len(w.sizes), slices.Max(w.sizes))
+	}
+	if w.header.Get("Content-Disposition") == "" || w.header.Get("Content-Type") != "application/x-ndjson" {
+		t.Errorf("headers %v", w.header)
+	}
+}
+
+// TestEditAndReplayOfAMediumBody: the editor holds the pretty JSON, several
+// times the body; a request of it was cut at 2 x MaxBody and refused as
+// "unexpected EOF". The edited body is held to MaxBody in JSON.stringify
+// form, with a message that says so.
+func TestEditAndReplayOfAMediumBody(t *testing.T) {
+	s := newSetup(t, nil)
+	body := []byte(`{"event":"call.ended","data":{"id":"m1","samples":[[` + strings.TrimSuffix(strings.Repeat("1,", 60000), ",") + `]]}}`)
+	if len(body) > MaxBody {
+		t.Fatalf("the body is %d bytes: it must be kept whole (%d)", len(body), MaxBody)
+	}
+	s.Deliver(t, body)
+	s.App.Status.Store(200)
+	var d detailJSON
+	s.API(t, "GET", "/api/deliveries/1", nil, "", &d)
+	if d.Pretty == nil || len(quote(*d.Pretty)) <= 2*MaxBody {
+		t.Fatalf("the editor's text is %d bytes as a JSON string: want more than %d for this test", len(quote(*d.Pretty)), 2*MaxBody)
+	}
+	edited := strings.Replace(*d.Pretty, `"m1"`, `"m1-fixed"`, 1)
+	code, sum, raw := replayReq(t, s, "1", `{"target":"forward","secret":0,"body":`+quote(edited)+`}`)
+	if code != 201 || sum.ID != "m1-fixed" {
+		t.Fatalf("edit and replay of a %d-byte body: %d %s", len(body), code, raw)
+	}
+	reqs := s.App.Requests()
+	if want := bytes.Replace(body, []byte(`"m1"`), []byte(`"m1-fixed"`), 1); !bytes.Equal(reqs[len(reqs)-1].Body, want) {
+		t.Errorf("the app got %d bytes, want the edited body in JSON.stringify form", len(reqs[len(reqs)-1].Body))
+	}
+
+	// Edited past MaxBody, once compact: refused, saying why.
+	big := `{"event":"call.ended","data":{"pad":"` + strings.Repeat("x", MaxBody) + `"}}`
+	code, _, raw = replayReq(t, s, "1", `{"target":"forward","secret":0,"body":`+quote(big)+`}`)
+	if code != http.StatusRequestEntityTooLarge || !strings.Contains(raw, "edited body over 256 KiB in JSON.stringify form") {
+		t.Errorf("an edited body over MaxBody: %d %s", code, raw)
+	}
+	// A request far past what an edit of a kept body can be.
+	huge := `{"pad":"` + strings.Repeat(" ", replayRequestGrowth*MaxBody+64<<10) + `"}`
+	code, _, raw = replayReq(t, s, "1", `{"target":"forward","secret":0,"body":`+quote(huge)+`}`)
+	if code != http.StatusRequestEntityTooLarge || !strings.Contains(raw, "edited body over 256 KiB") || strings.Contains(raw, "EOF") {
+		t.Errorf("a replay request over the limit: %d %s", code, raw)
+	}
+	if n := len(s.App.Requests()); n != 2 {
+		t.Errorf("the app got %d requests, want the forward and the one replay", n)
 	}
 }

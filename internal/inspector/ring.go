@@ -103,15 +103,17 @@ func (r *ring) getLocked(seq int64) *entry {
 	return nil
 }
 
-// since returns the entries after seq, oldest first; dropped reports that
-// some after seq are no longer kept. wait, when there are none, is closed
-// when one arrives.
-func (r *ring) since(seq int64) (out []*entry, dropped bool, wait <-chan struct{}) {
+// since returns the entries after seq, oldest first. reset reports that
+// the caller's view cannot be continued — some entries after seq are no
+// longer kept, or seq is beyond the last entry (it counted in another
+// ring) — and out is then every entry kept. wait, when there are none, is
+// closed when one arrives.
+func (r *ring) since(seq int64) (out []*entry, reset bool, wait <-chan struct{}) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	first := max(r.next-int64(len(r.entries)), 1)
-	if seq+1 < first {
-		dropped = true
+	if seq+1 < first || seq >= r.next {
+		reset = true
 		seq = first - 1
 	}
 	for s := seq + 1; s < r.next; s++ {
@@ -123,7 +125,7 @@ func (r *ring) since(seq int64) (out []*entry, dropped bool, wait <-chan struct{
 		r.waiting = true
 		wait = r.changed
 	}
-	return out, dropped, wait
+	return out, reset, wait
 }
 
 // replaysOf lists the entries that replayed seq, oldest first.

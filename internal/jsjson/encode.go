@@ -42,14 +42,68 @@ func AppendMarshal(dst []byte, v any) ([]byte, error) {
 	return e.value(dst, v, 0)
 }
 
-// MarshalIndent is JSON.stringify(v, null, indent).
-func MarshalIndent(v any, indent string) ([]byte, error) {
-	e := encoder{indent: indent}
-	return e.value(nil, v, 0)
+// MaxIndentDepth is how many levels of objects and arrays a value may nest
+// and still be indented by Pretty.
+const MaxIndentDepth = 32
+
+// prettyGrowth bounds Pretty's output: at most prettyGrowth times the size
+// of the JSON text, plus prettySlack bytes.
+const (
+	prettyGrowth = 8
+	prettySlack  = 4 << 10
+)
+
+// errTooLong stops an indented encoding that passed its limit.
+var errTooLong = errors.New("jsjson: indented form too long")
+
+// Pretty is JSON.stringify(v, null, indent) for showing a value to people,
+// bounded whatever the input: indentation grows with the square of the
+// nesting depth, so a value nested deeper than MaxIndentDepth levels, or
+// whose indented form would pass 8 times size (the length of the JSON text v
+// was parsed from) plus 4 KiB, is written compact instead, as Marshal writes
+// it. The indented form is never built past that bound.
+func Pretty(v any, indent string, size int) ([]byte, error) {
+	if indent == "" || NestedDeeper(v, MaxIndentDepth) {
+		return Marshal(v)
+	}
+	e := encoder{indent: indent, limit: prettyGrowth*max(size, 0) + prettySlack}
+	b, err := e.value(nil, v, 0)
+	if errors.Is(err, errTooLong) {
+		return Marshal(v)
+	}
+	return b, err
+}
+
+// NestedDeeper reports whether v nests more than limit levels of objects
+// and arrays ({} is one level, {"a":[]} two). It knows the values Parse
+// makes (Object, []any).
+func NestedDeeper(v any, limit int) bool {
+	switch v := v.(type) {
+	case Object:
+		if limit == 0 {
+			return true
+		}
+		for _, m := range v {
+			if NestedDeeper(m.Value, limit-1) {
+				return true
+			}
+		}
+	case []any:
+		if limit == 0 {
+			return true
+		}
+		for _, e := range v {
+			if NestedDeeper(e, limit-1) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 type encoder struct {
 	indent string
+	limit  int // > 0: give up with errTooLong once the output passes it
 }
 
 func (e *encoder) newline(b []byte, depth int) []byte {
@@ -153,7 +207,9 @@ func (e *encoder) array(b []byte, n int, at func(int) any, depth int) ([]byte, e
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = e.newline(b, depth+1)
+		if b = e.newline(b, depth+1); e.limit > 0 && len(b) > e.limit {
+			return b, errTooLong
+		}
 		if b, err = e.value(b, at(i), depth+1); err != nil {
 			return b, err
 		}
@@ -183,7 +239,9 @@ func (e *encoder) members(b []byte, n int, at func(int) (string, any), depth int
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = e.newline(b, depth+1)
+		if b = e.newline(b, depth+1); e.limit > 0 && len(b) > e.limit {
+			return b, errTooLong
+		}
 		k, v := at(i)
 		b = AppendString(b, k)
 		b = append(b, ':')

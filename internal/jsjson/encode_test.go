@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"math"
+	"strings"
 	"testing"
 )
 
@@ -168,12 +169,52 @@ func TestMarshalValues(t *testing.T) {
 	}
 }
 
-func TestMarshalIndent(t *testing.T) {
+func TestPretty(t *testing.T) {
 	v := Object{{"a", []any{1, Object{}, []any{}}}, {"b", Object{{"c", "d"}}}}
 	const want = "{\n  \"a\": [\n    1,\n    {},\n    []\n  ],\n  \"b\": {\n    \"c\": \"d\"\n  }\n}"
-	got, err := MarshalIndent(v, "  ")
+	got, err := Pretty(v, "  ", 30)
 	if err != nil || string(got) != want {
-		t.Fatalf("MarshalIndent = %q, %v\nwant %q", got, err, want)
+		t.Fatalf("Pretty = %q, %v\nwant %q", got, err, want)
+	}
+
+	// Indenting these would grow with the square of their depth: they are
+	// written compact, whole.
+	for name, body := range map[string]string{
+		// The reviewer's body: 20 KB that indented made ~200 MB.
+		"deep":               `{"event":"call.ended","a":` + strings.Repeat("[", 9990) + strings.Repeat("]", 9990) + `}`,
+		"one level too deep": strings.Repeat("[", MaxIndentDepth+1) + strings.Repeat("]", MaxIndentDepth+1),
+		// Shallow enough, but each short element would get 60 bytes of indentation.
+		"wide and deep": strings.Repeat("[", MaxIndentDepth-1) + "[" + strings.Repeat("1,", 20000) + "1]" + strings.Repeat("]", MaxIndentDepth-1),
+	} {
+		v, err := Parse([]byte(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := Pretty(v, "  ", len(body))
+		if err != nil || string(got) != body {
+			t.Errorf("%s: Pretty gave %d bytes, %v: want the compact form (%d bytes)", name, len(got), err, len(body))
+		}
+	}
+	// As deep as allowed, and not wide: indented.
+	body := strings.Repeat("[", MaxIndentDepth) + strings.Repeat("]", MaxIndentDepth)
+	w, _ := Parse([]byte(body))
+	if got, err := Pretty(w, "  ", len(body)); err != nil || !strings.Contains(string(got), "\n"+strings.Repeat("  ", MaxIndentDepth-1)+"[]") {
+		t.Errorf("Pretty of %d levels = %q, %v: want it indented", MaxIndentDepth, got, err)
+	}
+}
+
+func TestNestedDeeper(t *testing.T) {
+	two := Object{{Key: "a", Value: []any{}}}
+	for _, tc := range []struct {
+		v     any
+		limit int
+		want  bool
+	}{
+		{two, 2, false}, {two, 1, true}, {"x", 0, false}, {Object{}, 0, true}, {[]any{1, []any{}}, 1, true}, {[]any{1, 2}, 1, false},
+	} {
+		if got := NestedDeeper(tc.v, tc.limit); got != tc.want {
+			t.Errorf("NestedDeeper(%v, %d) = %v, want %v", tc.v, tc.limit, got, tc.want)
+		}
 	}
 }
 

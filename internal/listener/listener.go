@@ -20,6 +20,7 @@ import (
 
 	"github.com/erzycall/erzycall/internal/iostreams"
 	"github.com/erzycall/erzycall/internal/jsjson"
+	"github.com/erzycall/erzycall/internal/text"
 	"github.com/erzycall/erzycall/internal/webhook"
 )
 
@@ -498,7 +499,7 @@ func (l *Listener) putBuf(p *[]byte) {
 func (l *Listener) readBody(r *http.Request, bufp *[]byte) ([]byte, error) {
 	limit := l.cfg.MaxBody
 	if r.ContentLength > limit {
-		return nil, fmt.Errorf("%w: %d bytes, the limit is %s", ErrBodyTooLarge, r.ContentLength, formatBytes(limit))
+		return nil, fmt.Errorf("%w: %d bytes, the limit is %s", ErrBodyTooLarge, r.ContentLength, text.Bytes(limit))
 	}
 	b := (*bufp)[:0]
 	if want := r.ContentLength + 1; want > int64(cap(b)) {
@@ -527,17 +528,7 @@ func (l *Listener) readBody(r *http.Request, bufp *[]byte) ([]byte, error) {
 			return b, fmt.Errorf("%w: %v", ErrReadBody, err)
 		}
 	}
-	return b, fmt.Errorf("%w: over the limit of %s", ErrBodyTooLarge, formatBytes(limit))
-}
-
-func formatBytes(n int64) string {
-	switch {
-	case n >= 1<<20 && n%(1<<20) == 0:
-		return fmt.Sprintf("%d MiB", n>>20)
-	case n >= 1<<10 && n%(1<<10) == 0:
-		return fmt.Sprintf("%d KiB", n>>10)
-	}
-	return fmt.Sprintf("%d bytes", n)
+	return b, fmt.Errorf("%w: over the limit of %s", ErrBodyTooLarge, text.Bytes(limit))
 }
 
 // parse fills d from the body and reports why it is not a delivery.

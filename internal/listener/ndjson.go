@@ -184,7 +184,7 @@ func appendData(b []byte, d *Delivery) (_ []byte, truncated bool) {
 	if !ok {
 		return append(b, "null"...), false
 	}
-	if nestedDeeper(data, MaxDataDepth) {
+	if jsjson.NestedDeeper(data, MaxDataDepth) {
 		return append(b, "null"...), true
 	}
 	n := len(b)

@@ -187,11 +187,7 @@ func (l *Listener) printInbound(d *Delivery, body []byte) {
 func (l *Listener) appendBody(b []byte, d *Delivery, body []byte) []byte {
 	var text string
 	if d.Payload != nil {
-		indent := "  "
-		if nestedDeeper(d.Payload, maxIndentDepth) {
-			indent = "" // indenting would square the size: print it compact
-		}
-		if j, err := jsjson.MarshalIndent(d.Payload, indent); err == nil {
+		if j, err := jsjson.Pretty(d.Payload, "  ", len(body)); err == nil {
 			text = string(j)
 		}
 	} else if len(body) > 0 {
@@ -415,34 +411,4 @@ func (l *Listener) writeJSONLine(v any) {
 		return
 	}
 	l.out.write(append(b, '\n'))
-}
-
-// maxIndentDepth bounds how deep a body may nest and still be printed
-// indented: the indentation of a deeply nested body grows quadratically.
-const maxIndentDepth = 32
-
-// nestedDeeper reports whether v nests more than limit levels of objects
-// and arrays ({} is one level, {"a":[]} two).
-func nestedDeeper(v any, limit int) bool {
-	switch v := v.(type) {
-	case jsjson.Object:
-		if limit == 0 {
-			return true
-		}
-		for _, m := range v {
-			if nestedDeeper(m.Value, limit-1) {
-				return true
-			}
-		}
-	case []any:
-		if limit == 0 {
-			return true
-		}
-		for _, e := range v {
-			if nestedDeeper(e, limit-1) {
-				return true
-			}
-		}
-	}
-	return false
 }

@@ -31,9 +31,14 @@ const Version = 1
 // TypeDelivery is the type of a line that records one request.
 const TypeDelivery = "delivery"
 
-// maxLine bounds one line: the largest body `listen --max-body` accepts
-// (1 GiB), in base64, with room for the rest.
-const maxLine = 1<<30*4/3 + 16<<20
+// MaxBody is the largest body a line may carry for Read: 32 times the
+// 1 MiB the listener accepts by default. A longer line is refused, so a
+// file that is not a record (a device, a file with no newline) costs at
+// most maxLine bytes of memory, not gigabytes.
+const MaxBody = 32 << 20
+
+// maxLine bounds one line: MaxBody in base64, with room for the rest.
+const maxLine = MaxBody*4/3 + 4<<20
 
 // Line is one recorded request. Fields are never removed or renamed within a
 // version; a later version may add fields, which older readers ignore.
@@ -232,35 +237,77 @@ func (w *Writer) Close() error { return w.f.Close() }
 // Blank lines are skipped; a line that is not a record of a version this
 // erzycall reads is an error naming its number.
 func Read(r io.Reader, fn func(n int, l *Line) error) error {
-	br := bufio.NewReaderSize(r, 64<<10)
-	for n := 1; ; n++ {
-		raw, err := readLine(br)
-		if len(bytes.TrimSpace(raw)) > 0 {
-			l, perr := Parse(raw)
-			if perr != nil {
-				return fmt.Errorf("line %d: %w", n, perr)
-			}
-			if ferr := fn(n, l); ferr != nil {
-				return ferr
-			}
-		}
+	rd := NewReader(r)
+	for {
+		n, l, err := rd.Next()
 		if errors.Is(err, io.EOF) {
 			return nil
 		}
 		if err != nil {
-			return fmt.Errorf("line %d: %w", n, err)
+			return err
+		}
+		if err := fn(n, l); err != nil {
+			return err
 		}
 	}
 }
 
+// Reader reads a record one line at a time: memory holds one line.
+type Reader struct {
+	br  *bufio.Reader
+	n   int   // the number of the last line read
+	err error // sticky: after an error, Next returns it again
+}
+
+// NewReader reads the record in r.
+func NewReader(r io.Reader) *Reader {
+	return &Reader{br: bufio.NewReaderSize(r, 64<<10)}
+}
+
+// Next returns the next line and its 1-based number, skipping blank lines;
+// io.EOF after the last. A line that is not a record of a version this
+// erzycall reads is an error naming its number: one that does not start
+// with "{" at once, without reading the rest of it (a device such as
+// /dev/zero has no end), and one longer than the largest record line
+// (MaxBody in base64) as soon as it is.
+func (r *Reader) Next() (int, *Line, error) {
+	for r.err == nil {
+		r.n++
+		raw, err := readLine(r.br)
+		if err != nil && !errors.Is(err, io.EOF) {
+			r.err = fmt.Errorf("line %d: %w", r.n, err)
+			break
+		}
+		if len(bytes.TrimSpace(raw)) > 0 {
+			l, perr := Parse(raw)
+			if perr != nil {
+				r.err = fmt.Errorf("line %d: %w", r.n, perr)
+				break
+			}
+			if err != nil {
+				r.err = err // io.EOF: the next call ends
+			}
+			return r.n, l, nil
+		}
+		r.err = err
+	}
+	return 0, nil, r.err
+}
+
+// readLine reads one line: nil with an error for a line that does not
+// start like a record (after blanks, "{") or passes maxLine, which it
+// stops reading at once.
 func readLine(br *bufio.Reader) ([]byte, error) {
 	var line []byte
 	for {
 		chunk, err := br.ReadSlice('\n')
 		if len(line)+len(chunk) > maxLine {
-			return nil, fmt.Errorf("longer than %d MiB: not a record file", maxLine>>20)
+			return nil, fmt.Errorf("longer than %d MiB: not a record line (bodies of more than %d MiB are not replayed)", maxLine>>20, MaxBody>>20)
 		}
 		line = append(line, chunk...)
+		if c := bytes.TrimLeft(line, " \t\r\n"); len(c) > 0 && c[0] != '{' {
+			return nil, fmt.Errorf("not a record line: it starts with %q, not {", c[:min(len(c), 8)])
+		}
 		if !errors.Is(err, bufio.ErrBufferFull) {
 			return line, err
 		}

@@ -1,8 +1,11 @@
 package record
 
 import (
+	"bufio"
 	"bytes"
+	"encoding/base64"
 	"errors"
+	"io"
 	"net/http"
 	"net/url"
 	"os"
@@ -131,5 +134,78 @@ func TestWriterAppendsPrivately(t *testing.T) {
 	}
 	if _, err := Create(filepath.Join(t.TempDir(), "missing", "x.ndjson")); err == nil {
 		t.Error("Create in a missing directory succeeded")
+	}
+}
+
+// endless is a file with no end, such as /dev/zero: head, then fill forever.
+type endless struct {
+	head []byte
+	fill byte
+	read int64
+}
+
+func (e *endless) Read(p []byte) (int, error) {
+	n := copy(p, e.head)
+	e.head = e.head[n:]
+	if n == 0 {
+		n = copy(p, bytes.Repeat([]byte{e.fill}, min(len(p), 64<<10)))
+	}
+	e.read += int64(n)
+	return n, nil
+}
+
+// TestReadRefusesEndlessInput: `replay /dev/zero` climbed to ~4 GB. A line
+// that does not start like a record is refused at once, and one that does
+// but never ends is refused once it is longer than a record line can be.
+func TestReadRefusesEndlessInput(t *testing.T) {
+	zero := &endless{}
+	err := Read(zero, func(int, *Line) error { return nil })
+	if err == nil || !strings.Contains(err.Error(), `line 1: not a record line: it starts with "\x00`) || zero.read > 64<<10 {
+		t.Errorf("/dev/zero: %v after reading %d bytes, want a refusal at once", err, zero.read)
+	}
+	ok := `{"version":1,"type":"delivery","method":"POST","body":"e30="}` + "\n"
+	text := &endless{head: []byte(ok + "\n  hello"), fill: 'x'}
+	if err := Read(text, func(int, *Line) error { return nil }); err == nil || !strings.Contains(err.Error(), `line 3: not a record line: it starts with "hello`) {
+		t.Errorf("a text line: %v", err)
+	}
+	long := &endless{head: []byte(ok + `{"version":1,"body":"`), fill: 'A'}
+	err = Read(long, func(int, *Line) error { return nil })
+	if err == nil || !strings.Contains(err.Error(), "line 2: longer than") || long.read > maxLine+128<<10 {
+		t.Errorf("a line with no end: %v after reading %d bytes (limit %d)", err, long.read, maxLine)
+	}
+	// A line as long as allowed is read whole, and allowed is enough for a
+	// MaxBody body in base64 with 1 MiB of headers.
+	full := append(append([]byte{'{'}, bytes.Repeat([]byte{'A'}, maxLine-2)...), '\n')
+	if got, err := readLine(bufio.NewReaderSize(bytes.NewReader(full), 64<<10)); err != nil || len(got) != maxLine {
+		t.Errorf("a line of %d bytes: %d bytes, %v", maxLine, len(got), err)
+	}
+	rest, err := (&Line{Version: 1, Type: TypeDelivery, Method: "POST", Body: []byte{}, Headers: map[string][]string{"X-Big": {strings.Repeat("h", 1<<20)}}}).Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if need := base64.StdEncoding.EncodedLen(MaxBody) + len(rest); need > maxLine {
+		t.Errorf("a line with a %d MiB body takes %d bytes, more than the %d allowed", MaxBody>>20, need, maxLine)
+	}
+}
+
+func TestReaderNext(t *testing.T) {
+	l := `{"version":1,"type":"delivery","method":"POST","body":"e30="}`
+	rd := NewReader(strings.NewReader("\n" + l + "\n\n" + l)) // the last line has no newline
+	var ns []int
+	for {
+		n, line, err := rd.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil || string(line.Body) != "{}" {
+			t.Fatalf("Next = %d, %+v, %v", n, line, err)
+		}
+		ns = append(ns, n)
+	}
+	if len(ns) != 2 || ns[0] != 2 || ns[1] != 4 {
+		t.Errorf("line numbers %v, want [2 4]", ns)
+	}
+	if _, _, err := rd.Next(); !errors.Is(err, io.EOF) {
+		t.Errorf("Next after the end: %v", err)
 	}
 }

@@ -10,10 +10,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"slices"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/erzycall/erzycall/internal/jsjson"
@@ -27,6 +27,9 @@ import (
 const (
 	MaxConcurrency = 100
 	MaxRate        = 10000 // per second
+	// MinRate is the lowest rate other than 0 (no limit): one request every
+	// 1,000 seconds. Far lower, the interval would not fit a time.Duration.
+	MinRate = 0.001
 )
 
 // ErrEditUnsigned refuses an edited body without a secret to sign it: the
@@ -96,11 +99,13 @@ type Config struct {
 	// OnResult is called once per line, from the sending goroutines (one at
 	// a time), in the order of the file when Concurrency is 1.
 	OnResult func(Outcome)
+
+	clock clock // tests: the time the rate is kept in
 }
 
 // Outcome is the answer to one replayed line.
 type Outcome struct {
-	Index  int // into the lines given to Run
+	N      int // the line's number (Item.N)
 	Line   *record.Line
 	Result sender.Result // the answer; Status 0 when there was none
 	Err    error         // why there was no answer
@@ -114,42 +119,91 @@ type Summary struct {
 	Sent, OK, Failed int
 }
 
-// Run sends lines to cfg.URL. It stops early, returning ctx's error, when
-// ctx is cancelled; requests that got no answer are outcomes, not errors.
-func Run(ctx context.Context, lines []*record.Line, cfg Config) (Summary, error) {
+// Item is a line to send and its number in the file.
+type Item struct {
+	N    int
+	Line *record.Line
+}
+
+// Source yields the lines to send, in order, then io.EOF. Run calls it
+// from one goroutine of its own, at most one line ahead of the senders, so
+// a record is read as it is sent, never held whole.
+type Source func() (Item, error)
+
+// Lines is a Source of lines in memory, numbered from 1.
+func Lines(lines []*record.Line) Source {
+	i := 0
+	return func() (Item, error) {
+		if i == len(lines) {
+			return Item{}, io.EOF
+		}
+		i++
+		return Item{N: i, Line: lines[i-1]}, nil
+	}
+}
+
+// Run sends the lines of src to cfg.URL. It stops early, returning ctx's
+// error, when ctx is cancelled, and when src fails, returning its error
+// once the requests in flight are answered; requests that got no answer
+// are outcomes, not errors.
+func Run(ctx context.Context, src Source, cfg Config) (Summary, error) {
 	var sum Summary
 	switch {
 	case cfg.Concurrency < 1 || cfg.Concurrency > MaxConcurrency:
 		return sum, fmt.Errorf("replay: concurrency %d: give 1 to %d", cfg.Concurrency, MaxConcurrency)
-	case cfg.Rate < 0 || cfg.Rate > MaxRate:
-		return sum, fmt.Errorf("replay: rate %v: give 0 (no limit) to %d per second", cfg.Rate, MaxRate)
+	case !(cfg.Rate == 0 || cfg.Rate >= MinRate && cfg.Rate <= MaxRate):
+		return sum, fmt.Errorf("replay: rate %v: give 0 (no limit) or %v to %d per second", cfg.Rate, MinRate, MaxRate)
 	}
 	send := cfg.Send
 	if send == nil {
 		send = sender.SendRequest
 	}
+	// One reader hands lines to the senders: with one sender, in order.
+	items, readErr := make(chan Item), make(chan error, 1)
+	go func() {
+		defer close(items)
+		for {
+			it, err := src()
+			if err != nil {
+				if !errors.Is(err, io.EOF) {
+					readErr <- err
+				}
+				return
+			}
+			select {
+			case items <- it:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
 	var (
-		next atomic.Int64
-		mu   sync.Mutex
-		wg   sync.WaitGroup
+		mu sync.Mutex
+		wg sync.WaitGroup
 	)
-	start := time.Now()
-	for range min(cfg.Concurrency, len(lines)) {
+	pace := newPacer(cfg.Rate, cfg.clock)
+	for range cfg.Concurrency {
 		wg.Go(func() {
-			for ctx.Err() == nil {
-				i := int(next.Add(1)) - 1
-				if i >= len(lines) {
+			for {
+				var it Item
+				select {
+				case <-ctx.Done():
+					return
+				case v, ok := <-items:
+					if !ok {
+						return
+					}
+					it = v
+				}
+				if !pace.wait(ctx) {
 					return
 				}
-				if cfg.Rate > 0 && !sleepUntil(ctx, start.Add(time.Duration(float64(i)/cfg.Rate*float64(time.Second)))) {
-					return
-				}
-				h, body := Request(lines[i], cfg.Signer)
+				h, body := Request(it.Line, cfg.Signer)
 				res, err := send(ctx, cfg.Client, cfg.URL, h, body)
 				if err != nil && ctx.Err() != nil {
 					return // interrupted: not an answer
 				}
-				o := Outcome{Index: i, Line: lines[i], Result: res, Err: err}
+				o := Outcome{N: it.N, Line: it.Line, Result: res, Err: err}
 				mu.Lock()
 				sum.Sent++
 				if o.OK() {
@@ -165,7 +219,60 @@ func Run(ctx context.Context, lines []*record.Line, cfg Config) (Summary, error)
 		})
 	}
 	wg.Wait()
-	return sum, ctx.Err()
+	if err := ctx.Err(); err != nil {
+		// The reader may be blocked in src (a pipe that says nothing): it
+		// ends with the process, or with its next line.
+		return sum, err
+	}
+	select {
+	case err := <-readErr:
+		return sum, err
+	default:
+		return sum, nil
+	}
+}
+
+// clock is the time a pacer reads and waits on; the zero clock is the real one.
+type clock struct {
+	now        func() time.Time
+	sleepUntil func(ctx context.Context, t time.Time) bool // false when ctx ended first
+}
+
+// pacer spaces the starts of requests at least 1/rate apart. Each start
+// takes the next free slot, never one in the past: after a slow answer the
+// requests that were due go out 1/rate apart, not all at once, so the rate
+// is an upper bound over any stretch of the run.
+type pacer struct {
+	clock
+	interval time.Duration // 0: no limit
+	mu       sync.Mutex
+	next     time.Time // the earliest start of the next request
+}
+
+func newPacer(rate float64, c clock) *pacer {
+	if c.now == nil {
+		c = clock{now: time.Now, sleepUntil: sleepUntil}
+	}
+	p := &pacer{clock: c}
+	if rate > 0 {
+		p.interval = time.Duration(float64(time.Second) / rate)
+	}
+	return p
+}
+
+// wait blocks until the caller may start a request; false when ctx ended first.
+func (p *pacer) wait(ctx context.Context) bool {
+	if p.interval == 0 {
+		return ctx.Err() == nil
+	}
+	p.mu.Lock()
+	t := p.now()
+	if t.Before(p.next) {
+		t = p.next
+	}
+	p.next = t.Add(p.interval)
+	p.mu.Unlock()
+	return p.sleepUntil(ctx, t)
 }
 
 // sleepUntil waits until t; false when ctx ended first.

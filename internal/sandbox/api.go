@@ -14,6 +14,7 @@ import (
 	"github.com/erzycall/erzycall/internal/safetext"
 	"github.com/erzycall/erzycall/internal/text"
 	"github.com/erzycall/erzycall/internal/webhook"
+	"github.com/erzycall/erzycall/internal/webui"
 )
 
 // Error codes of the emulator's {"error":{"code","message"}} bodies.
@@ -27,7 +28,7 @@ const (
 	CodeLimitExceeded    = "limit_exceeded"     // 422
 	CodeShuttingDown     = "shutting_down"      // 503
 	CodeInternal         = "internal_error"     // 500
-	CodeForbidden        = "forbidden"          // 403: a dashboard action from another origin
+	CodeForbidden        = "forbidden"          // 403: another Host (DNS rebinding) or another origin
 	CodeConflict         = "conflict"           // 409: a resend to a deleted or disabled endpoint
 	CodeInjectedFault    = "injected_fault"     // any status set with POST /sandbox/faults
 )
@@ -98,8 +99,10 @@ type handlerFunc func(w http.ResponseWriter, r *request) *apiError
 
 // routes builds the API: method+path patterns on an http.ServeMux, each
 // handler behind the key check (and, for the emulated API itself, the
-// injected faults), with JSON bodies for the mux's own 404 and 405.
-func (s *Server) routes() http.Handler {
+// injected faults), with JSON bodies for the mux's own 404 and 405. With a
+// guard, a request it refuses (another Host, another origin) gets a 403
+// before any route.
+func (s *Server) routes(guard *webui.Guard) http.Handler {
 	mux := http.NewServeMux()
 	for _, r := range []struct {
 		pattern string
@@ -130,7 +133,9 @@ func (s *Server) routes() http.Handler {
 		key := strings.TrimSpace(r.Header.Get(APIKeyHeader))
 		r = trimTrailingSlash(r)
 		body := teeBody(r)
-		if _, pattern := mux.Handler(r); pattern == "" || unclean(r.URL.EscapedPath()) {
+		if why := guardRefusal(guard, r); why != "" {
+			writeError(rec, errorf(http.StatusForbidden, CodeForbidden, "%s", why))
+		} else if _, pattern := mux.Handler(r); pattern == "" || unclean(r.URL.EscapedPath()) {
 			writeError(rec, unrouted(mux, r))
 		} else {
 			mux.ServeHTTP(rec, r)
@@ -146,6 +151,13 @@ func (s *Server) routes() http.Handler {
 		s.log.printf("%-6s %s %d (%s)%s%s", clean(r.Method), clean(r.URL.Path), rec.code(), ms(time.Since(start)), who, fault)
 		s.recordRequest(key, r, rec, body)
 	})
+}
+
+func guardRefusal(g *webui.Guard, r *http.Request) string {
+	if g == nil {
+		return ""
+	}
+	return g.Refusal(r)
 }
 
 // unrouted turns the mux's answer for a request no pattern matches (404,

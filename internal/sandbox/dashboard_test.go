@@ -3,7 +3,11 @@ package sandbox
 import (
 	"bytes"
 	"encoding/json"
+	"io"
+	"net"
 	"net/http"
+	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -147,6 +151,65 @@ func TestResendFromAnotherOriginIsRefused(t *testing.T) {
 	}
 	if rc.count() != 1 { // a refused resend starts nothing: no wait needed
 		t.Errorf("the endpoint got %d requests, want 1", rc.count())
+	}
+}
+
+// hostRequest sends a request to srv with Host host and, when not empty, Origin.
+func hostRequest(t *testing.T, srv *httptest.Server, method, path, host, origin string) (int, string) {
+	t.Helper()
+	r, _ := http.NewRequest(method, srv.URL+path, nil)
+	r.Host = host
+	r.Header.Set("X-API-Key", keyA)
+	if origin != "" {
+		r.Header.Set("Origin", origin)
+	}
+	resp, err := srv.Client().Do(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+// TestDNSRebindingIsRefused: on loopback, a request naming another Host (a
+// page at evil.example whose name now resolves to 127.0.0.1, with its own
+// matching Origin) reads and changes nothing; the CLI's own Hosts pass.
+func TestDNSRebindingIsRefused(t *testing.T) {
+	h := newHarness(t, nil)
+	rc := newReceiver(t, 200)
+	e := h.create(keyA, rc.srv.URL, "call.ended")
+	q := h.send(keyA, map[string]any{"event": "call.ended"})
+	waitFor(t, "the delivery", func() bool { return rc.count() == 1 })
+	port := h.api.Listener.Addr().(*net.TCPAddr).Port
+	evil := "evil.example:" + strconv.Itoa(port)
+	resend := "/api/v1/sandbox/deliveries/" + q.Deliveries[0].DeliveryID + "/resend"
+	for _, tc := range []struct{ method, path string }{
+		{"POST", resend}, {"GET", "/api/v1/webhooks"}, {"GET", "/api/v1/webhooks/" + e.ID}, {"GET", "/api/v1/sandbox/dashboard"}, {"GET", DashboardPath},
+	} {
+		code, body := hostRequest(t, h.api, tc.method, tc.path, evil, "http://"+evil)
+		if code != 403 || strings.Contains(body, e.Secret) || !strings.Contains(body, `"code":"forbidden"`) || !strings.Contains(body, "DNS-rebinding") {
+			t.Errorf("%s %s with Host %s: %d %s, want 403", tc.method, tc.path, evil, code, body)
+		}
+	}
+	if rc.count() != 1 {
+		t.Errorf("the endpoint got %d requests, want 1: a refused resend sends nothing", rc.count())
+	}
+	for _, host := range []string{"127.0.0.1:" + strconv.Itoa(port), "localhost:" + strconv.Itoa(port), "LOCALHOST:" + strconv.Itoa(port)} {
+		if code, body := hostRequest(t, h.api, "GET", "/api/v1/webhooks/"+e.ID, host, ""); code != 200 || !strings.Contains(body, e.Secret) {
+			t.Errorf("Host %s: %d %s, want 200", host, code, body)
+		}
+	}
+	if !strings.Contains(h.log.String(), "POST   "+resend+" 403") {
+		t.Errorf("the refused resend is not in the log:\n%s", h.log.String())
+	}
+
+	// Bound to an address other machines reach, the sandbox warns, and any
+	// Host is served: clients name the machine as they please.
+	public := httptest.NewServer(h.srv.HandlerAt(&net.TCPAddr{IP: net.IPv4zero, Port: port}))
+	t.Cleanup(public.Close)
+	if code, body := hostRequest(t, public, "GET", "/api/v1/webhooks/"+e.ID, "devbox.lan:8787", ""); code != 200 || !strings.Contains(body, e.ID) {
+		t.Errorf("not on loopback, Host devbox.lan: %d %s, want 200", code, body)
 	}
 }
 

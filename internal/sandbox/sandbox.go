@@ -29,6 +29,7 @@ import (
 	"io"
 	"math"
 	mrand "math/rand/v2"
+	"net"
 	"net/http"
 	"strings"
 	"sync"
@@ -36,6 +37,7 @@ import (
 
 	"github.com/erzycall/erzycall/internal/text"
 	"github.com/erzycall/erzycall/internal/webhook"
+	"github.com/erzycall/erzycall/internal/webui"
 )
 
 // Wire constants of the emulator.
@@ -170,12 +172,27 @@ func New(cfg Config) (*Server, error) {
 		s.orgs = orgs
 	}
 	s.baseCtx, s.cancel = context.WithCancel(context.Background())
-	s.handler = s.routes()
+	s.handler = s.routes(nil)
 	return s, nil
 }
 
-// Handler returns the HTTP handler serving the API under APIPrefix.
+// Handler returns the HTTP handler serving the API under APIPrefix, with
+// no check of the Host: HandlerAt is the one to serve on a socket.
 func (s *Server) Handler() http.Handler { return s.handler }
+
+// HandlerAt is Handler for a server listening on addr. On a loopback
+// address it refuses, with 403, a request whose Host is not that address
+// (or localhost with its port) or that comes from another origin, as the
+// inspector does: a page elsewhere whose name resolves to 127.0.0.1 (DNS
+// rebinding) would otherwise read every endpoint's secret. On another
+// address — reachable from other machines, which the sandbox warns about —
+// any Host is served, as clients name the machine as they please.
+func (s *Server) HandlerAt(addr net.Addr) http.Handler {
+	if tcp, ok := addr.(*net.TCPAddr); !ok || !tcp.IP.IsLoopback() {
+		return s.handler
+	}
+	return s.routes(webui.NewGuard(addr))
+}
 
 // Banner returns the text to print at start. baseURL is where the handler
 // is served, such as "http://127.0.0.1:8787"; APIPrefix is appended unless

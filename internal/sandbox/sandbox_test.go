@@ -54,7 +54,10 @@ func newHarness(t *testing.T, mod func(*Config)) *harness {
 		t.Fatalf("New: %v", err)
 	}
 	h.srv = srv
-	h.api = httptest.NewServer(srv.Handler()) // 127.0.0.1
+	// 127.0.0.1, served as `sandbox start` serves it: behind the Host check.
+	h.api = httptest.NewUnstartedServer(nil)
+	h.api.Config.Handler = srv.HandlerAt(h.api.Listener.Addr())
+	h.api.Start()
 	t.Cleanup(func() {
 		h.api.Close()
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)

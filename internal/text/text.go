@@ -31,6 +31,18 @@ func Duration(d time.Duration) string {
 	return s
 }
 
+// Bytes writes a size in the largest binary unit that divides it: "1 MiB",
+// "256 KiB", "1000 bytes".
+func Bytes(n int64) string {
+	switch {
+	case n >= 1<<20 && n%(1<<20) == 0:
+		return fmt.Sprintf("%d MiB", n>>20)
+	case n >= 1<<10 && n%(1<<10) == 0:
+		return fmt.Sprintf("%d KiB", n>>10)
+	}
+	return Count(int(n), "byte", "bytes")
+}
+
 // Count is n and its noun: "1 endpoint", "0 endpoints".
 func Count(n int, one, many string) string {
 	return fmt.Sprintf("%d %s", n, Plural(n, one, many))

@@ -85,3 +85,11 @@ func TestDidYouMean(t *testing.T) {
 		t.Errorf("DidYouMean(\"\") = %q", got)
 	}
 }
+
+func TestBytes(t *testing.T) {
+	for n, want := range map[int64]string{1 << 20: "1 MiB", 256 << 10: "256 KiB", 1536: "1536 bytes", 3 << 20 / 2: "1536 KiB", 1: "1 byte", 0: "0 bytes"} {
+		if got := Bytes(n); got != want {
+			t.Errorf("Bytes(%d) = %q, want %q", n, got, want)
+		}
+	}
+}

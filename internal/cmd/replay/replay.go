@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -22,6 +23,7 @@ import (
 	"github.com/erzycall/erzycall/internal/replay"
 	"github.com/erzycall/erzycall/internal/sender"
 	"github.com/erzycall/erzycall/internal/session"
+	"github.com/erzycall/erzycall/internal/text"
 	"github.com/erzycall/erzycall/internal/webhook"
 )
 
@@ -144,6 +146,11 @@ func validate(opts *replayOptions) error {
 			return err
 		}
 	}
+	if opts.Rate > 0 && opts.Rate < replay.MinRate {
+		return cmdutil.FlagErrorf("invalid --rate %s: give 0 (no limit) or from %s (one request every %s) to %d",
+			strconv.FormatFloat(opts.Rate, 'g', -1, 64), strconv.FormatFloat(replay.MinRate, 'g', -1, 64),
+			text.Duration(time.Duration(float64(time.Second)/replay.MinRate)), replay.MaxRate)
+	}
 	return nil
 }
 
@@ -183,43 +190,36 @@ func resolveTarget(opts *replayOptions) (target, error) {
 	return t, nil
 }
 
-// selected are the lines to send, with their line numbers.
-type selected struct {
-	lines   []*record.Line
-	numbers []int
-	skipped int // selected but not replayable
-	total   int // lines in the file
+// selection reads the record as it is sent: the lines the filter selects,
+// with a notice for those that cannot be sent again. It counts what it saw.
+type selection struct {
+	opts     *replayOptions
+	rd       *record.Reader
+	name     string // the file, for messages: "standard input" for -
+	total    int    // lines read
+	selected int    // lines handed over
+	skipped  int    // selected but not replayable
 }
 
-func readSelection(opts *replayOptions) (*selected, error) {
-	r, name := io.Reader(opts.IO.In), "standard input"
-	if opts.File != "-" {
-		f, err := os.Open(opts.File)
+// next is a replay.Source.
+func (s *selection) next() (replay.Item, error) {
+	for {
+		n, l, err := s.rd.Next()
 		if err != nil {
-			return nil, fmt.Errorf("read the record: %w", err)
+			return replay.Item{}, err
 		}
-		defer f.Close()
-		r, name = f, opts.File
-	}
-	sel := &selected{}
-	err := record.Read(r, func(n int, l *record.Line) error {
-		sel.total++
-		if !opts.Filter.Match(l) {
-			return nil
+		s.total++
+		if !s.opts.Filter.Match(l) {
+			continue
 		}
 		if why := l.Replayable(); why != "" {
-			sel.skipped++
-			fmt.Fprintf(opts.IO.ErrOut, "Skipped line %d: %s.\n", n, cmdutil.ShortBody([]byte(why), false))
-			return nil
+			s.skipped++
+			fmt.Fprintf(s.opts.IO.ErrOut, "Skipped line %d: %s.\n", n, cmdutil.ShortBody([]byte(why), false))
+			continue
 		}
-		sel.lines = append(sel.lines, l)
-		sel.numbers = append(sel.numbers, n)
-		return nil
-	})
-	if err != nil {
-		return nil, cmdutil.FlagErrorf("%s: %v", name, err)
+		s.selected++
+		return replay.Item{N: n, Line: l}, nil
 	}
-	return sel, nil
 }
 
 func replayRun(ctx context.Context, opts *replayOptions) error {
@@ -227,12 +227,14 @@ func replayRun(ctx context.Context, opts *replayOptions) error {
 	if err != nil {
 		return err
 	}
-	sel, err := readSelection(opts)
-	if err != nil {
-		return err
-	}
-	if len(sel.lines) == 0 {
-		return nothingToSend(opts, sel)
+	r, name := io.Reader(opts.IO.In), "standard input"
+	if opts.File != "-" {
+		f, err := os.Open(opts.File)
+		if err != nil {
+			return fmt.Errorf("read the record: %w", err)
+		}
+		defer f.Close()
+		r, name = f, opts.File
 	}
 	base, err := opts.HTTPClient()
 	if err != nil {
@@ -245,29 +247,39 @@ func replayRun(ctx context.Context, opts *replayOptions) error {
 	if tgt.secret != "" {
 		cfg.Signer = webhook.NewSigner(tgt.secret)
 	}
-	rep := newReporter(opts, tgt, sel)
+	rep := newReporter(opts, tgt, name)
 	cfg.OnResult = rep.answer
+	sel := &selection{opts: opts, rd: record.NewReader(r), name: name}
 	rep.start()
-	sum, err := replay.Run(ctx, sel.lines, cfg)
-	if err != nil && ctx.Err() != nil {
-		return fmt.Errorf("replay interrupted after %d of %d: %w", sum.Sent, len(sel.lines), ctx.Err())
+	sum, err := replay.Run(ctx, sel.next, cfg)
+	if err == nil || sum.Sent > 0 { // a bad file, before anything: only the error
+		if cerr := rep.close(); cerr != nil && err == nil {
+			err = cerr
+		}
 	}
-	if err != nil {
-		return err
+	switch {
+	case err != nil && ctx.Err() != nil:
+		return fmt.Errorf("replay interrupted after %d sent: %w", sum.Sent, ctx.Err())
+	case err != nil && sum.Sent > 0:
+		return cmdutil.FlagErrorf("%s: %v (stopped there, after %d sent)", name, err, sum.Sent)
+	case err != nil:
+		return cmdutil.FlagErrorf("%s: %v", name, err)
+	case sel.selected == 0:
+		return nothingToSend(opts, sel)
 	}
 	return rep.finish(sum)
 }
 
-func nothingToSend(opts *replayOptions, sel *selected) error {
+func nothingToSend(opts *replayOptions, sel *selection) error {
 	f := opts.Filter
 	switch {
 	case sel.total == 0:
-		return fmt.Errorf("%s holds no deliveries", opts.File)
+		return fmt.Errorf("%s holds no deliveries", sel.name)
 	case sel.skipped > 0:
 		return fmt.Errorf("nothing to replay: the %d selected lines cannot be sent again", sel.skipped)
 	case f.Failed && len(f.IDs) == 0 && len(f.Events) == 0:
-		fmt.Fprintf(opts.IO.ErrOut, "Nothing to replay: no failed delivery among the %d in %s.\n", sel.total, opts.File)
+		fmt.Fprintf(opts.IO.ErrOut, "Nothing to replay: no failed delivery among the %d in %s.\n", sel.total, sel.name)
 		return nil
 	}
-	return errors.New("no delivery in " + opts.File + " matches --id, --event or --failed")
+	return errors.New("no delivery in " + sel.name + " matches --id, --event or --failed")
 }

@@ -3,6 +3,7 @@ package replay
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -139,6 +140,7 @@ func TestNewCmdReplay(t *testing.T) {
 		{[]string{"f", "-c", "101"}, nil, "invalid --concurrency 101"},
 		{[]string{"f", "--rate", "-1"}, nil, "invalid --rate -1: give a number from 0 to 10000"},
 		{[]string{"f", "--rate", "NaN"}, nil, "invalid --rate NaN"},
+		{[]string{"f", "--rate", "1e-12"}, nil, "invalid --rate 1e-12: give 0 (no limit) or from 0.001 (one request every 16m40s) to 10000"},
 		{[]string{"f", "--timeout", "-1s"}, nil, "invalid --timeout -1s"},
 		{[]string{"f", "--timeout", "2h"}, nil, "invalid --timeout 2h0m0s: give a duration from 1ms to 1h, or 0 for no limit"},
 	} {
@@ -180,9 +182,9 @@ func TestReplayTerminalSelectedResigned(t *testing.T) {
 	if err := run(t, e, path, "--to", srv.URL+"/webhook", "--failed", "--event", "call.ended", "--id", "c1", "--resign", "whsec_app_secret_0123"); err != nil {
 		t.Fatal(err)
 	}
-	out := portRE.ReplaceAllString(e.out.String(), "127.0.0.1:PORT")
+	out := portRE.ReplaceAllString(strings.ReplaceAll(e.out.String(), path, "FILE"), "127.0.0.1:PORT")
 	testutil.WantOutput(t, bytes.NewBufferString(out), e.errOut,
-		"→ 1 delivery to http://127.0.0.1:PORT/webhook, re-signed\n← line 1 call.ended c1: 200 OK in 3.2 ms: ok\nReplayed 1: 1 answered 2xx, 0 failed\n", "")
+		"→ Replaying FILE to http://127.0.0.1:PORT/webhook, re-signed\n← line 1 call.ended c1: 200 OK in 3.2 ms: ok\nReplayed 1: 1 answered 2xx, 0 failed\n", "")
 	if g := reqs(); len(g) != 1 || g[0].signature != webhook.Sign("whsec_app_secret_0123", g[0].body) {
 		t.Errorf("the app got %+v, want one request re-signed", g)
 	}
@@ -225,5 +227,64 @@ func TestReplayNothingOrBadFile(t *testing.T) {
 	e3.stdin.WriteString(recLine(t, "s1", "call.ended", 500, `{"event":"call.ended"}`, "POST"))
 	if err := run(t, e3, "-", "--to", srv.URL); err != nil || !strings.Contains(e3.out.String(), "s1\t200") {
 		t.Errorf("from stdin: %v %q", err, e3.out.String())
+	}
+}
+
+// zeros is /dev/zero.
+type zeros struct{ read int }
+
+func (z *zeros) Read(p []byte) (int, error) {
+	clear(p)
+	z.read += len(p)
+	return len(p), nil
+}
+
+// TestReplayStreamsTheRecord: the record is read as it is sent (`replay
+// /dev/zero` climbed to ~4 GB), -o json prints each answer as it comes,
+// and a bad line stops the run there.
+func TestReplayStreamsTheRecord(t *testing.T) {
+	srv, reqs := app(t)
+	e := newEnv(t, false)
+	z := &zeros{}
+	e.ios.In = z
+	testutil.WantFlagError(t, run(t, e, "-", "--to", srv.URL), `standard input: line 1: not a record line: it starts with "\x00\x00`)
+	if z.read > 1<<20 || len(reqs()) != 0 {
+		t.Errorf("read %d bytes of /dev/zero and sent %d requests, want a refusal at once", z.read, len(reqs()))
+	}
+
+	good := recLine(t, "c1", "call.ended", 500, `{"event":"call.ended","data":{"id":"c1"}}`, "POST")
+	path := writeRecord(t, good, recLine(t, "k1", "contact.created", 200, `{"event":"contact.created","data":{"id":"k1"}}`, "POST"), "garbage\n", good)
+	e = newEnv(t, false)
+	err := run(t, e, path, "--to", srv.URL, "-o", "json")
+	testutil.WantFlagError(t, err, "line 3: not a record line: it starts with \"garbage\\n\", not { (stopped there, after 2 sent)")
+	var answers []answerJSON
+	if jerr := json.Unmarshal(e.out.Bytes(), &answers); jerr != nil || len(answers) != 2 || answers[0].Line != 1 || answers[1].Line != 2 || answers[1].Status != 200 {
+		t.Errorf("-o json printed %q (%v): want the 2 answers before the bad line, as a whole JSON array", e.out.String(), jerr)
+	}
+	if n := len(reqs()); n != 2 {
+		t.Errorf("the app got %d requests, want the 2 lines before the bad one", n)
+	}
+}
+
+// TestReplayJSONOutput: -o json is the array of answers, printed as Write
+// prints it; --jq filters the whole array.
+func TestReplayJSONOutput(t *testing.T) {
+	srv, _ := app(t)
+	e := newEnv(t, false)
+	path := testRecord(t)
+	if err := run(t, e, path, "--to", srv.URL+"/webhook", "-o", "json"); cmdutil.ExitCode(err) != 1 {
+		t.Fatalf("err = %v", err)
+	}
+	out := portRE.ReplaceAllString(e.out.String(), "127.0.0.1:PORT")
+	if !strings.HasPrefix(out, "[\n  {\n    \"line\": 1,\n    \"event\": \"call.ended\",\n    \"id\": \"c1\",\n    \"url\": \"http://127.0.0.1:PORT/webhook\",\n    \"status\": 200,\n    \"latencyMs\": 3.21,") ||
+		!strings.HasSuffix(out, "\"body\": \"boom\\n\",\n    \"error\": null\n  }\n]\n") || strings.Count(out, "\"line\":") != 3 {
+		t.Errorf("-o json:\n%s", out)
+	}
+	e = newEnv(t, false)
+	if err := run(t, e, path, "--to", srv.URL+"/webhook", "--jq", "map(.status) | join(\",\")"); cmdutil.ExitCode(err) != 1 {
+		t.Fatalf("err = %v", err)
+	}
+	if got := e.out.String(); got != "200,200,500\n" {
+		t.Errorf("--jq: %q", got)
 	}
 }

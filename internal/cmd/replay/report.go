@@ -8,6 +8,7 @@ import (
 
 	"github.com/erzycall/erzycall/internal/cmdutil"
 	"github.com/erzycall/erzycall/internal/replay"
+	"github.com/erzycall/erzycall/internal/safetext"
 )
 
 // answerJSON is one answer in the -o json output.
@@ -23,17 +24,23 @@ type answerJSON struct {
 	Error     *string `json:"error"`
 }
 
-// reporter prints answers as they come, like trigger prints its one.
+// reporter prints answers as they come, like trigger prints its one; -o
+// json prints them as an array, an element at a time.
 type reporter struct {
-	opts    *replayOptions
-	tgt     target
-	sel     *selected
-	human   bool
-	answers []answerJSON
+	opts  *replayOptions
+	tgt   target
+	name  string // the record, for people
+	human bool
+	json  *cmdutil.ArrayWriter // -o json
+	err   error                // the first error printing an answer
 }
 
-func newReporter(opts *replayOptions, tgt target, sel *selected) *reporter {
-	return &reporter{opts: opts, tgt: tgt, sel: sel, human: opts.IO.IsStdoutTTY() && !opts.Output.IsJSON()}
+func newReporter(opts *replayOptions, tgt target, name string) *reporter {
+	r := &reporter{opts: opts, tgt: tgt, name: name, human: opts.IO.IsStdoutTTY() && !opts.Output.IsJSON()}
+	if opts.Output.IsJSON() {
+		r.json = opts.Output.ArrayWriter(opts.IO)
+	}
+	return r
 }
 
 func (r *reporter) start() {
@@ -47,14 +54,13 @@ func (r *reporter) start() {
 			how = "re-signed with the listener's secret"
 		}
 	}
-	n := len(r.sel.lines)
-	fmt.Fprintf(r.opts.IO.Out, "→ %d %s to %s, %s\n", n, plural(n, "delivery", "deliveries"), r.tgt.url, how)
+	fmt.Fprintf(r.opts.IO.Out, "→ Replaying %s to %s, %s\n", safetext.Terminal(r.name, 200), r.tgt.url, how)
 }
 
 // answer reports one outcome; replay.Run calls it one at a time.
 func (r *reporter) answer(o replay.Outcome) {
 	ios := r.opts.IO
-	n := r.sel.numbers[o.Index]
+	n := o.N
 	event, id := deref(o.Line.Event), deref(o.Line.ID)
 	res := o.Result
 	errText := ""
@@ -70,7 +76,9 @@ func (r *reporter) answer(o replay.Outcome) {
 		if errText != "" {
 			a.Error = &errText
 		}
-		r.answers = append(r.answers, a)
+		if err := r.json.Add(a); err != nil && r.err == nil {
+			r.err = err
+		}
 	case r.human:
 		st := ios.Styles()
 		what := fmt.Sprintf("line %d %s %s", n, cmdutil.ShortBody([]byte(event), false), cmdutil.ShortBody([]byte(id), false))
@@ -97,17 +105,20 @@ func (r *reporter) answer(o replay.Outcome) {
 	}
 }
 
+// close ends the -o json array, whatever ended the run, so that what was
+// printed is JSON.
+func (r *reporter) close() error {
+	if r.json != nil {
+		if err := r.json.Close(); err != nil && r.err == nil {
+			r.err = err
+		}
+	}
+	return r.err
+}
+
 // finish prints the summary and says whether every answer was 2xx.
 func (r *reporter) finish(sum replay.Summary) error {
 	ios := r.opts.IO
-	if r.opts.Output.IsJSON() {
-		if r.answers == nil {
-			r.answers = []answerJSON{}
-		}
-		if err := r.opts.Output.Write(ios, r.answers); err != nil {
-			return err
-		}
-	}
 	if r.human {
 		st := ios.Styles()
 		failed := st.Green.Render("0 failed")
@@ -143,11 +154,4 @@ func deref(s *string) string {
 		return ""
 	}
 	return *s
-}
-
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
 }

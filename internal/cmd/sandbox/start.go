@@ -60,8 +60,10 @@ only; with it they are saved to FILE on every change and reloaded at start.
 On Ctrl-C pending retries are abandoned, and the sandbox says how many.
 
 The sandbox has no real authentication: it listens on loopback by default, and
-warns when --addr makes it reachable from other machines. Port 0 picks a free
-port, printed in the banner.`,
+warns when --addr makes it reachable from other machines. On loopback it answers
+only requests addressed to its own IP or localhost with its port, and refuses
+those from another origin (a web page elsewhere: DNS rebinding). Port 0 picks a
+free port, printed in the banner.`,
 		Example: `  erzycall sandbox start
   erzycall sandbox start --addr 127.0.0.1:0 --time-scale 0.001
   erzycall sandbox start --state ./sandbox-state.json`,
@@ -167,7 +169,7 @@ func startRun(ctx context.Context, opts *startOptions) error {
 	fmt.Fprint(out, sb.Banner(baseURL))
 
 	srv := &http.Server{
-		Handler:           sb.Handler(),
+		Handler:           sb.HandlerAt(ln.Addr()),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      30 * time.Second,

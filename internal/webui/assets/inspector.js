@@ -38,6 +38,7 @@ async function reload() {
   const list = await ez.json("/api/deliveries");
   state.entries.clear();
   state.order = [];
+  state.last = 0;
   for (const s of list) {
     state.entries.set(s.seq, s);
     state.order.push(s.seq);
@@ -54,6 +55,14 @@ function connect() {
   es.addEventListener("delivery", (ev) => {
     const s = JSON.parse(ev.data);
     add(s, true);
+  });
+  // The listener restarted on this address: this page's numbers and its
+  // CSRF token belong to the process that is gone. Start afresh.
+  es.addEventListener("instance", (ev) => {
+    if (JSON.parse(ev.data).instance !== state.session.instance) {
+      es.close();
+      location.reload();
+    }
   });
   es.addEventListener("reset", () => { reload(); });
 }
