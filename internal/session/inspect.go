@@ -61,7 +61,9 @@ func (s *session) capture(lc *listener.Config, localURL string, verify []string,
 	if w := s.record; w != nil {
 		skip := lc.SkipVerify
 		hooks = append(hooks, func(x *listener.Exchange) {
-			l := record.FromExchange(x, skip, 0)
+			// Bodies over what replay reads are kept cut and marked, so that
+			// every line stays readable.
+			l := record.FromExchange(x, skip, record.MaxBody)
 			if err := w.Write(&l); err != nil {
 				select {
 				case s.recordFailed <- err:

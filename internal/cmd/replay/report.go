@@ -54,7 +54,7 @@ func (r *reporter) start() {
 			how = "re-signed with the listener's secret"
 		}
 	}
-	fmt.Fprintf(r.opts.IO.Out, "→ Replaying %s to %s, %s\n", safetext.Terminal(r.name, 200), r.tgt.url, how)
+	fmt.Fprintf(r.opts.IO.Out, "→ Replaying %s to %s, %s\n", safetext.Terminal(r.name, 200), safetext.Terminal(safetext.URL(r.tgt.url), 300), how)
 }
 
 // answer reports one outcome; replay.Run calls it one at a time.
@@ -70,7 +70,7 @@ func (r *reporter) answer(o replay.Outcome) {
 	switch {
 	case r.opts.Output.IsJSON():
 		a := answerJSON{
-			Line: n, Event: o.Line.Event, ID: o.Line.ID, URL: r.tgt.url, Status: res.Status,
+			Line: n, Event: o.Line.Event, ID: o.Line.ID, URL: safetext.URL(r.tgt.url), Status: res.Status,
 			LatencyMs: cmdutil.Millis(res.Latency), Signature: res.Signature, Body: string(res.Body),
 		}
 		if errText != "" {
@@ -133,7 +133,7 @@ func (r *reporter) finish(sum replay.Summary) error {
 	if r.human {
 		return cmdutil.ErrSilent // the summary said it
 	}
-	msg := fmt.Sprintf("%d of %d replayed deliveries got no 2xx answer from %s", sum.Failed, sum.Sent, r.tgt.url)
+	msg := fmt.Sprintf("%d of %d replayed deliveries got no 2xx answer from %s", sum.Failed, sum.Sent, safetext.URL(r.tgt.url))
 	if r.tgt.fromListener {
 		msg += cmdutil.ListenerGoneHint(r.tgt.listenerPID)
 	}
