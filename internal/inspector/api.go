@@ -369,9 +369,9 @@ func (in *Inspector) target(req *replayRequest) (string, error) {
 	case "listener":
 		return in.cfg.ListenerURL, nil
 	case "url":
-		u, err := url.Parse(strings.TrimSpace(req.URL))
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return "", fmt.Errorf("invalid URL %q: give an http:// or https:// URL", req.URL)
+		u, err := webhook.ParseHTTPURL(strings.TrimSpace(req.URL))
+		if err != nil {
+			return "", fmt.Errorf("invalid URL %q: %w", req.URL, err)
 		}
 		return u.String(), nil
 	}

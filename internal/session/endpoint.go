@@ -41,7 +41,7 @@ type Endpoints interface {
 // nothing is left behind: an endpoint the API may have created although its
 // answer was lost is looked for and deleted.
 func (s *session) register(ctx context.Context, rawURL string) (*api.Endpoint, error) {
-	existing, err := s.api.ListEndpoints(ctx)
+	existing, err := s.cfg.API.ListEndpoints(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("register a temporary endpoint: %w", err)
 	}
@@ -60,7 +60,7 @@ func (s *session) register(ctx context.Context, rawURL string) (*api.Endpoint, e
 	if s.cfg.Keep {
 		desc = KeptDescription
 	}
-	ep, err := s.api.CreateEndpoint(ctx, api.CreateEndpointInput{URL: rawURL, Events: events, Description: desc})
+	ep, err := s.cfg.API.CreateEndpoint(ctx, api.CreateEndpointInput{URL: rawURL, Events: events, Description: desc})
 	if err != nil {
 		var apiErr *api.Error
 		if errors.As(err, &apiErr) && apiErr.StatusCode < 500 {
@@ -164,7 +164,7 @@ func (s *session) removeUnreported(ctx context.Context, rawURL, desc string, bef
 	for _, ep := range before {
 		known[ep.ID] = true
 	}
-	now, err := s.api.ListEndpoints(ctx)
+	now, err := s.cfg.API.ListEndpoints(ctx)
 	if err != nil {
 		s.warnf("could not check whether the endpoint was created anyway (%v): look for %q in `%s`",
 			err, desc, s.command("webhooks list"))
@@ -193,7 +193,7 @@ func (s *session) deleteEndpoint(ctx context.Context, id string) error {
 func (s *session) deleteQuietly(ctx context.Context, id string) error {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
 	defer cancel()
-	err := s.api.DeleteEndpoint(ctx, id)
+	err := s.cfg.API.DeleteEndpoint(ctx, id)
 	var apiErr *api.Error
 	if err != nil && (!errors.As(err, &apiErr) || apiErr.StatusCode != http.StatusNotFound) {
 		return err

@@ -147,6 +147,10 @@ func (s *session) command(words string) string {
 	return "erzycall " + words
 }
 
+// notifyPipe makes writes to a closed pipe fail with EPIPE, once per
+// process: a reader that goes away must end a session through its cleanup.
+var notifyPipe sync.Once
+
 // Kind classifies a session's failure, for the command's exit code.
 type Kind int
 
@@ -170,7 +174,6 @@ func (e *Error) Unwrap() error { return e.Err }
 type session struct {
 	cfg         Config
 	interrupted func() // cfg.OnInterrupt, once
-	api         Endpoints
 	errOut      *guardedWriter
 	out         *guardedWriter
 	broken      chan string // the name of the first stream that failed
@@ -200,20 +203,20 @@ func Run(ctx context.Context, cfg Config) (err error) {
 	// A reader that goes away (`| head`, a closed terminal) must end the
 	// session through its cleanup, not kill the process: with SIGPIPE
 	// notified, writes to a closed pipe fail with EPIPE instead.
-	signal.Notify(make(chan os.Signal, 1), syscall.SIGPIPE)
+	notifyPipe.Do(func() { signal.Notify(make(chan os.Signal, 1), syscall.SIGPIPE) })
 
-	s := &session{cfg: cfg, api: cfg.API, broken: make(chan string, 2), recordFailed: make(chan error, 1), interrupted: func() {}}
+	s := &session{cfg: cfg, broken: make(chan string, 2), recordFailed: make(chan error, 1), interrupted: func() {}}
 	if cfg.OnInterrupt != nil {
 		s.interrupted = sync.OnceFunc(cfg.OnInterrupt)
 	}
 	s.errOut = s.guard(cfg.ErrOut, "standard error")
 	s.out = s.guard(cfg.Out, "standard output")
-	temporary := cfg.Register != "" || cfg.Tunnel != nil
-	if temporary && s.api == nil {
+	temporary := s.temporary()
+	if temporary && cfg.API == nil {
 		return errors.New("a temporary endpoint needs the API: no client given")
 	}
 
-	verify, dev, err := s.secrets(temporary)
+	verify, dev, err := s.secrets()
 	if err != nil {
 		return err
 	}
@@ -260,7 +263,7 @@ func Run(ctx context.Context, cfg Config) (err error) {
 		}
 	}
 
-	forwardSecret, appSecret := s.forwardSecrets(temporary, verify, dev)
+	forwardSecret, appSecret := s.forwardSecrets(verify, dev)
 	if cfg.EnvFile != "" && !cfg.Listener.SkipVerify {
 		if err := WriteEnvFile(cfg.EnvFile, cfg.EnvVar, appSecret); err != nil {
 			return fmt.Errorf("--env-file: %w", err)
@@ -277,10 +280,11 @@ func Run(ctx context.Context, cfg Config) (err error) {
 // secrets returns the secrets to verify with (none yet for a temporary
 // endpoint: they come from the API) and the development secret when one is
 // in play.
-func (s *session) secrets(temporary bool) (verify []string, dev string, err error) {
+func (s *session) secrets() (verify []string, dev string, err error) {
 	cfg := &s.cfg
+	temporary := s.temporary()
 	needDev := !cfg.Listener.SkipVerify && len(cfg.Secrets) == 0 && !temporary
-	resign := cfg.Listener.ForwardTo != "" && s.signature(temporary) == ForwardResign
+	resign := cfg.Listener.ForwardTo != "" && s.signature() == ForwardResign
 	if needDev || resign {
 		if cfg.ConfigDir == "" {
 			return nil, "", errors.New("no configuration directory for the development secret: set ERZYCALL_CONFIG_DIR, or give --secret")
@@ -298,11 +302,14 @@ func (s *session) secrets(temporary bool) (verify []string, dev string, err erro
 	return []string{dev}, dev, nil
 }
 
-func (s *session) signature(temporary bool) ForwardSignature {
+// temporary reports whether the session registers an endpoint of its own.
+func (s *session) temporary() bool { return s.cfg.Register != "" || s.cfg.Tunnel != nil }
+
+func (s *session) signature() ForwardSignature {
 	if s.cfg.ForwardSignature != "" {
 		return s.cfg.ForwardSignature
 	}
-	if temporary {
+	if s.temporary() {
 		return ForwardResign
 	}
 	return ForwardOriginal
@@ -310,8 +317,8 @@ func (s *session) signature(temporary bool) ForwardSignature {
 
 // forwardSecrets returns the secret forwarded deliveries are re-signed with
 // ("" to pass the header through) and the secret the app must verify with.
-func (s *session) forwardSecrets(temporary bool, verify []string, dev string) (forward, app string) {
-	if s.cfg.Listener.ForwardTo != "" && s.signature(temporary) == ForwardResign {
+func (s *session) forwardSecrets(verify []string, dev string) (forward, app string) {
+	if s.cfg.Listener.ForwardTo != "" && s.signature() == ForwardResign {
 		return dev, dev
 	}
 	if len(verify) > 0 {

@@ -333,6 +333,22 @@ func TestClosedOutput(t *testing.T) {
 	noStateFiles(t, cfg.ConfigDir)
 }
 
+// TestClosedErrorStream: standard error gone (its terminal closed) ends the
+// session the same way.
+func TestClosedErrorStream(t *testing.T) {
+	cfg, _ := testConfig(t, io.Discard, &failingWriter{n: 0})
+	fake := &fakeAPI{}
+	cfg.API, cfg.Register = fake, "https://t.example.dev/webhook"
+	err := wait(t, run(context.Background(), cfg))
+	if err == nil || err.Error() != "standard error was closed: stopped listening" {
+		t.Errorf("err = %v", err)
+	}
+	if eps, created, _ := fake.snapshot(); created != 1 || len(eps) != 0 {
+		t.Errorf("created %d, left %v: want the endpoint registered, then deleted", created, eps)
+	}
+	noStateFiles(t, cfg.ConfigDir)
+}
+
 // fakeTunnels puts the fake engines on PATH; the returned file collects
 // their pids.
 func fakeTunnels(t *testing.T, env ...string) string {

@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
 	"os"
 	"strconv"
 	"strings"
@@ -120,8 +119,7 @@ func validate(opts *replayOptions) error {
 		return err
 	}
 	if opts.To != "" {
-		u, err := url.Parse(opts.To)
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		if _, err := webhook.ParseHTTPURL(opts.To); err != nil {
 			return cmdutil.FlagErrorf("--to %q: give an http:// or https:// URL, such as http://localhost:3000/webhook", opts.To)
 		}
 	}
